@@ -1,0 +1,335 @@
+"""The catalogue: producers, what they sell, where it is kept, and every stock change."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable
+
+from catalog.regions import DezhouCounty, XiushanTownship
+
+
+class QualityMarks(models.Model):
+    """Certified quality marks shown as badges (地理标志, 绿色食品, 有机)."""
+
+    geographical_indication = models.BooleanField(_("geographical indication"), default=False)
+    green_food = models.BooleanField(_("green food"), default=False)
+    organic = models.BooleanField(_("organic"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class AidCertification(models.Model):
+    """The consumption-aid certificate (帮扶产品认定) that qualifies a producer or product."""
+
+    aid_certificate_number = models.CharField(_("aid certificate number"), max_length=64, blank=True)
+    aid_certificate_issuer = models.CharField(_("aid certificate issuer"), max_length=128, blank=True)
+    aid_certificate_valid_until = models.DateField(_("aid certificate valid until"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_valid_aid_certificate(self) -> bool:
+        return bool(
+            self.aid_certificate_number
+            and self.aid_certificate_valid_until
+            and self.aid_certificate_valid_until >= timezone.localdate()
+        )
+
+
+class Merchant(QualityMarks, AidCertification):
+    """A Xiushan producer: cooperative, workshop, company or family farm."""
+
+    class Kind(models.TextChoices):
+        COOPERATIVE = "cooperative", _("Cooperative")
+        WORKSHOP = "workshop", _("Workshop")
+        COMPANY = "company", _("Company")
+        FAMILY_FARM = "family_farm", _("Family farm")
+
+    name = models.CharField(_("name"), max_length=128, unique=True)
+    slug = models.SlugField(_("slug"), max_length=128, unique=True, allow_unicode=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = RichTextField(_("description"), blank=True)
+    township = models.CharField(_("township"), max_length=32, choices=XiushanTownship.choices)
+    village = models.CharField(_("village or community"), max_length=64, blank=True)
+    paired_county = models.CharField(
+        _("paired Dezhou division"), max_length=16, choices=DezhouCounty.choices
+    )
+    households_benefited = models.PositiveIntegerField(_("households benefited"), default=0)
+    contact_name = models.CharField(_("contact name"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member users"),
+        blank=True,
+        related_name="merchants",
+        help_text=_("Users who manage this producer's products, stock and orders."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("producer")
+        verbose_name_plural = _("producers")
+        ordering = ["name"]
+        permissions = [
+            ("access_all_merchants", _("Can see every producer's products, stock and orders")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True, allow_unicode=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+MONTH_VALIDATORS = [MinValueValidator(1), MaxValueValidator(12)]
+
+
+class Product(QualityMarks, AidCertification, ClusterableModel):
+    """Something a producer sells; bought through its variants."""
+
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="products"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
+    name = models.CharField(_("name"), max_length=128)
+    slug = models.SlugField(_("slug"), max_length=128, unique=True, allow_unicode=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = RichTextField(_("description"), blank=True)
+    origin = models.CharField(_("origin"), max_length=128, blank=True, help_text=_("Where it is grown or made."))
+    is_published = models.BooleanField(_("published"), default=False)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    season_start_month = models.PositiveSmallIntegerField(
+        _("season starts (month)"), null=True, blank=True, validators=MONTH_VALIDATORS
+    )
+    season_end_month = models.PositiveSmallIntegerField(
+        _("season ends (month)"), null=True, blank=True, validators=MONTH_VALIDATORS
+    )
+    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), default=5)
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["is_published", "-created_at"], name="product_published_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(season_start_month__isnull=True, season_end_month__isnull=True)
+                | Q(season_start_month__isnull=False, season_end_month__isnull=False),
+                name="product_season_both_or_neither",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("storefront:product_detail", kwargs={"slug": self.slug})
+
+    def in_season(self, month: int) -> bool:
+        """Whether the given month falls in the season window (wrapping over new year)."""
+        if self.season_start_month is None or self.season_end_month is None:
+            return True
+        if self.season_start_month <= self.season_end_month:
+            return self.season_start_month <= month <= self.season_end_month
+        return month >= self.season_start_month or month <= self.season_end_month
+
+
+class ProductImage(Orderable):
+    product = ParentalKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("image"), on_delete=models.CASCADE, related_name="+"
+    )
+    alt_text = models.CharField(
+        _("alternative text"), max_length=200, blank=True, help_text=_("Describes the picture for screen readers.")
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+
+    @property
+    def alt(self) -> str:
+        return self.alt_text or self.image.title
+
+
+class Variant(Orderable):
+    """A sellable form of a product (a size or pack) with its own SKU and price in fen."""
+
+    product = ParentalKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=64, help_text=_('For example "5kg 礼盒".'))
+    price = models.PositiveIntegerField(_("price (fen)"), help_text=_("In fen: 1 yuan = 100 fen."))
+    compare_at_price = models.PositiveIntegerField(_("compare-at price (fen)"), null=True, blank=True)
+    weight_grams = models.PositiveIntegerField(_("weight (grams)"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="variant_price_positive"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gt=F("price")),
+                name="variant_compare_at_above_price",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} · {self.name}" if self.product_id else self.name
+
+
+class Location(models.Model):
+    """Where stock is kept: an origin warehouse in Xiushan or a sales counter (专柜) in Dezhou."""
+
+    class Kind(models.TextChoices):
+        WAREHOUSE = "warehouse", _("Origin warehouse (Xiushan)")
+        COUNTER = "counter", _("Sales counter (Dezhou)")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=128)
+    code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("Short code used in CSV files."))
+    host = models.CharField(_("host supermarket or market"), max_length=128, blank=True)
+    district = models.CharField(
+        _("Dezhou division"), max_length=16, choices=DezhouCounty.choices, blank=True,
+        help_text=_("For counters: the Dezhou division the counter is in."),
+    )
+    address = models.CharField(_("address"), max_length=255)
+    opening_hours = models.CharField(_("opening hours"), max_length=128, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    notification_email = models.EmailField(_("notification e-mail"), blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff users"), blank=True, related_name="counters"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["kind", "district", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="warehouse") | ~Q(district=""), name="location_counter_has_district"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_counter(self) -> bool:
+        return self.kind == self.Kind.COUNTER
+
+
+class Stock(models.Model):
+    """How many of a variant a location holds, and how many of those are held for orders."""
+
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="stocks")
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="stocks"
+    )
+    on_hand = models.IntegerField(_("on hand"), default=0)
+    allocated = models.IntegerField(_("allocated"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stock")
+        verbose_name_plural = _("stock")
+        ordering = ["variant__sku", "location__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "location"], name="stock_unique_variant_location"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(allocated__gte=0), name="stock_allocated_not_negative"),
+            models.CheckConstraint(condition=Q(allocated__lte=F("on_hand")), name="stock_allocated_within_on_hand"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant.sku} @ {self.location.code}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.allocated
+
+
+class StockMovement(models.Model):
+    """One entry of the append-only stock ledger: what changed, by how much, who and why."""
+
+    class Kind(models.TextChoices):
+        RECEIVE = "receive", _("Receive")
+        ADJUST = "adjust", _("Adjust")
+        SALE = "sale", _("Sale")
+        RETURN = "return", _("Return")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        CORRECTION = "correction", _("Correction")
+        ALLOCATE = "allocate", _("Allocate to order")
+        RELEASE = "release", _("Release allocation")
+
+    stock = models.ForeignKey(Stock, verbose_name=_("stock"), on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    quantity = models.IntegerField(_("change on hand"))
+    allocated_change = models.IntegerField(_("change allocated"), default=0)
+    on_hand_after = models.IntegerField(_("on hand after"))
+    allocated_after = models.IntegerField(_("allocated after"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=255)
+    reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock ledger")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(quantity=0) | ~Q(allocated_change=0), name="stock_movement_changes_something"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity:+d} {self.stock}"

@@ -1,0 +1,98 @@
+"""The back-office roles and what each may do. Applied by a migration; re-applied by load_demo."""
+
+from django.utils.translation import gettext_lazy as _
+
+MERCHANTS = "Merchants"
+EDITORS = "Editors"
+COUNTER_STAFF = "Counter staff"
+OPERATORS = "Operators"
+
+ROLE_LABELS = {
+    MERCHANTS: _("Merchants"),
+    EDITORS: _("Editors"),
+    COUNTER_STAFF: _("Counter staff"),
+    OPERATORS: _("Operators"),
+}
+
+CATALOG_MODELS = ["merchant", "category", "product", "variant", "productimage", "location", "stock", "stockmovement"]
+
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    MERCHANTS: [
+        "wagtailadmin.access_admin",
+        "catalog.view_merchant",
+        "catalog.add_product",
+        "catalog.change_product",
+        "catalog.delete_product",
+        "catalog.view_product",
+        "catalog.view_stock",
+        "catalog.change_stock",
+        "catalog.view_stockmovement",
+    ],
+    COUNTER_STAFF: [
+        "wagtailadmin.access_admin",
+        "catalog.view_location",
+        "catalog.view_stock",
+        "catalog.view_stockmovement",
+    ],
+    EDITORS: [
+        "wagtailadmin.access_admin",
+        "catalog.view_product",
+        "catalog.access_all_merchants",
+    ],
+    OPERATORS: [
+        "wagtailadmin.access_admin",
+        "catalog.access_all_merchants",
+        *[f"catalog.{action}_{model}" for model in CATALOG_MODELS for action in ("add", "change", "delete", "view")],
+    ],
+}
+
+# Image-library permissions, granted on the root collection.
+COLLECTION_PERMISSIONS: dict[str, list[str]] = {
+    MERCHANTS: ["add_image", "choose_image"],
+    EDITORS: ["add_image", "change_image", "choose_image"],
+    OPERATORS: ["add_image", "change_image", "delete_image", "choose_image"],
+}
+
+# Page permissions, granted on the root page.
+PAGE_PERMISSIONS: dict[str, list[str]] = {
+    EDITORS: ["add_page", "change_page"],
+    OPERATORS: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the groups and grant their permissions, skipping permissions not yet migrated.
+
+    Called from migrations (with historical ``apps``) whenever an app adds models whose
+    permissions a role needs, so a fresh database and an old one end up the same.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth.Group")
+    Permission = apps.get_model("auth.Permission")
+    Collection = apps.get_model("wagtailcore.Collection")
+    GroupCollectionPermission = apps.get_model("wagtailcore.GroupCollectionPermission")
+    Page = apps.get_model("wagtailcore.Page")
+    GroupPagePermission = apps.get_model("wagtailcore.GroupPagePermission")
+
+    def permissions(app_label: str, codenames: list[str]):
+        return Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+
+    root_collection = Collection.objects.filter(depth=1).first()
+    root_page = Page.objects.filter(depth=1).first()
+    for name, perms in GROUP_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(*permissions(app_label, [codename]))
+        for perm in permissions("wagtailimages", COLLECTION_PERMISSIONS.get(name, [])):
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=perm
+            )
+        for perm in permissions("wagtailcore", PAGE_PERMISSIONS.get(name, [])):
+            GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=perm)

@@ -1,0 +1,202 @@
+"""Writes to the catalogue: stock changes (always through the ledger) and search text.
+
+Every stock change locks the affected ``Stock`` rows (in primary-key order, so two
+changes touching the same rows cannot deadlock), refuses to go below zero or below
+what is allocated to orders, and writes one ``StockMovement`` per row changed.
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from catalog.models import Location, Product, Stock, StockMovement, Variant
+from catalog.search import build_search_text
+
+
+class StockError(Exception):
+    """A stock change that the rules refuse; the message is shown to the user."""
+
+
+class InsufficientStock(StockError):
+    pass
+
+
+@dataclass(frozen=True)
+class StockChange:
+    variant: Variant
+    location: Location
+    quantity: int
+    allocated_change: int = 0
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise StockError(_("A reason is required for every stock change."))
+    return reason[:255]
+
+
+def _require_whole_number(quantity: object, *, allow_negative: bool) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise StockError(_("Quantity must be a whole number."))
+    if quantity == 0 or (quantity < 0 and not allow_negative):
+        raise StockError(
+            _("Quantity must not be zero.") if allow_negative else _("Quantity must be a positive whole number.")
+        )
+    return quantity
+
+
+def lock_stocks(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stock]:
+    """Create missing rows, then lock the ``Stock`` rows for (variant_id, location_id) pairs by pk.
+
+    Must be called inside a transaction.
+    """
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    Stock.objects.bulk_create(
+        [Stock(variant_id=v, location_id=loc) for v, loc in wanted], ignore_conflicts=True
+    )
+    condition = Q()
+    for variant_id, location_id in wanted:
+        condition |= Q(variant_id=variant_id, location_id=location_id)
+    locked = Stock.objects.select_for_update().filter(condition).order_by("pk")
+    return {(s.variant_id, s.location_id): s for s in locked}
+
+
+def apply_stock_changes(
+    changes: Iterable[StockChange],
+    *,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    reference: str = "",
+) -> list[StockMovement]:
+    """Apply several changes atomically: all succeed with a ledger entry each, or none does."""
+    changes = list(changes)
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        stocks = lock_stocks((c.variant.pk, c.location.pk) for c in changes)
+        movements = []
+        for change in changes:
+            stock = stocks[(change.variant.pk, change.location.pk)]
+            on_hand = stock.on_hand + change.quantity
+            allocated = stock.allocated + change.allocated_change
+            if on_hand < 0 or allocated < 0 or allocated > on_hand:
+                raise InsufficientStock(
+                    _(
+                        "Not enough stock of %(sku)s at %(location)s: %(on_hand)d on hand, "
+                        "%(allocated)d allocated to orders."
+                    )
+                    % {
+                        "sku": change.variant.sku,
+                        "location": change.location.name,
+                        "on_hand": stock.on_hand,
+                        "allocated": stock.allocated,
+                    }
+                )
+            stock.on_hand, stock.allocated = on_hand, allocated
+            stock.save(update_fields=["on_hand", "allocated", "updated_at"])
+            movements.append(
+                StockMovement(
+                    stock=stock,
+                    kind=kind,
+                    quantity=change.quantity,
+                    allocated_change=change.allocated_change,
+                    on_hand_after=on_hand,
+                    allocated_after=allocated,
+                    actor=actor,
+                    reason=reason,
+                    reference=reference,
+                )
+            )
+        return StockMovement.objects.bulk_create(movements)
+
+
+def receive_stock(
+    *, variant: Variant, location: Location, quantity: int, actor: AbstractBaseUser | None, reason: str,
+    reference: str = "",
+) -> StockMovement:
+    """Goods arrive at a location: on hand goes up."""
+    quantity = _require_whole_number(quantity, allow_negative=False)
+    (movement,) = apply_stock_changes(
+        [StockChange(variant, location, quantity)],
+        kind=StockMovement.Kind.RECEIVE, actor=actor, reason=reason, reference=reference,
+    )
+    return movement
+
+
+def adjust_stock(
+    *, variant: Variant, location: Location, quantity: int, actor: AbstractBaseUser | None, reason: str,
+    kind: str = StockMovement.Kind.ADJUST,
+) -> StockMovement:
+    """Add or remove units (breakage, shrinkage, found goods); never below what is allocated."""
+    if kind not in {StockMovement.Kind.ADJUST, StockMovement.Kind.CORRECTION, StockMovement.Kind.RETURN}:
+        raise StockError(_("This kind of change cannot be made by hand."))
+    quantity = _require_whole_number(quantity, allow_negative=True)
+    (movement,) = apply_stock_changes(
+        [StockChange(variant, location, quantity)], kind=kind, actor=actor, reason=reason
+    )
+    return movement
+
+
+def set_stock_level(
+    *, variant: Variant, location: Location, on_hand: int, actor: AbstractBaseUser | None, reason: str,
+    reference: str = "",
+) -> StockMovement | None:
+    """Record a stock count: correct on hand to the counted figure (no entry if unchanged)."""
+    if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
+        raise StockError(_("A counted quantity must be a whole number of zero or more."))
+    with transaction.atomic():
+        stock = lock_stocks([(variant.pk, location.pk)])[(variant.pk, location.pk)]
+        delta = on_hand - stock.on_hand
+        if delta == 0:
+            return None
+        (movement,) = apply_stock_changes(
+            [StockChange(variant, location, delta)],
+            kind=StockMovement.Kind.CORRECTION, actor=actor, reason=reason, reference=reference,
+        )
+        return movement
+
+
+def transfer_stock(
+    *, variant: Variant, source: Location, destination: Location, quantity: int,
+    actor: AbstractBaseUser | None, reason: str,
+) -> tuple[StockMovement, StockMovement]:
+    """Move units between locations: one entry out, one entry in, sharing a reference."""
+    quantity = _require_whole_number(quantity, allow_negative=False)
+    if source.pk == destination.pk:
+        raise StockError(_("Choose two different locations for a transfer."))
+    reference = f"TR-{uuid.uuid4().hex[:12].upper()}"
+    with transaction.atomic():
+        lock_stocks([(variant.pk, source.pk), (variant.pk, destination.pk)])
+        (out,) = apply_stock_changes(
+            [StockChange(variant, source, -quantity)],
+            kind=StockMovement.Kind.TRANSFER_OUT, actor=actor, reason=reason, reference=reference,
+        )
+        (into,) = apply_stock_changes(
+            [StockChange(variant, destination, quantity)],
+            kind=StockMovement.Kind.TRANSFER_IN, actor=actor, reason=reason, reference=reference,
+        )
+    return out, into
+
+
+def refresh_search_text(product_ids: Iterable[int]) -> None:
+    """Recompute the segmented search text of the given products."""
+    products = Product.objects.filter(pk__in=list(product_ids)).select_related("merchant", "category")
+    for product in products:
+        text = build_search_text(
+            product.name,
+            product.summary,
+            product.origin,
+            product.merchant.name,
+            product.merchant.get_township_display(),
+            product.category.name,
+        )
+        if text != product.search_text:
+            Product.objects.filter(pk=product.pk).update(search_text=text)

@@ -1,0 +1,1 @@
+"""Cart, orders, payments, fulfilments and the aid ledger arrive with the order issues."""
