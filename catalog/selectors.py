@@ -1,0 +1,102 @@
+"""Reads of the catalogue, and who may see which rows.
+
+Scoping rules (enforced here, used by every back-office view, chooser and export):
+- superusers and holders of ``catalog.access_all_merchants`` (operators, editors) see everything;
+- a merchant member sees only the merchants it belongs to and their products, variants and stock;
+- counter staff see the stock and ledger of the counters they staff.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from catalog.models import Location, Merchant, Product, Stock, StockMovement, Variant
+
+ALL_MERCHANTS_PERMISSION = "catalog.access_all_merchants"
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def sees_all_merchants(user: User) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.has_perm(ALL_MERCHANTS_PERMISSION)))
+
+
+def member_merchant_ids(user: User) -> list[int]:
+    """The merchants the user is a member of (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_dexiu_merchant_ids"):
+        user._dexiu_merchant_ids = list(user.merchants.values_list("pk", flat=True))
+    return user._dexiu_merchant_ids
+
+
+def staffed_location_ids(user: User) -> list[int]:
+    """The counters (locations) the user staffs."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_dexiu_location_ids"):
+        user._dexiu_location_ids = list(user.counters.values_list("pk", flat=True))
+    return user._dexiu_location_ids
+
+
+def merchants_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Merchant.objects.all() if queryset is None else queryset
+    if sees_all_merchants(user):
+        return queryset
+    return queryset.filter(pk__in=member_merchant_ids(user))
+
+
+def products_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Product.objects.all() if queryset is None else queryset
+    if sees_all_merchants(user):
+        return queryset
+    return queryset.filter(merchant_id__in=member_merchant_ids(user))
+
+
+def variants_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Variant.objects.all() if queryset is None else queryset
+    if sees_all_merchants(user):
+        return queryset
+    return queryset.filter(product__merchant_id__in=member_merchant_ids(user))
+
+
+def locations_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """Locations the user may see: all for merchants and operators, own counters for counter staff."""
+    queryset = Location.objects.all() if queryset is None else queryset
+    if sees_all_merchants(user) or member_merchant_ids(user):
+        return queryset
+    return queryset.filter(pk__in=staffed_location_ids(user))
+
+
+def _stock_condition(user: User, prefix: str = "") -> Q | None:
+    if sees_all_merchants(user):
+        return None
+    return Q(**{f"{prefix}variant__product__merchant_id__in": member_merchant_ids(user)}) | Q(
+        **{f"{prefix}location_id__in": staffed_location_ids(user)}
+    )
+
+
+def stock_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Stock.objects.all() if queryset is None else queryset
+    condition = _stock_condition(user)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def movements_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = StockMovement.objects.all() if queryset is None else queryset
+    condition = _stock_condition(user, prefix="stock__")
+    return queryset if condition is None else queryset.filter(condition)
+
+
+SCOPES = {
+    Merchant: merchants_for_user,
+    Product: products_for_user,
+    Variant: variants_for_user,
+    Location: locations_for_user,
+    Stock: stock_for_user,
+    StockMovement: movements_for_user,
+}
+
+
+def scope_for_user(model: type, user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """The rows of ``model`` that ``user`` may see."""
+    return SCOPES[model](user, queryset)
