@@ -29,7 +29,7 @@ def make_user(username: str | None = None, *, group: str | None = None, superuse
 def make_merchant(name: str | None = None, *, members: tuple = (), **extra) -> Merchant:
     i = n()
     fields = {
-        "name": name or f"合作社{i}",
+        "name": name or f"商户{i}",
         "slug": f"merchant-{i}",
         "kind": Merchant.Kind.COOPERATIVE,
         "township": XiushanTownship.HONGAN,
