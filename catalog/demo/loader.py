@@ -1,0 +1,322 @@
+"""Writes the demo catalogue. Idempotent: rows are looked up by natural keys and only changed
+when they differ, pictures are reused by title, and stock is received only where none exists yet.
+"""
+
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from wagtail.images.models import Image
+from wagtail.utils.file import hash_filelike
+
+from catalog import roles
+from catalog.demo import data, images
+from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, StockMovement, Variant
+from catalog.services import StockChange, apply_stock_changes
+from cms.models import HomePage, HomePageFeaturedProduct
+
+PERISHABLE_SHELF_LIFE_DAYS = 30
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    group: str
+
+
+@dataclass
+class DemoSummary:
+    created: Counter = field(default_factory=Counter)
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+def _upsert(model: type[M], lookup: dict, values: dict, created: Counter) -> M:
+    """Create the row, or update only the fields whose values differ."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        created[model._meta.label] += 1
+        return model.objects.create(**lookup, **values)
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+    return obj
+
+
+def _picture(title: str, filename: str, render: Callable[[], bytes], created: Counter) -> Image:
+    """The Wagtail image with this title; drawn (again) only when it or its file is missing."""
+    image = Image.objects.filter(title=title).order_by("pk").first()
+    if image is not None and image.file.name and image.file.storage.exists(image.file.name):
+        return image
+    content = render()
+    if image is None:
+        image = Image(title=title)
+        created[Image._meta.label] += 1
+    else:
+        image.renditions.all().delete()
+    image.file = ContentFile(content, name=filename)
+    image.file_size = len(content)
+    image.file_hash = hash_filelike(io.BytesIO(content))
+    image.save()
+    return image
+
+
+def _marks(marks: tuple[str, ...]) -> dict[str, bool]:
+    return {mark: mark in marks for mark in ("geographical_indication", "green_food", "organic")}
+
+
+def _load_categories(created: Counter) -> dict[str, Category]:
+    return {
+        spec.slug: _upsert(
+            Category,
+            {"slug": spec.slug},
+            {"name": spec.name, "description": spec.description, "sort_order": index},
+            created,
+        )
+        for index, spec in enumerate(data.CATEGORIES)
+    }
+
+
+def _load_merchants(created: Counter) -> dict[str, Merchant]:
+    motifs = {product.merchant: product for product in data.PRODUCTS}
+    categories = {spec.slug: spec.motif for spec in data.CATEGORIES}
+    merchants = {}
+    for spec in data.MERCHANTS:
+        first_product = motifs[spec.slug]
+        motif = first_product.motif or categories[first_product.category]
+        logo = _picture(
+            f"演示·{spec.name}·标志",
+            f"demo-logo-{spec.slug}.jpg",
+            lambda spec=spec, motif=motif: images.logo_picture(motif, spec.slug, spec.colour),
+            created,
+        )
+        merchants[spec.slug] = _upsert(
+            Merchant,
+            {"slug": spec.slug},
+            {
+                "name": spec.name,
+                "kind": spec.kind,
+                "summary": spec.summary,
+                "description": f"<p>{spec.story}</p>",
+                "township": spec.township,
+                "village": spec.village,
+                "paired_county": spec.paired_county,
+                "households_benefited": spec.households,
+                "contact_name": spec.contact_name,
+                "contact_phone": spec.contact_phone,
+                "contact_email": spec.contact_email,
+                "logo": logo,
+                "aid_certificate_number": spec.certificate,
+                "aid_certificate_issuer": data.AID_ISSUER,
+                "aid_certificate_valid_until": spec.valid_until,
+                "is_active": True,
+                **_marks(spec.marks),
+            },
+            created,
+        )
+    return merchants
+
+
+def _load_products(
+    merchants: dict[str, Merchant], categories: dict[str, Category], created: Counter
+) -> list[tuple[data.DemoProduct, Product]]:
+    motifs = {spec.slug: spec.motif for spec in data.CATEGORIES}
+    merchant_specs = {spec.slug: spec for spec in data.MERCHANTS}
+    loaded = []
+    for spec in data.PRODUCTS:
+        merchant_spec = merchant_specs[spec.merchant]
+        start, end = spec.season or (None, None)
+        product = _upsert(
+            Product,
+            {"slug": spec.slug},
+            {
+                "merchant": merchants[spec.merchant],
+                "category": categories[spec.category],
+                "name": spec.name,
+                "summary": spec.summary,
+                "description": f"<p>{spec.story}</p>",
+                "origin": merchant_spec.origin,
+                "is_published": spec.published,
+                "is_featured": spec.featured,
+                "season_start_month": start,
+                "season_end_month": end,
+                "shelf_life_days": spec.shelf_life_days,
+                "aid_certificate_number": merchant_spec.certificate,
+                "aid_certificate_issuer": data.AID_ISSUER,
+                "aid_certificate_valid_until": merchant_spec.valid_until,
+                **_marks(spec.marks),
+            },
+            created,
+        )
+        motif = spec.motif or motifs[spec.category]
+        for index in range(spec.pictures):
+            picture = _picture(
+                f"演示·{spec.name}·{index + 1}",
+                f"demo-{spec.slug}-{index + 1}.jpg",
+                lambda spec=spec, motif=motif, index=index: images.product_picture(motif, f"{spec.slug}/{index}"),
+                created,
+            )
+            alt = f"{spec.name}（示意图）" if index == 0 else f"{spec.name}（细节示意图）"
+            _upsert(
+                ProductImage,
+                {"product": product, "sort_order": index},
+                {"image": picture, "alt_text": alt},
+                created,
+            )
+        for index, variant in enumerate(spec.variants):
+            _upsert(
+                Variant,
+                {"sku": variant.sku},
+                {
+                    "product": product,
+                    "name": variant.name,
+                    "price": variant.price,
+                    "compare_at_price": variant.compare_at,
+                    "weight_grams": variant.weight_grams,
+                    "sort_order": index,
+                    "is_active": True,
+                },
+                created,
+            )
+        loaded.append((spec, product))
+    return loaded
+
+
+def _load_locations(created: Counter) -> list[Location]:
+    locations = []
+    for spec in [data.WAREHOUSE, *data.COUNTERS]:
+        locations.append(
+            _upsert(
+                Location,
+                {"code": spec.code},
+                {
+                    "kind": spec.kind,
+                    "name": spec.name,
+                    "host": spec.host,
+                    "district": spec.district,
+                    "address": spec.address,
+                    "opening_hours": spec.opening_hours,
+                    "phone": spec.phone,
+                    "notification_email": spec.notification_email,
+                    "is_active": True,
+                },
+                created,
+            )
+        )
+    return locations
+
+
+def initial_quantity(sku: str, location: Location, shelf_life_days: int | None) -> int:
+    """The demo's opening stock for a variant at a location; a few counters are low or sold out."""
+    rng = images.seeded(f"{sku}@{location.code}")
+    perishable = shelf_life_days is not None and shelf_life_days <= PERISHABLE_SHELF_LIFE_DAYS
+    if location.kind == Location.Kind.WAREHOUSE:
+        return rng.randint(30, 80) if perishable else rng.randint(80, 300)
+    roll = rng.random()
+    if roll < 0.07:
+        return 0
+    if roll < 0.16:
+        return rng.randint(1, 3)
+    return rng.randint(6, 20) if perishable else rng.randint(8, 40)
+
+
+def _load_stock(
+    products: list[tuple[data.DemoProduct, Product]],
+    locations: list[Location],
+    actor: User | None,
+    created: Counter,
+) -> None:
+    """Receive opening stock through the ledger, only for variant/location pairs without a Stock row.
+
+    Each location's goods arrive as one delivery: one ledger entry per variant, one shared reference.
+    """
+    existing = set(Stock.objects.values_list("variant_id", "location_id"))
+    variants = [(spec, variant) for spec, product in products for variant in product.variants.order_by("sort_order")]
+    for location in locations:
+        arrivals = []
+        for spec, variant in variants:
+            if (variant.pk, location.pk) in existing:
+                continue
+            created[Stock._meta.label] += 1
+            quantity = initial_quantity(variant.sku, location, spec.shelf_life_days)
+            if quantity:
+                arrivals.append(StockChange(variant, location, quantity))
+            else:
+                Stock.objects.create(variant=variant, location=location)
+        if arrivals:
+            apply_stock_changes(
+                arrivals,
+                kind=StockMovement.Kind.RECEIVE,
+                actor=actor,
+                reason=data.STOCK_REASON,
+                reference=f"{data.STOCK_REFERENCE}-{location.code}".upper(),
+            )
+
+
+def _load_home_page(products: list[tuple[data.DemoProduct, Product]], created: Counter) -> None:
+    """Give the home page its banner and the featured products, in catalogue order."""
+    home = HomePage.objects.order_by("depth", "pk").first()
+    if home is None:
+        return
+    hero = _picture("演示·首页横幅", "demo-hero.jpg", images.hero_picture, created)
+    if home.hero_image_id != hero.pk:
+        HomePage.objects.filter(pk=home.pk).update(hero_image=hero)
+    wanted = [product.pk for spec, product in products if spec.featured and spec.published]
+    current = list(home.featured_products.order_by("sort_order").values_list("product_id", flat=True))
+    if current != wanted:
+        HomePageFeaturedProduct.objects.filter(page=home).delete()
+        HomePageFeaturedProduct.objects.bulk_create(
+            HomePageFeaturedProduct(page=home, product_id=pk, sort_order=index) for index, pk in enumerate(wanted)
+        )
+        created[HomePageFeaturedProduct._meta.label] += len(set(wanted) - set(current))
+
+
+def _load_users(merchants: dict[str, Merchant], created: Counter) -> list[DemoLogin]:
+    """One user per role, with the demo password set when the user is first created."""
+    locations = {location.code: location for location in Location.objects.all()}
+    logins = []
+    for spec in data.USERS:
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=spec.username,
+                password=spec.password,
+                email=f"{spec.username}@dexiu.example",
+                first_name=spec.full_name,
+            )
+            created[User._meta.label] += 1
+        user.groups.add(Group.objects.get(name=spec.group))
+        if spec.merchant:
+            merchants[spec.merchant].members.add(user)
+        if spec.location:
+            locations[spec.location].staff.add(user)
+        logins.append(DemoLogin(spec.username, spec.password, spec.group))
+    return logins
+
+
+def load_demo(*, with_users: bool) -> DemoSummary:
+    """Load (or top up) the demo catalogue; demo users only when ``with_users`` is true."""
+    summary = DemoSummary()
+    created = summary.created
+    roles.sync_roles(django_apps)
+    with transaction.atomic():
+        categories = _load_categories(created)
+        merchants = _load_merchants(created)
+        products = _load_products(merchants, categories, created)
+        locations = _load_locations(created)
+        if with_users:
+            summary.logins = _load_users(merchants, created)
+        actor = User.objects.filter(username="operator").first() if with_users else None
+        _load_stock(products, locations, actor, created)
+        _load_home_page(products, created)
+    return summary
