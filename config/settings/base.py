@@ -167,3 +167,7 @@ SITE_TITLE = _("Dexiu Market")
 
 # Serve uploaded media from Django (development and a single-host compose setup).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
+
+# Orders: how long an unpaid order holds its stock, and the most of one item per cart line.
+ORDER_RESERVATION_MINUTES = env_int("ORDER_RESERVATION_MINUTES", 30)
+CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 99)
