@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from storefront import views
 
@@ -6,5 +6,6 @@ app_name = "storefront"
 
 urlpatterns = [
     path("products/", views.product_list, name="product_list"),
-    path("products/<str:slug>/", views.product_detail, name="product_detail"),
+    # Product slugs may be Chinese (SlugField(allow_unicode=True)): letters, digits, _ and -.
+    re_path(r"^products/(?P<slug>[-\w]+)/$", views.product_detail, name="product_detail"),
 ]
