@@ -7,12 +7,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from catalog.backoffice import reports
 from config import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/reports/site-history/", reports.site_history),
+    path("admin/reports/site-history/results/", reports.site_history_results),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

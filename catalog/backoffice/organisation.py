@@ -1,0 +1,116 @@
+"""Producers, categories and locations in the back office."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from catalog.backoffice.scoping import ProtectedDeleteViewSetMixin, ScopedViewSetMixin
+from catalog.models import Category, Location, Merchant
+
+
+class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Operators manage every producer; a member sees only its own."""
+
+    model = Merchant
+    url_prefix = "producers"
+    icon = "group"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    protected_message = _("“%(object)s” still has products and cannot be deleted. Mark it inactive instead.")
+    list_display = ["name", "kind", "township", "paired_county", BooleanColumn("is_active", label=_("Active"))]
+    list_filter = ["kind", "township", "paired_county", "is_active"]
+    search_fields = ["name", "village", "contact_name", "summary"]
+    inspect_view_fields = [
+        "name",
+        "kind",
+        "summary",
+        "township",
+        "village",
+        "paired_county",
+        "households_benefited",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "geographical_indication",
+        "green_food",
+        "organic",
+        "aid_certificate_number",
+        "aid_certificate_issuer",
+        "aid_certificate_valid_until",
+        "is_active",
+    ]
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("is_active")]),
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        FieldPanel("logo"),
+        FieldRowPanel([FieldPanel("township"), FieldPanel("village")]),
+        FieldRowPanel([FieldPanel("paired_county"), FieldPanel("households_benefited")]),
+        MultiFieldPanel(
+            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
+            heading=_("Contact"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("geographical_indication"), FieldPanel("green_food"), FieldPanel("organic")],
+            heading=_("Quality marks"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("aid_certificate_number"),
+                FieldPanel("aid_certificate_issuer"),
+                FieldPanel("aid_certificate_valid_until"),
+            ],
+            heading=_("Consumption-aid certificate"),
+        ),
+        FieldPanel("members"),
+    ]
+
+
+class CategoryViewSet(ProtectedDeleteViewSetMixin, ModelViewSet):
+    """Categories are shared by every producer; operators manage them."""
+
+    model = Category
+    url_prefix = "categories"
+    icon = "list-ul"
+    copy_view_enabled = False
+    protected_message = _("“%(object)s” still has products and cannot be deleted.")
+    list_display = ["name", "slug", "sort_order"]
+    search_fields = ["name", "slug"]
+    form_fields = ["name", "slug", "description", "sort_order"]
+
+
+class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Warehouses and counters. Operators manage them; counter staff see their own counters."""
+
+    model = Location
+    url_prefix = "locations"
+    icon = "site"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    protected_message = _("“%(object)s” holds stock records and cannot be deleted. Mark it inactive instead.")
+    list_display = ["name", "code", "kind", "district", "host", BooleanColumn("is_active", label=_("Active"))]
+    list_filter = ["kind", "district", "is_active"]
+    search_fields = ["name", "code", "host", "address"]
+    inspect_view_fields = [
+        "name",
+        "code",
+        "kind",
+        "host",
+        "district",
+        "address",
+        "opening_hours",
+        "phone",
+        "notification_email",
+        "is_active",
+    ]
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("is_active")]),
+        FieldRowPanel([FieldPanel("host"), FieldPanel("district")]),
+        FieldPanel("address"),
+        FieldRowPanel([FieldPanel("opening_hours"), FieldPanel("phone")]),
+        FieldPanel("notification_email"),
+        FieldPanel("staff"),
+    ]

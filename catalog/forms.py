@@ -1,0 +1,181 @@
+"""Back-office forms. Choices are always limited to the rows the user may see."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from modelcluster.forms import BaseChildFormSet
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from catalog import services
+from catalog.models import Location, Merchant, Stock, StockMovement
+from catalog.selectors import locations_for_user, merchants_for_user
+
+MAX_QUANTITY = 1_000_000
+
+
+class ProductForm(WagtailAdminModelForm):
+    """Create/edit a product: the producer must be one of the user's own; a lone one is preselected."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("merchant")
+        if field is None:
+            return
+        merchants = merchants_for_user(self.for_user) if self.for_user is not None else Merchant.objects.none()
+        field.queryset = merchants
+        if self.instance.pk is None and not self.is_bound:
+            own = list(merchants.values_list("pk", flat=True)[:2])
+            if len(own) == 1:
+                self.initial.setdefault("merchant", own[0])
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("season_start_month"), cleaned_data.get("season_end_month")
+        if (start is None) != (end is None):
+            self.add_error(
+                "season_end_month" if end is None else "season_start_month",
+                _("Give both the first and the last month of the season, or neither."),
+            )
+        return cleaned_data
+
+
+class VariantForm(WagtailAdminModelForm):
+    """One variant inside the product form: prices in fen, with readable errors."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        price, compare_at = cleaned_data.get("price"), cleaned_data.get("compare_at_price")
+        if price is not None and price <= 0:
+            self.add_error("price", _("The price must be more than zero."))
+        elif price is not None and compare_at is not None and compare_at <= price:
+            self.add_error("compare_at_price", _("The compare-at price must be higher than the price."))
+        return cleaned_data
+
+
+class VariantFormSet(BaseChildFormSet):
+    """Refuses to remove a variant that has stock records (the ledger must keep pointing at it)."""
+
+    def clean(self):
+        super().clean()
+        removed = [
+            form.instance
+            for form in self.forms
+            if form.instance.pk is not None and self.can_delete and self._should_delete_form(form)
+        ]
+        if not removed:
+            return
+        with_stock = set(
+            Stock.objects.filter(variant__in=removed).values_list("variant__sku", flat=True).distinct()
+        )
+        if with_stock:
+            raise ValidationError(
+                _("These variants have stock records and cannot be removed; mark them inactive instead: %(skus)s")
+                % {"skus": ", ".join(sorted(with_stock))}
+            )
+
+
+class AdjustStockForm(forms.Form):
+    """Change one stock row by hand; always with a reason, always through the ledger."""
+
+    RECEIVE = "receive"
+    ADJUST = "adjust"
+    COUNT = "count"
+
+    kind = forms.ChoiceField(
+        label=_("Kind of change"),
+        choices=[
+            (RECEIVE, _("Receive goods (add to on hand)")),
+            (ADJUST, _("Adjust by a number of units (+ or −)")),
+            (COUNT, _("Correct to a counted quantity")),
+        ],
+        initial=ADJUST,
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=-MAX_QUANTITY,
+        max_value=MAX_QUANTITY,
+        help_text=_("Units received, units added (+) or removed (−), or the counted quantity on hand."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("Recorded in the stock ledger, for example “breakage in transit” or “monthly count”."),
+    )
+
+    def save(self, stock: Stock, actor) -> StockMovement | None:
+        """Apply the change; ``StockError`` (a user-facing message) if the rules refuse it."""
+        kind, quantity, reason = (self.cleaned_data[k] for k in ("kind", "quantity", "reason"))
+        common = {"variant": stock.variant, "location": stock.location, "actor": actor, "reason": reason}
+        if kind == self.RECEIVE:
+            return services.receive_stock(quantity=quantity, **common)
+        if kind == self.COUNT:
+            return services.set_stock_level(on_hand=quantity, **common)
+        return services.adjust_stock(quantity=quantity, **common)
+
+
+class TransferStockForm(forms.Form):
+    """Move units of one variant from this stock row's location to another location."""
+
+    destination = forms.ModelChoiceField(queryset=Location.objects.none(), label=_("To location"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+    def __init__(self, *args, user, source: Stock, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.fields["destination"].queryset = locations_for_user(user).filter(is_active=True).exclude(
+            pk=source.location_id
+        )
+
+    def save(self, actor):
+        data = self.cleaned_data
+        return services.transfer_stock(
+            variant=self.source.variant,
+            source=self.source.location,
+            destination=data["destination"],
+            quantity=data["quantity"],
+            actor=actor,
+            reason=data["reason"],
+        )
+
+
+class StockExportForm(forms.Form):
+    """Which stock to export: the user's own, optionally narrowed to one producer or location."""
+
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), required=False, label=_("Producer"))
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False, label=_("Location"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = merchants_for_user(user)
+        self.fields["merchant"].empty_label = _("All producers I can see")
+        self.fields["location"].queryset = locations_for_user(user)
+        self.fields["location"].empty_label = _("All locations")
+
+
+class StockImportForm(forms.Form):
+    """A CSV of counted quantities (``sku,location,on_hand[,reason]``)."""
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: sku, location (the location code), on_hand and optionally reason. "
+            "UTF-8 text, as written by “CSV UTF-8” in Excel or by the export above."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("Recorded in the ledger for rows that give no reason of their own."),
+    )
+    merchant = forms.ModelChoiceField(
+        queryset=Merchant.objects.none(),
+        required=False,
+        label=_("Producer"),
+        help_text=_("Only this producer's SKUs are accepted; leave empty to accept any producer you manage."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = merchants_for_user(user)
+        self.fields["merchant"].empty_label = _("Any of my producers")

@@ -1,0 +1,37 @@
+"""The catalogue back office in the Wagtail admin: one "Catalogue" menu, scoped per merchant."""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.snippets.models import register_snippet
+
+from catalog.backoffice.organisation import CategoryViewSet, LocationViewSet, MerchantViewSet
+from catalog.backoffice.products import ProductViewSet, ScopedDeleteBulkAction
+from catalog.backoffice.stock import LedgerViewSet, StockViewSet
+from catalog.selectors import SCOPES, scope_for_user
+
+
+class CatalogueViewSetGroup(ViewSetGroup):
+    menu_label = _("Catalogue")
+    menu_icon = "tag"
+    menu_order = 200
+    items = (ProductViewSet, MerchantViewSet, CategoryViewSet, LocationViewSet, StockViewSet, LedgerViewSet)
+
+
+register_snippet(CatalogueViewSetGroup)
+
+# Registered after Wagtail's own snippet bulk delete (order 0), so it replaces it for products.
+hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_actions_outside_scope(request, action_type, objects, action_class_instance):
+    """Second line of defence: no bulk action touches a catalogue row outside the user's scope."""
+    model = getattr(action_class_instance, "model", None)
+    if model not in SCOPES or not objects:
+        return None
+    pks = {obj.pk for obj in objects}
+    if scope_for_user(model, request.user).filter(pk__in=pks).count() != len(pks):
+        raise Http404
+    return None
