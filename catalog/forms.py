@@ -64,9 +64,7 @@ class VariantFormSet(BaseChildFormSet):
         ]
         if not removed:
             return
-        with_stock = set(
-            Stock.objects.filter(variant__in=removed).values_list("variant__sku", flat=True).distinct()
-        )
+        with_stock = set(Stock.objects.filter(variant__in=removed).values_list("variant__sku", flat=True).distinct())
         if with_stock:
             raise ValidationError(
                 _("These variants have stock records and cannot be removed; mark them inactive instead: %(skus)s")
@@ -123,8 +121,8 @@ class TransferStockForm(forms.Form):
     def __init__(self, *args, user, source: Stock, **kwargs):
         super().__init__(*args, **kwargs)
         self.source = source
-        self.fields["destination"].queryset = locations_for_user(user).filter(is_active=True).exclude(
-            pk=source.location_id
+        self.fields["destination"].queryset = (
+            locations_for_user(user).filter(is_active=True).exclude(pk=source.location_id)
         )
 
     def save(self, actor):

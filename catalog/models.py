@@ -60,9 +60,7 @@ class Merchant(QualityMarks, AidCertification):
     description = RichTextField(_("description"), blank=True)
     township = models.CharField(_("township"), max_length=32, choices=XiushanTownship.choices)
     village = models.CharField(_("village or community"), max_length=64, blank=True)
-    paired_county = models.CharField(
-        _("paired Dezhou division"), max_length=16, choices=DezhouCounty.choices
-    )
+    paired_county = models.CharField(_("paired Dezhou division"), max_length=16, choices=DezhouCounty.choices)
     households_benefited = models.PositiveIntegerField(_("households benefited"), default=0)
     contact_name = models.CharField(_("contact name"), max_length=64, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
@@ -229,7 +227,10 @@ class Location(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("Short code used in CSV files."))
     host = models.CharField(_("host supermarket or market"), max_length=128, blank=True)
     district = models.CharField(
-        _("Dezhou division"), max_length=16, choices=DezhouCounty.choices, blank=True,
+        _("Dezhou division"),
+        max_length=16,
+        choices=DezhouCounty.choices,
+        blank=True,
         help_text=_("For counters: the Dezhou division the counter is in."),
     )
     address = models.CharField(_("address"), max_length=255)
@@ -263,9 +264,7 @@ class Stock(models.Model):
     """How many of a variant a location holds, and how many of those are held for orders."""
 
     variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="stocks")
-    location = models.ForeignKey(
-        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="stocks"
-    )
+    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="stocks")
     on_hand = models.IntegerField(_("on hand"), default=0)
     allocated = models.IntegerField(_("allocated"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

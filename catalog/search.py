@@ -98,9 +98,11 @@ def search(queryset: QuerySet, query: str, field: str = "search_text") -> QueryS
         return queryset.none()
     if connection.vendor == "postgresql":
         tsquery = SearchQuery(_tsquery(groups), config="simple", search_type="raw")
-        return queryset.annotate(search_vector=SimpleTsVector(F(field))).filter(
-            search_vector=tsquery
-        ).annotate(search_rank=SearchRank(F("search_vector"), tsquery))
+        return (
+            queryset.annotate(search_vector=SimpleTsVector(F(field)))
+            .filter(search_vector=tsquery)
+            .annotate(search_rank=SearchRank(F("search_vector"), tsquery))
+        )
     condition = Q()
     for group in groups:
         for token in group:

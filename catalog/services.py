@@ -59,9 +59,7 @@ def lock_stocks(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stock
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
-    Stock.objects.bulk_create(
-        [Stock(variant_id=v, location_id=loc) for v, loc in wanted], ignore_conflicts=True
-    )
+    Stock.objects.bulk_create([Stock(variant_id=v, location_id=loc) for v, loc in wanted], ignore_conflicts=True)
     condition = Q()
     for variant_id, location_id in wanted:
         condition |= Q(variant_id=variant_id, location_id=location_id)
@@ -119,34 +117,50 @@ def apply_stock_changes(
 
 
 def receive_stock(
-    *, variant: Variant, location: Location, quantity: int, actor: AbstractBaseUser | None, reason: str,
+    *,
+    variant: Variant,
+    location: Location,
+    quantity: int,
+    actor: AbstractBaseUser | None,
+    reason: str,
     reference: str = "",
 ) -> StockMovement:
     """Goods arrive at a location: on hand goes up."""
     quantity = _require_whole_number(quantity, allow_negative=False)
     (movement,) = apply_stock_changes(
         [StockChange(variant, location, quantity)],
-        kind=StockMovement.Kind.RECEIVE, actor=actor, reason=reason, reference=reference,
+        kind=StockMovement.Kind.RECEIVE,
+        actor=actor,
+        reason=reason,
+        reference=reference,
     )
     return movement
 
 
 def adjust_stock(
-    *, variant: Variant, location: Location, quantity: int, actor: AbstractBaseUser | None, reason: str,
+    *,
+    variant: Variant,
+    location: Location,
+    quantity: int,
+    actor: AbstractBaseUser | None,
+    reason: str,
     kind: str = StockMovement.Kind.ADJUST,
 ) -> StockMovement:
     """Add or remove units (breakage, shrinkage, found goods); never below what is allocated."""
     if kind not in {StockMovement.Kind.ADJUST, StockMovement.Kind.CORRECTION, StockMovement.Kind.RETURN}:
         raise StockError(_("This kind of change cannot be made by hand."))
     quantity = _require_whole_number(quantity, allow_negative=True)
-    (movement,) = apply_stock_changes(
-        [StockChange(variant, location, quantity)], kind=kind, actor=actor, reason=reason
-    )
+    (movement,) = apply_stock_changes([StockChange(variant, location, quantity)], kind=kind, actor=actor, reason=reason)
     return movement
 
 
 def set_stock_level(
-    *, variant: Variant, location: Location, on_hand: int, actor: AbstractBaseUser | None, reason: str,
+    *,
+    variant: Variant,
+    location: Location,
+    on_hand: int,
+    actor: AbstractBaseUser | None,
+    reason: str,
     reference: str = "",
 ) -> StockMovement | None:
     """Record a stock count: correct on hand to the counted figure (no entry if unchanged)."""
@@ -159,14 +173,22 @@ def set_stock_level(
             return None
         (movement,) = apply_stock_changes(
             [StockChange(variant, location, delta)],
-            kind=StockMovement.Kind.CORRECTION, actor=actor, reason=reason, reference=reference,
+            kind=StockMovement.Kind.CORRECTION,
+            actor=actor,
+            reason=reason,
+            reference=reference,
         )
         return movement
 
 
 def transfer_stock(
-    *, variant: Variant, source: Location, destination: Location, quantity: int,
-    actor: AbstractBaseUser | None, reason: str,
+    *,
+    variant: Variant,
+    source: Location,
+    destination: Location,
+    quantity: int,
+    actor: AbstractBaseUser | None,
+    reason: str,
 ) -> tuple[StockMovement, StockMovement]:
     """Move units between locations: one entry out, one entry in, sharing a reference."""
     quantity = _require_whole_number(quantity, allow_negative=False)
@@ -177,11 +199,17 @@ def transfer_stock(
         lock_stocks([(variant.pk, source.pk), (variant.pk, destination.pk)])
         (out,) = apply_stock_changes(
             [StockChange(variant, source, -quantity)],
-            kind=StockMovement.Kind.TRANSFER_OUT, actor=actor, reason=reason, reference=reference,
+            kind=StockMovement.Kind.TRANSFER_OUT,
+            actor=actor,
+            reason=reason,
+            reference=reference,
         )
         (into,) = apply_stock_changes(
             [StockChange(variant, destination, quantity)],
-            kind=StockMovement.Kind.TRANSFER_IN, actor=actor, reason=reason, reference=reference,
+            kind=StockMovement.Kind.TRANSFER_IN,
+            actor=actor,
+            reason=reason,
+            reference=reference,
         )
     return out, into
 

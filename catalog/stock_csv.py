@@ -94,9 +94,7 @@ def stock_rows_for_export(
     return rows
 
 
-def export_stock(
-    user: AbstractBaseUser, *, merchant: Merchant | None = None, location: Location | None = None
-) -> str:
+def export_stock(user: AbstractBaseUser, *, merchant: Merchant | None = None, location: Location | None = None) -> str:
     """The user's stock as CSV text, with a byte-order mark so that Excel reads it as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -211,9 +209,7 @@ def _check(
     }
     stocks = {
         (stock.variant_id, stock.location_id): stock
-        for stock in Stock.objects.filter(
-            variant__in=variants_by_sku.values(), location__in=locations_by_code.values()
-        )
+        for stock in Stock.objects.filter(variant__in=variants_by_sku.values(), location__in=locations_by_code.values())
     }
 
     errors, first_line = [], {}
@@ -223,9 +219,7 @@ def _check(
             # Another producer's SKU is reported exactly like one that does not exist.
             errors.append(RowError(row.line, _("Unknown SKU “%(sku)s”.") % {"sku": row.sku}))
         if location is None:
-            errors.append(
-                RowError(row.line, _("Unknown location code “%(code)s”.") % {"code": row.location_code})
-            )
+            errors.append(RowError(row.line, _("Unknown location code “%(code)s”.") % {"code": row.location_code}))
         if variant is None or location is None:
             continue
         key = (variant.pk, location.pk)
@@ -254,9 +248,7 @@ def _check(
     return errors, variants_by_sku, locations_by_code
 
 
-def import_stock(
-    data: bytes, *, user: AbstractBaseUser, reason: str, merchant: Merchant | None = None
-) -> ImportResult:
+def import_stock(data: bytes, *, user: AbstractBaseUser, reason: str, merchant: Merchant | None = None) -> ImportResult:
     """Check the whole file, then apply every count in one transaction, or nothing at all."""
     try:
         rows, errors = _parse(_decode(data), (reason or "").strip())

@@ -12,12 +12,17 @@ class HomePage(Page):
     hero_title = models.CharField(_("hero title"), max_length=120, blank=True)
     hero_text = models.CharField(_("hero text"), max_length=300, blank=True)
     hero_image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("hero image"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     intro = RichTextField(_("introduction"), blank=True)
 
-    content_panels = Page.content_panels + [
+    content_panels = [
+        *Page.content_panels,
         FieldPanel("hero_title"),
         FieldPanel("hero_text"),
         FieldPanel("hero_image"),

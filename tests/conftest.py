@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from catalog import roles
 from tests import factories
@@ -17,3 +18,10 @@ def warehouse(db):
 @pytest.fixture
 def counter(db):
     return factories.make_location(name="德百专柜", code="dz-decheng")
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Services called directly speak English in tests; pages pick their language per request."""
+    with translation.override("en"):
+        yield

@@ -52,8 +52,16 @@ def make_category(name: str | None = None) -> Category:
     return Category.objects.create(name=name or f"类目{i}", slug=f"category-{i}")
 
 
-def make_product(merchant: Merchant | None = None, *, category: Category | None = None, name: str | None = None,
-                 published: bool = True, variants: int = 1, price: int = 1000, **extra) -> Product:
+def make_product(
+    merchant: Merchant | None = None,
+    *,
+    category: Category | None = None,
+    name: str | None = None,
+    published: bool = True,
+    variants: int = 1,
+    price: int = 1000,
+    **extra,
+) -> Product:
     i = n()
     product = Product.objects.create(
         merchant=merchant or make_merchant(),
@@ -64,7 +72,9 @@ def make_product(merchant: Merchant | None = None, *, category: Category | None 
         **extra,
     )
     for j in range(variants):
-        Variant.objects.create(product=product, sku=f"SKU-{i}-{j}", name=f"规格{j}", price=price + j * 100, sort_order=j)
+        Variant.objects.create(
+            product=product, sku=f"SKU-{i}-{j}", name=f"规格{j}", price=price + j * 100, sort_order=j
+        )
     return product
 
 

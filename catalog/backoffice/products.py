@@ -151,9 +151,7 @@ class ScopedDeleteBulkAction(DeleteBulkAction):
     """
 
     models = [Product]
-    protected_message = _(
-        "Nothing was deleted: some of these products have stock records. Unpublish them instead."
-    )
+    protected_message = _("Nothing was deleted: some of these products have stock records. Unpublish them instead.")
 
     def get_all_objects_in_listing_query(self, parent_id):
         return scope_for_user(self.model, self.request.user).values_list("pk", flat=True)

@@ -105,9 +105,7 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
             codename=ALL_MERCHANTS_PERMISSION.split(".")[1],
         )
         sees_row = (
-            Q(is_superuser=True)
-            | Q(user_permissions__in=all_merchants)
-            | Q(groups__permissions__in=all_merchants)
+            Q(is_superuser=True) | Q(user_permissions__in=all_merchants) | Q(groups__permissions__in=all_merchants)
         )
         if self.owner_field:
             sees_row |= Q(merchants=getattr(instance, f"{self.owner_field}_id"))

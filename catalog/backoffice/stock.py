@@ -95,8 +95,10 @@ class StockIndexView(generic.IndexView):
                     priority=20,
                 ),
             ]
-        ledger_url = reverse(self.ledger_url_name) + "?" + urlencode(
-            {"q": instance.variant.sku, "location": instance.location_id}
+        ledger_url = (
+            reverse(self.ledger_url_name)
+            + "?"
+            + urlencode({"q": instance.variant.sku, "location": instance.location_id})
         )
         buttons.append(ListingButton(_("Ledger"), url=ledger_url, icon_name="history", priority=30))
         return buttons

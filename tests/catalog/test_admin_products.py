@@ -56,8 +56,16 @@ def new_product_data(merchant, category, *, name="红安新茶油", slug="hongan
             "aid_certificate_issuer": "",
             "aid_certificate_valid_until": "",
             "variants": inline_formset(
-                [{"sku": sku, "name": "500ml", "price": price, "compare_at_price": "", "weight_grams": "500",
-                  "is_active": "on"}],
+                [
+                    {
+                        "sku": sku,
+                        "name": "500ml",
+                        "price": price,
+                        "compare_at_price": "",
+                        "weight_grams": "500",
+                        "is_active": "on",
+                    }
+                ],
                 min=1,
             ),
             "images": inline_formset([]),
@@ -409,9 +417,7 @@ def test_chooser_chosen_view_refuses_another_merchants_product(as_alice, world):
 
 
 def test_chooser_chosen_multiple_skips_another_merchants_product(as_alice, world):
-    response = as_alice.get(
-        url(f"{CHOOSER}:chosen_multiple"), {"id": [world.product_a.pk, world.product_b.pk, "x"]}
-    )
+    response = as_alice.get(url(f"{CHOOSER}:chosen_multiple"), {"id": [world.product_a.pk, world.product_b.pk, "x"]})
 
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["result"]] == [str(world.product_a.pk)]
@@ -450,7 +456,6 @@ def test_bulk_action_hook_refuses_rows_outside_scope(rf, world):
     with pytest.raises(Http404):
         refuse_bulk_actions_outside_scope(request, "delete", [world.product_a, world.product_b], action)
     assert refuse_bulk_actions_outside_scope(request, "delete", [world.product_a], action) is None
-
 
 
 def test_permission_policy_checks_ownership_of_instances(world):

@@ -143,7 +143,10 @@ def test_valid_adjust_writes_a_ledger_entry_with_actor_and_reason(
     assert stock.on_hand == on_hand
     movement = StockMovement.objects.filter(stock=stock).latest("pk")
     assert (movement.kind, movement.actor, movement.reason, movement.on_hand_after) == (
-        movement_kind, world.alice, "月末盘点", on_hand
+        movement_kind,
+        world.alice,
+        "月末盘点",
+        on_hand,
     )
 
 
@@ -362,7 +365,12 @@ def menu_item_names(client) -> set[str]:
 
 def test_menu_shows_what_each_role_may_use(client, world):
     assert menu_item_names(login(client, world.operator)) == {
-        "products", "producers", "categories", "locations", "stock", "stock-ledger"
+        "products",
+        "producers",
+        "categories",
+        "locations",
+        "stock",
+        "stock-ledger",
     }
     assert menu_item_names(login(client, world.alice)) == {"products", "producers", "stock", "stock-ledger"}
     assert menu_item_names(login(client, world.carol)) == {"locations", "stock", "stock-ledger"}

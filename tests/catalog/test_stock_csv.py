@@ -52,8 +52,9 @@ def test_valid_file_applies_counts_as_corrections_with_one_reference(world):
 def test_a_count_at_a_location_without_stock_creates_the_row(world):
     other_counter = factories.make_location(code="dz-yucheng")
 
-    result = import_stock(lines("sku,location,on_hand", f"{world.variant_a.sku},dz-yucheng,6"), user=world.alice,
-                          reason="新柜台首次盘点")
+    result = import_stock(
+        lines("sku,location,on_hand", f"{world.variant_a.sku},dz-yucheng,6"), user=world.alice, reason="新柜台首次盘点"
+    )
 
     assert result.ok
     assert Stock.objects.get(variant=world.variant_a, location=other_counter).on_hand == 6
@@ -120,8 +121,9 @@ def test_operator_may_limit_an_import_to_one_merchant(world):
 
 
 def test_counter_staff_cannot_set_stock_through_an_import(world):
-    result = import_stock(lines("sku,location,on_hand", f"{world.variant_a.sku},dz-decheng,0"), user=world.carol,
-                          reason="x")
+    result = import_stock(
+        lines("sku,location,on_hand", f"{world.variant_a.sku},dz-decheng,0"), user=world.carol, reason="x"
+    )
 
     assert not result.ok
     assert on_hand(world, world.variant_a, world.counter1) == 10
@@ -156,7 +158,7 @@ def test_header_names_are_case_and_space_insensitive_and_extra_columns_are_ignor
         (b"sku;location;on_hand\nX;xs-wh;1\n", "Line 1: The first line must name the columns"),
         (b"sku,location\nX,xs-wh\n", "missing: on_hand"),
         (b"sku,location,on_hand,sku\nX,xs-wh,1,X\n", "Column named more than once: sku."),
-        (b"sku,location,on_hand\n\"unterminated,xs-wh,1\n", "Line"),
+        (b'sku,location,on_hand\n"unterminated,xs-wh,1\n', "Line"),
         (b"x" * (stock_csv.MAX_IMPORT_BYTES + 1), "The file is too large"),
     ],
 )
@@ -200,8 +202,9 @@ def test_a_refusal_while_applying_rolls_back_the_rows_already_applied(world, mon
     monkeypatch.setattr(services, "set_stock_level", refuse_the_second)
     sku = world.variant_a.sku
 
-    result = import_stock(lines("sku,location,on_hand", f"{sku},xs-wh,1", f"{sku},dz-decheng,1"), user=world.alice,
-                          reason="x")
+    result = import_stock(
+        lines("sku,location,on_hand", f"{sku},xs-wh,1", f"{sku},dz-decheng,1"), user=world.alice, reason="x"
+    )
 
     assert messages(result) == ["Line 3: allocated meanwhile"]
     assert on_hand(world, world.variant_a, world.warehouse) == 50
@@ -245,9 +248,9 @@ def test_an_export_imports_back_unchanged(world):
 
 
 def test_export_defuses_spreadsheet_formulas_in_names(world):
-    world.product_a.name = "=HYPERLINK(\"http://evil\")"
+    world.product_a.name = '=HYPERLINK("http://evil")'
     world.product_a.save()
 
     rows = parse(export_stock(world.alice, location=world.warehouse))
 
-    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'

@@ -30,7 +30,12 @@ def test_receive_creates_stock_and_ledger_entry(variant, warehouse, operator):
     stock = stock_of(variant, warehouse)
     assert (stock.on_hand, stock.allocated) == (40, 0)
     assert movement.kind == StockMovement.Kind.RECEIVE
-    assert (movement.quantity, movement.on_hand_after, movement.actor, movement.reason) == (40, 40, operator, "首批入库")
+    assert (movement.quantity, movement.on_hand_after, movement.actor, movement.reason) == (
+        40,
+        40,
+        operator,
+        "首批入库",
+    )
 
 
 def test_adjust_down_below_zero_is_refused_and_changes_nothing(variant, warehouse, operator):
@@ -99,7 +104,9 @@ def test_transfer_of_more_than_available_changes_neither_location(variant, wareh
     receive_stock(variant=variant, location=warehouse, quantity=2, actor=operator, reason="入库")
 
     with pytest.raises(InsufficientStock):
-        transfer_stock(variant=variant, source=warehouse, destination=counter, quantity=3, actor=operator, reason="补货")
+        transfer_stock(
+            variant=variant, source=warehouse, destination=counter, quantity=3, actor=operator, reason="补货"
+        )
 
     assert stock_of(variant, warehouse).on_hand == 2
     assert not Stock.objects.filter(location=counter, on_hand__gt=0).exists()
@@ -213,8 +220,9 @@ def test_opposite_transfers_do_not_deadlock():
         try:
             barrier.wait()
             for _ in range(20):
-                transfer_stock(variant=variant, source=source, destination=destination, quantity=1,
-                               actor=operator, reason="互调")
+                transfer_stock(
+                    variant=variant, source=source, destination=destination, quantity=1, actor=operator, reason="互调"
+                )
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
         finally:
