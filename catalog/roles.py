@@ -27,12 +27,16 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "catalog.view_stock",
         "catalog.change_stock",
         "catalog.view_stockmovement",
+        "orders.view_order",
+        "orders.view_fulfilment",
     ],
     COUNTER_STAFF: [
         "wagtailadmin.access_admin",
         "catalog.view_location",
         "catalog.view_stock",
         "catalog.view_stockmovement",
+        "orders.view_order",
+        "orders.view_fulfilment",
     ],
     EDITORS: [
         "wagtailadmin.access_admin",
@@ -43,6 +47,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "wagtailadmin.access_admin",
         "catalog.access_all_merchants",
         *[f"catalog.{action}_{model}" for model in CATALOG_MODELS for action in ("add", "change", "delete", "view")],
+        "orders.view_order",
+        "orders.change_order",
+        "orders.view_fulfilment",
+        "orders.view_orderevent",
+        "orders.change_shopsettings",
     ],
 }
 
@@ -92,8 +101,6 @@ def sync_roles(apps) -> None:
             app_label, codename = dotted.split(".")
             group.permissions.add(*permissions(app_label, [codename]))
         for perm in permissions("wagtailimages", COLLECTION_PERMISSIONS.get(name, [])):
-            GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=root_collection, permission=perm
-            )
+            GroupCollectionPermission.objects.get_or_create(group=group, collection=root_collection, permission=perm)
         for perm in permissions("wagtailcore", PAGE_PERMISSIONS.get(name, [])):
             GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=perm)

@@ -1,0 +1,398 @@
+"""Orders and fulfilments in the back office, scoped per merchant and per counter.
+
+Orders are read here, never edited: there are no add, edit or delete views. The only change is
+cancelling (operators, with a reason), which goes through ``orders.services.cancel_order``; a move
+the state machine refuses comes back as a message and changes nothing. Who sees which orders, lines,
+fulfilments and events is decided in ``orders.selectors`` (registered with the catalogue's scopes).
+"""
+
+import django_filters
+from django import forms
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from catalog.backoffice.scoping import ReadOnlyViewSetMixin, ScopedViewSetMixin, get_object_in_scope_or_404
+from catalog.models import Location, Merchant
+from catalog.selectors import locations_for_user, merchants_for_user, sees_all_merchants, staffed_location_ids
+from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus
+from orders.selectors import (
+    events_for_backoffice_user,
+    fulfilments_for_backoffice_user,
+    lines_for_backoffice_user,
+    orders_at_location,
+    orders_with_merchant,
+    orders_with_phone,
+    search_orders,
+)
+from orders.services import cancel_order
+from orders.state import InvalidTransition, OrderError, can_transition, check_transition
+from storefront.templatetags.storefront_tags import money
+
+ORDER_DETAIL = "orders:inspect"
+
+
+# -- Presentation helpers ----------------------------------------------------------------
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough to tell two customers apart, not enough to call one."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
+def mask_name(name: str) -> str:
+    """The first character, then one asterisk for each of the others (张** for 张晓明)."""
+    return name[:1] + "*" * (len(name) - 1)
+
+
+def contact_display(order: Order) -> str:
+    """Name and mobile number, masked unless the user may see the contact (``contact_visible``)."""
+    if order.contact_visible:
+        return f"{order.contact_name} {order.contact_phone}"
+    return f"{mask_name(order.contact_name)} {mask_phone(order.contact_phone)}"
+
+
+def delivery_display(order: Order) -> str:
+    if order.delivery_method == DeliveryMethod.PICKUP and order.pickup_location:
+        return f"{order.get_delivery_method_display()} · {order.pickup_location.name}"
+    return order.get_delivery_method_display()
+
+
+def status_label(event: OrderEvent, value: str) -> str:
+    """A status value of an event in words: a fulfilment's status for fulfilment events, else the order's."""
+    if not value:
+        return ""
+    choices = Fulfilment.Status if event.kind == OrderEvent.Kind.FULFILMENT else OrderStatus
+    return str(choices(value).label) if value in choices.values else value
+
+
+def order_url(order_id: int) -> str:
+    return reverse(ORDER_DETAIL, args=[order_id])
+
+
+def _own_merchants(request) -> QuerySet:
+    return merchants_for_user(request.user) if request is not None else Merchant.objects.none()
+
+
+def _own_locations(request) -> QuerySet:
+    return locations_for_user(request.user) if request is not None else Location.objects.none()
+
+
+def _may_search_contacts(user) -> bool:
+    """Operators and counter staff may find orders by the customer's number; producers may not."""
+    return sees_all_merchants(user) or bool(staffed_location_ids(user))
+
+
+# -- Orders listing ----------------------------------------------------------------------
+
+
+class OrderFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=gettext_lazy("Status"))
+    merchant = django_filters.ModelChoiceFilter(
+        queryset=_own_merchants, method="filter_merchant", label=gettext_lazy("Producer")
+    )
+    counter = django_filters.ModelChoiceFilter(
+        queryset=_own_locations, method="filter_counter", label=gettext_lazy("Counter or warehouse")
+    )
+    delivery_method = django_filters.ChoiceFilter(choices=DeliveryMethod.choices, label=gettext_lazy("Delivery method"))
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at", label=gettext_lazy("Placed"), widget=DateRangePickerWidget
+    )
+    number = django_filters.CharFilter(method="filter_number", label=gettext_lazy("Order number"))
+    phone = django_filters.CharFilter(method="filter_phone", label=gettext_lazy("Mobile number"))
+
+    class Meta:
+        model = Order
+        fields = ["status", "merchant", "counter", "delivery_method", "created", "number", "phone"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is None or not _may_search_contacts(request.user):
+            del self.filters["phone"]
+
+    def filter_merchant(self, queryset, name, value):
+        return orders_with_merchant(queryset, value) if value else queryset
+
+    def filter_counter(self, queryset, name, value):
+        return orders_at_location(queryset, value) if value else queryset
+
+    def filter_number(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(number__icontains=value) if value else queryset
+
+    def filter_phone(self, queryset, name, value):
+        value = value.strip()
+        return orders_with_phone(queryset, value) if value else queryset
+
+
+class OrderIndexView(generic.IndexView):
+    default_ordering = "-created_at"
+
+    def search_queryset(self, queryset: QuerySet) -> QuerySet:
+        if not self.is_searching:
+            return queryset
+        if _may_search_contacts(self.request.user):
+            return search_orders(queryset, self.search_query)
+        return queryset.filter(number__icontains=self.search_query)
+
+    @cached_property
+    def columns(self):
+        """Operators see the order total; everyone else the goods total of their own lines."""
+        if sees_all_merchants(self.request.user):
+            amount = Column(
+                "total", label=gettext_lazy("Total"), accessor=lambda order: money(order.total), sort_key="total"
+            )
+        else:
+            amount = Column(
+                "visible_subtotal",
+                label=gettext_lazy("Your lines"),
+                accessor=lambda order: money(order.visible_subtotal),
+            )
+        return [
+            TitleColumn(
+                "number", label=gettext_lazy("Order number"), get_url=lambda o: order_url(o.pk), sort_key="number"
+            ),
+            DateColumn("created_at", label=gettext_lazy("Placed"), sort_key="created_at"),
+            Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
+            Column("contact", label=gettext_lazy("Contact"), accessor=contact_display),
+            amount,
+            Column("delivery_method", label=gettext_lazy("Delivery method"), accessor=delivery_display),
+        ]
+
+
+# -- One order ---------------------------------------------------------------------------
+
+
+class CancelOrderForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Recorded in the order's history, with your name."),
+    )
+
+
+class OrderDetailView(generic.InspectView):
+    """The order with the lines, fulfilments and history the user may see."""
+
+    cancel_url_name = None
+
+    def get_object(self, queryset=None) -> Order:
+        return get_object_in_scope_or_404(Order, self.request.user, self.pk)
+
+    def get_page_title(self) -> str:
+        return _("Order")
+
+    def get_fields_context(self) -> list:
+        return []
+
+    @cached_property
+    def sees_everything(self) -> bool:
+        return sees_all_merchants(self.request.user)
+
+    def can_cancel(self) -> bool:
+        return self.user_has_permission_for_instance("change", self.object) and can_transition(
+            self.object, OrderStatus.CANCELLED
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        order = self.object
+        fulfilments = list(fulfilments_for_backoffice_user(user, order.fulfilments.all()))
+        fulfilment_names = {f.pk: f"{f.merchant.name} @ {f.location.name}" for f in fulfilments}
+        events = [
+            {
+                "event": event,
+                "fulfilment": fulfilment_names.get(event.fulfilment_id, ""),
+                "from_label": status_label(event, event.from_status),
+                "to_label": status_label(event, event.to_status),
+            }
+            for event in events_for_backoffice_user(user, order)
+        ]
+        can_cancel = self.can_cancel()
+        context.update(
+            order=order,
+            lines=list(lines_for_backoffice_user(user, order)),
+            fulfilments=fulfilments,
+            events=events,
+            sees_everything=self.sees_everything,
+            contact=contact_display(order),
+            cancel_form=CancelOrderForm() if can_cancel else None,
+            cancel_url=reverse(self.cancel_url_name, args=[order.pk]) if can_cancel else None,
+        )
+        return context
+
+
+class OrderCancelView(WagtailAdminTemplateMixin, FormView):
+    """Cancel an order with a reason: operators only (403 for others who may see the order)."""
+
+    form_class = CancelOrderForm
+    template_name = "orders/admin/order_cancel.html"
+    page_title = gettext_lazy("Cancel order")
+    header_icon = "cross"
+    permission_policy = None
+    index_url_name = None
+    inspect_url_name = None
+
+    def setup(self, request, *args, **kwargs) -> None:
+        super().setup(request, *args, **kwargs)
+        self.order = get_object_in_scope_or_404(Order, request.user, kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+        if not self.permission_policy.user_has_permission_for_instance(request.user, "change", self.order):
+            return HttpResponseForbidden(_("Only operators may cancel orders."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self) -> str:
+        return self.order.number
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": capfirst(Order._meta.verbose_name_plural)},
+            {"url": self.detail_url, "label": self.order.number},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    @cached_property
+    def detail_url(self) -> str:
+        return reverse(self.inspect_url_name, args=[self.order.pk])
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        try:
+            check_transition(self.order, OrderStatus.CANCELLED)
+        except InvalidTransition as error:
+            messages.error(request, str(error))
+            return redirect(self.detail_url)
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form) -> HttpResponse:
+        try:
+            cancel_order(self.order, actor=self.request.user, reason=form.cleaned_data["reason"])
+        except OrderError as error:
+            messages.error(self.request, str(error))
+        else:
+            messages.success(
+                self.request,
+                _("Order %(number)s is cancelled and its reserved stock released.") % {"number": self.order.number},
+            )
+        return redirect(self.detail_url)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            order=self.order,
+            action_url=self.request.get_full_path(),
+            submit_button_label=_("Cancel order"),
+            submit_button_active_label=_("Cancelling…"),
+            **kwargs,
+        )
+
+
+class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+    """Orders in the user's scope: a listing, the order page and the cancel form; nothing else."""
+
+    model = Order
+    name = "orders"
+    icon = "clipboard-list"
+    menu_label = gettext_lazy("Orders")
+    inspect_view_enabled = True
+    index_view_class = OrderIndexView
+    inspect_view_class = OrderDetailView
+    inspect_template_name = "orders/admin/order_detail.html"
+    filterset_class = OrderFilterSet
+    search_fields = ["number", "contact_phone", "contact_name"]
+    list_per_page = 30
+
+    def get_permissions_to_register(self):
+        """Viewing (merchants, counter staff) and changing, that is cancelling (operators)."""
+        return Permission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Order), codename__in=["view_order", "change_order"]
+        )
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(cancel_url_name=self.get_url_name("cancel"), **kwargs)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("cancel/<int:pk>/", self.construct_view(OrderCancelView), name="cancel"),
+        ]
+
+
+# -- Fulfilments -------------------------------------------------------------------------
+
+
+class FulfilmentFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(choices=Fulfilment.Status.choices, label=gettext_lazy("Status"))
+    location = django_filters.ModelChoiceFilter(queryset=_own_locations, label=gettext_lazy("Counter or warehouse"))
+    merchant = django_filters.ModelChoiceFilter(queryset=_own_merchants, label=gettext_lazy("Producer"))
+    method = django_filters.ChoiceFilter(choices=DeliveryMethod.choices, label=gettext_lazy("Delivery method"))
+
+    class Meta:
+        model = Fulfilment
+        fields = ["status", "location", "merchant", "method"]
+
+
+class FulfilmentIndexView(generic.IndexView):
+    default_ordering = "-created_at"
+
+    def search_queryset(self, queryset: QuerySet) -> QuerySet:
+        if not self.is_searching:
+            return queryset
+        return queryset.filter(order__number__icontains=self.search_query)
+
+
+class FulfilmentViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+    """Fulfilments of the user's producers or at the user's counters; read-only, each linking to its order."""
+
+    model = Fulfilment
+    name = "fulfilments"
+    icon = "tasks"
+    menu_label = gettext_lazy("Fulfilments")
+    index_view_class = FulfilmentIndexView
+    filterset_class = FulfilmentFilterSet
+    search_fields = ["order__number"]
+    list_per_page = 50
+    list_display = [
+        TitleColumn(
+            "order",
+            label=gettext_lazy("Order number"),
+            accessor="order.number",
+            get_url=lambda fulfilment: order_url(fulfilment.order_id),
+            sort_key="order__number",
+        ),
+        DateColumn("created_at", label=gettext_lazy("Created"), sort_key="created_at"),
+        Column("merchant", label=gettext_lazy("Producer"), accessor="merchant.name"),
+        Column("location", label=gettext_lazy("Counter or warehouse"), accessor="location.name"),
+        Column("method", label=gettext_lazy("Delivery method"), accessor="get_method_display"),
+        Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
+        Column("tracking", label=gettext_lazy("Tracking"), accessor=lambda f: f"{f.carrier} {f.tracking_number}"),
+    ]
+
+    def get_permissions_to_register(self):
+        return Permission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Fulfilment), codename="view_fulfilment"
+        )
+
+
+class OrdersViewSetGroup(ViewSetGroup):
+    menu_label = gettext_lazy("Orders")
+    menu_icon = "clipboard-list"
+    menu_order = 150
+    items = (OrderViewSet, FulfilmentViewSet)

@@ -1,0 +1,16 @@
+from django.db import migrations
+
+from catalog.roles import sync_roles
+
+
+def apply_roles(apps, schema_editor):
+    sync_roles(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("orders", "0001_initial"),
+        ("catalog", "0003_roles"),
+    ]
+
+    operations = [migrations.RunPython(apply_roles, migrations.RunPython.noop)]
