@@ -1,15 +1,18 @@
-"""The product list's filter form: values that do not validate are dropped, never trusted."""
+"""Storefront forms: the product filter (invalid values are dropped), checkout and registration."""
 
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Merchant
 from catalog.regions import XiushanTownship
+from orders.models import DeliveryMethod
 from storefront.selectors import MARKS
 
 
@@ -81,3 +84,117 @@ class ProductFilterForm(forms.Form):
     def query_string(self) -> str:
         """The valid filters as a query string, for links that keep them (pagination)."""
         return urlencode({name: "1" if value is True else value for name, value in self.filters.items()})
+
+
+class CheckoutForm(forms.Form):
+    """Checkout fields, for display and re-display: the rules are checked by ``orders.services.place_order``.
+
+    Every field is optional here so that the order service gives the one, specific message for
+    each problem; the ``required`` marks in the page are for the browser's benefit only.
+    """
+
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "required": True}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=32,
+        help_text=_("A mainland China mobile number, 11 digits, e.g. 13812345678."),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "required": True}),
+    )
+    email = forms.CharField(
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "required": True}),
+    )
+    method = forms.ChoiceField(
+        label=_("How do you want to receive your order?"),
+        required=False,
+        choices=DeliveryMethod.choices,
+        widget=forms.RadioSelect,
+    )
+    pickup_location = forms.CharField(label=_("Counter"), required=False, max_length=20)
+    province = forms.CharField(
+        label=_("Province"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    )
+    city = forms.CharField(
+        label=_("City"), required=False, max_length=32, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+    )
+    district = forms.CharField(
+        label=_("District"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level3"}),
+    )
+    street = forms.CharField(
+        label=_("Street address"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    invoice_title = forms.CharField(
+        label=_("Invoice title"),
+        required=False,
+        max_length=128,
+        help_text=_("Your name, or your company's name for a company invoice."),
+    )
+    invoice_tax_id = forms.CharField(
+        label=_("Taxpayer ID"),
+        required=False,
+        max_length=20,
+        help_text=_("Companies only: the unified social credit code (18 characters)."),
+    )
+    note = forms.CharField(
+        label=_("Note for the producers"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Show a ``CheckoutError``'s messages next to their fields (others at the top of the form)."""
+        for name, messages in errors.items():
+            self.add_error(name if name in self.fields else None, list(messages))
+
+
+class RegistrationForm(UserCreationForm):
+    """A customer account: user name, e-mail (for password resets) and password."""
+
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("We send order updates and password reset links here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("An account with this e-mail address already exists."), code="duplicate")
+        return email

@@ -1,6 +1,7 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from storefront import views
+from storefront import account_views, cart_views, checkout_views, order_views, views
 
 app_name = "storefront"
 
@@ -8,4 +9,31 @@ urlpatterns = [
     path("products/", views.product_list, name="product_list"),
     # Product slugs may be Chinese (SlugField(allow_unicode=True)): letters, digits, _ and -.
     re_path(r"^products/(?P<slug>[-\w]+)/$", views.product_detail, name="product_detail"),
+    path("cart/", cart_views.cart_detail, name="cart"),
+    path("cart/add/", cart_views.cart_add, name="cart_add"),
+    path("cart/lines/<int:line_id>/", cart_views.cart_update, name="cart_update"),
+    path("cart/lines/<int:line_id>/remove/", cart_views.cart_remove, name="cart_remove"),
+    path("checkout/", checkout_views.checkout, name="checkout"),
+    path("orders/<str:token>/", order_views.order_status, name="order_status"),
+    path("orders/<str:token>/cancel/", order_views.order_cancel, name="order_cancel"),
+    path("account/register/", account_views.register, name="register"),
+    path("account/login/", account_views.ShopLoginView.as_view(), name="login"),
+    path("account/logout/", account_views.ShopLogoutView.as_view(), name="logout"),
+    path("account/orders/", account_views.order_history, name="order_history"),
+    path("account/password-reset/", account_views.ShopPasswordResetView.as_view(), name="password_reset"),
+    path(
+        "account/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "account/password-reset/<uidb64>/<token>/",
+        account_views.ShopPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
 ]

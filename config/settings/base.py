@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "storefront.context_processors.cart",
             ],
         },
     },
@@ -171,3 +172,9 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 # Orders: how long an unpaid order holds its stock, and the most of one item per cart line.
 ORDER_RESERVATION_MINUTES = env_int("ORDER_RESERVATION_MINUTES", 30)
 CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 99)
+
+# Abuse limits: POSTs per client and time window ("<count>/<s|m|h|d>"; "0" turns a limit off).
+CHECKOUT_RATE_LIMIT = env_str("CHECKOUT_RATE_LIMIT", "10/m")
+LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

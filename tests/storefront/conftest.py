@@ -2,6 +2,7 @@ import io
 import itertools
 
 import pytest
+from django.core.cache import cache
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.images.models import Image
@@ -54,3 +55,9 @@ def build_catalogue(count: int, *, category: Category, warehouse: Location, coun
             set_stock(variant, counter, 4, allocated=1)
         products.append(product)
     return products
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate-limit counts live in the cache; each test starts without any."""
+    cache.clear()

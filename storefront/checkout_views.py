@@ -1,0 +1,149 @@
+"""Checkout: the summary, contact, delivery method, invoice and note, placed through ``orders.services``.
+
+The form carries the cart's ``fingerprint`` as shown and a ``checkout_token``: a cart that changed
+since is shown again instead of becoming a different order, and a form sent twice gives one order.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from wagtail.models import Site
+
+from catalog.models import Location
+from orders.models import Cart, DeliveryMethod
+from orders.selectors import CartSummary, can_deliver, cart_summary, pickup_counters
+from orders.services import CartChanged, CheckoutError, Contact, Delivery, Invoice, new_checkout_token, place_order
+from storefront.cart import note_cart_quantity, request_cart
+from storefront.forms import CheckoutForm
+from storefront.ratelimit import limit_posts
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+# Where most customers live: the address form starts in Dezhou.
+ADDRESS_INITIAL = {"province": "山东省", "city": "德州市"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How this cart can be received: the counters holding all of it, and whether the warehouse can send it."""
+
+    counters: list[Location]
+    can_deliver: bool
+
+    @classmethod
+    def for_summary(cls, summary: CartSummary) -> "Options":
+        return cls(counters=list(pickup_counters(summary.quantities)), can_deliver=can_deliver(summary.quantities))
+
+
+def _initial(request: HttpRequest, options: Options) -> dict[str, str]:
+    method = DeliveryMethod.PICKUP if options.counters and not options.can_deliver else DeliveryMethod.DELIVERY
+    initial = {**ADDRESS_INITIAL, "method": method}
+    user = request.user
+    if user.is_authenticated:
+        initial.update(name=user.get_full_name() or user.get_username(), email=user.email)
+    return initial
+
+
+def _render(
+    request: HttpRequest,
+    form: CheckoutForm,
+    summary: CartSummary,
+    checkout_token: str,
+    options: Options | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    note_cart_quantity(request, sum(item.quantity for item in summary.items))
+    options = options or Options.for_summary(summary)
+    context = {
+        "form": form,
+        "summary": summary,
+        "checkout_token": checkout_token,
+        "counters": options.counters,
+        "can_deliver": options.can_deliver,
+        "can_place": summary.can_check_out and (options.can_deliver or bool(options.counters)),
+        "reservation_minutes": settings.ORDER_RESERVATION_MINUTES,
+        "delivery_fee": summary.shipping_fee_for(DeliveryMethod.DELIVERY),
+        "delivery_total": summary.total_for(DeliveryMethod.DELIVERY),
+        "pickup_total": summary.total_for(DeliveryMethod.PICKUP),
+        "selected_counter": form["pickup_location"].value() or "",
+    }
+    return render(request, "storefront/checkout.html", context, status=status)
+
+
+def _place(request: HttpRequest, cart: Cart, form: CheckoutForm, site: Site | None) -> HttpResponse:
+    data = form.cleaned_data
+    invoice = Invoice(title=data["invoice_title"], tax_id=data["invoice_tax_id"])
+    order = place_order(
+        cart=cart,
+        contact=Contact(name=data["name"], phone=data["phone"], email=data["email"]),
+        delivery=Delivery(
+            method=data["method"],
+            pickup_location=data["pickup_location"],
+            province=data["province"],
+            city=data["city"],
+            district=data["district"],
+            street=data["street"],
+            postal_code=data["postal_code"],
+        ),
+        invoice=invoice,
+        note=data["note"],
+        checkout_token=request.POST.get("checkout_token", ""),
+        expected_fingerprint=request.POST.get("fingerprint", ""),
+        user=request.user,
+        language=get_language(),
+        site=site,
+    )
+    messages.success(request, _("Thank you! Your order %(number)s has been placed.") % {"number": order.number})
+    return redirect("storefront:order_status", token=order.token)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@limit_posts("checkout", "CHECKOUT_RATE_LIMIT")
+def checkout(request: HttpRequest) -> HttpResponse:
+    cart = request_cart(request)
+    site = Site.find_for_request(request)
+    if request.method != "POST":
+        summary = cart_summary(cart, site=site)
+        if summary.is_empty:
+            messages.info(request, _("Your cart is empty."))
+            return redirect("storefront:cart")
+        if summary.has_problems:
+            messages.warning(request, _("Some items in your cart need your attention before checkout."))
+            return redirect("storefront:cart")
+        options = Options.for_summary(summary)
+        form = CheckoutForm(initial=_initial(request, options))
+        return _render(request, form, summary, new_checkout_token(), options)
+
+    if cart is None:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("storefront:cart")
+    form = CheckoutForm(request.POST)
+    posted_token = request.POST.get("checkout_token", "").strip()
+    token = posted_token if TOKEN_RE.fullmatch(posted_token) else new_checkout_token()
+    if form.is_valid():
+        try:
+            return _place(request, cart, form, site)
+        except CartChanged as error:
+            form.add_service_errors(error.errors)
+            summary = cart_summary(cart, site=site)
+            messages.warning(request, _("Your cart has changed. Please check your order again before placing it."))
+            return _render(request, form, summary, token, status=409)
+        except CheckoutError as error:
+            form.add_service_errors(error.errors)
+            if set(error.errors) <= {NON_FIELD_ERRORS}:
+                token = new_checkout_token()
+    summary = cart_summary(cart, site=site)
+    if summary.is_empty:
+        for message in form.non_field_errors():
+            messages.error(request, message)
+        return redirect("storefront:cart")
+    return _render(request, form, summary, token)
