@@ -5,6 +5,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
 from catalog.backoffice.scoping import ProtectedDeleteViewSetMixin, ScopedViewSetMixin
 from catalog.models import Category, Location, Merchant
 
@@ -52,18 +53,8 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
             [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
             heading=_("Contact"),
         ),
-        MultiFieldPanel(
-            [FieldPanel("geographical_indication"), FieldPanel("green_food"), FieldPanel("organic")],
-            heading=_("Quality marks"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("aid_certificate_number"),
-                FieldPanel("aid_certificate_issuer"),
-                FieldPanel("aid_certificate_valid_until"),
-            ],
-            heading=_("Consumption-aid certificate"),
-        ),
+        quality_marks_panel(),
+        aid_certificate_panel(),
         FieldPanel("members"),
     ]
 

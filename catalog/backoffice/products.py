@@ -15,6 +15,7 @@ from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
+from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
 from catalog.backoffice.scoping import ScopedViewSetMixin, clean_pks, get_object_in_scope_or_404
 from catalog.forms import ProductForm, VariantForm, VariantFormSet
 from catalog.models import Category, Merchant, Product, Variant
@@ -271,18 +272,8 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
                 [
                     FieldRowPanel([FieldPanel("season_start_month"), FieldPanel("season_end_month")]),
                     FieldRowPanel([FieldPanel("shelf_life_days"), FieldPanel("low_stock_threshold")]),
-                    MultiFieldPanel(
-                        [FieldPanel("geographical_indication"), FieldPanel("green_food"), FieldPanel("organic")],
-                        heading=_("Quality marks"),
-                    ),
-                    MultiFieldPanel(
-                        [
-                            FieldPanel("aid_certificate_number"),
-                            FieldPanel("aid_certificate_issuer"),
-                            FieldPanel("aid_certificate_valid_until"),
-                        ],
-                        heading=_("Consumption-aid certificate"),
-                    ),
+                    quality_marks_panel(),
+                    aid_certificate_panel(),
                 ],
                 heading=_("Details"),
             ),
