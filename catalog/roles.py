@@ -52,6 +52,10 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_fulfilment",
         "orders.view_orderevent",
         "orders.change_shopsettings",
+        "orders.view_payment",
+        "orders.view_stripeevent",
+        "orders.view_refund",
+        "orders.add_refund",
     ],
 }
 

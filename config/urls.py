@@ -9,11 +9,13 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from catalog.backoffice import reports
 from config import health
+from orders.payments.views import stripe_webhook
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("admin/reports/site-history/", reports.site_history),
     path("admin/reports/site-history/results/", reports.site_history_results),
     path("admin/", include(wagtailadmin_urls)),

@@ -1,8 +1,9 @@
 """Orders and fulfilments in the back office, scoped per merchant and per counter.
 
-Orders are read here, never edited: there are no add, edit or delete views. The only change is
-cancelling (operators, with a reason), which goes through ``orders.services.cancel_order``; a move
-the state machine refuses comes back as a message and changes nothing. Who sees which orders, lines,
+Orders are read here, never edited: there are no add, edit or delete views. The only changes are
+cancelling an unpaid order and refunding a paid one (operators, with a reason), through
+``orders.services.cancel_order`` and ``orders.payments.services.refund_order``; what those refuse
+comes back as a message or a form error and changes nothing. Who sees which orders, lines,
 fulfilments and events is decided in ``orders.selectors`` (registered with the catalogue's scopes).
 """
 
@@ -30,7 +31,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from catalog.backoffice.scoping import ReadOnlyViewSetMixin, ScopedViewSetMixin, get_object_in_scope_or_404
 from catalog.models import Location, Merchant
 from catalog.selectors import locations_for_user, merchants_for_user, sees_all_merchants, staffed_location_ids
-from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus
+from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+from orders.payments.services import REFUNDABLE, refund_order
 from orders.selectors import (
     events_for_backoffice_user,
     fulfilments_for_backoffice_user,
@@ -187,10 +189,66 @@ class CancelOrderForm(forms.Form):
     )
 
 
+class RefundOrderForm(forms.Form):
+    """The whole order, or chosen quantities of its lines; a reason; whether the goods go back to stock."""
+
+    WHOLE = "whole"
+    LINES = "lines"
+
+    scope = forms.ChoiceField(
+        label=gettext_lazy("Refund"),
+        choices=[
+            (WHOLE, gettext_lazy("The whole order (all that has not been refunded yet)")),
+            (LINES, gettext_lazy("Only the quantities chosen below")),
+        ],
+        initial=WHOLE,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Recorded in the order's history, with your name."),
+    )
+    restock = forms.BooleanField(
+        label=gettext_lazy("Return the goods to stock"),
+        required=False,
+        help_text=gettext_lazy("Only if the goods came back unharmed and can be sold again."),
+    )
+
+    def __init__(self, *args, lines: list[OrderLine], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[self.line_field_name(line)] = forms.IntegerField(
+                label=f"{line.product_name} {line.variant_name} · {money(line.unit_price)} × {line.quantity}",
+                min_value=0,
+                max_value=line.quantity,
+                required=False,
+                initial=0,
+                help_text=gettext_lazy("How many to refund."),
+            )
+
+    @staticmethod
+    def line_field_name(line: OrderLine) -> str:
+        return f"line_{line.pk}"
+
+    def chosen_lines(self) -> dict[int, int] | None:
+        """None for the whole order, else ``{line id: quantity}`` (the service refuses an empty choice)."""
+        if self.cleaned_data["scope"] == self.WHOLE:
+            return None
+        return {line.pk: self.cleaned_data.get(self.line_field_name(line)) or 0 for line in self.lines}
+
+
+def may_refund(user, order: Order) -> bool:
+    return user.has_perm("orders.add_refund") and order.status in REFUNDABLE
+
+
 class OrderDetailView(generic.InspectView):
     """The order with the lines, fulfilments and history the user may see."""
 
     cancel_url_name = None
+    refund_url_name = None
 
     def get_object(self, queryset=None) -> Order:
         return get_object_in_scope_or_404(Order, self.request.user, self.pk)
@@ -226,6 +284,7 @@ class OrderDetailView(generic.InspectView):
             for event in events_for_backoffice_user(user, order)
         ]
         can_cancel = self.can_cancel()
+        can_refund = may_refund(user, order)
         context.update(
             order=order,
             lines=list(lines_for_backoffice_user(user, order)),
@@ -235,6 +294,9 @@ class OrderDetailView(generic.InspectView):
             contact=contact_display(order),
             cancel_form=CancelOrderForm() if can_cancel else None,
             cancel_url=reverse(self.cancel_url_name, args=[order.pk]) if can_cancel else None,
+            refund_form=RefundOrderForm(lines=list(order.lines.all())) if can_refund else None,
+            refund_url=reverse(self.refund_url_name, args=[order.pk]) if can_refund else None,
+            refunds=list(order.refunds.select_related("created_by")) if user.has_perm("orders.view_refund") else [],
         )
         return context
 
@@ -304,8 +366,83 @@ class OrderCancelView(WagtailAdminTemplateMixin, FormView):
         )
 
 
+class OrderRefundView(WagtailAdminTemplateMixin, FormView):
+    """Refund a paid order, wholly or by line, with a reason: operators only (403 for others who may see it)."""
+
+    form_class = RefundOrderForm
+    template_name = "orders/admin/order_refund.html"
+    page_title = gettext_lazy("Refund order")
+    header_icon = "rotate"
+    index_url_name = None
+    inspect_url_name = None
+
+    def setup(self, request, *args, **kwargs) -> None:
+        super().setup(request, *args, **kwargs)
+        self.order = get_object_in_scope_or_404(Order, request.user, kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm("orders.add_refund"):
+            return HttpResponseForbidden(_("Only operators may refund orders."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "lines": list(self.order.lines.all())}
+
+    def get_page_subtitle(self) -> str:
+        return self.order.number
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": capfirst(Order._meta.verbose_name_plural)},
+            {"url": self.detail_url, "label": self.order.number},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    @cached_property
+    def detail_url(self) -> str:
+        return reverse(self.inspect_url_name, args=[self.order.pk])
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        if not may_refund(request.user, self.order):
+            messages.error(request, _("Only paid orders can be refunded."))
+            return redirect(self.detail_url)
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form) -> HttpResponse:
+        try:
+            refund = refund_order(
+                self.order,
+                actor=self.request.user,
+                reason=form.cleaned_data["reason"],
+                lines=form.chosen_lines(),
+                restock=form.cleaned_data["restock"],
+            )
+        except OrderError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        params = {"amount": money(refund.amount), "number": self.order.number}
+        if refund.status == refund.Status.SUCCEEDED:
+            messages.success(self.request, _("Refunded %(amount)s for order %(number)s.") % params)
+        else:
+            messages.warning(
+                self.request,
+                _("A refund of %(amount)s for order %(number)s was sent to Stripe and is not confirmed yet.") % params,
+            )
+        return redirect(self.detail_url)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            order=self.order,
+            action_url=self.request.get_full_path(),
+            submit_button_label=_("Refund"),
+            submit_button_active_label=_("Refunding…"),
+            **kwargs,
+        )
+
+
 class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
-    """Orders in the user's scope: a listing, the order page and the cancel form; nothing else."""
+    """Orders in the user's scope: a listing, the order page, the cancel and refund forms; nothing else."""
 
     model = Order
     name = "orders"
@@ -326,12 +463,15 @@ class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
         )
 
     def get_inspect_view_kwargs(self, **kwargs):
-        return super().get_inspect_view_kwargs(cancel_url_name=self.get_url_name("cancel"), **kwargs)
+        return super().get_inspect_view_kwargs(
+            cancel_url_name=self.get_url_name("cancel"), refund_url_name=self.get_url_name("refund"), **kwargs
+        )
 
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path("cancel/<int:pk>/", self.construct_view(OrderCancelView), name="cancel"),
+            path("refund/<int:pk>/", self.construct_view(OrderRefundView), name="refund"),
         ]
 
 

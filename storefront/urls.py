@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from storefront import account_views, cart_views, checkout_views, order_views, views
+from storefront import account_views, cart_views, checkout_views, order_views, payment_views, views
 
 app_name = "storefront"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("orders/<str:token>/", order_views.order_status, name="order_status"),
     path("orders/<str:token>/cancel/", order_views.order_cancel, name="order_cancel"),
+    path("orders/<str:token>/pay/", payment_views.order_pay, name="order_pay"),
+    path("orders/<str:token>/pay/return/", payment_views.order_pay_return, name="order_pay_return"),
+    path("orders/<str:token>/pay/demo/", payment_views.order_pay_demo, name="order_pay_demo"),
     path("account/register/", account_views.register, name="register"),
     path("account/login/", account_views.ShopLoginView.as_view(), name="login"),
     path("account/logout/", account_views.ShopLogoutView.as_view(), name="logout"),

@@ -95,7 +95,7 @@ def test_test_settings_load_on_postgresql_with_redis():
     assert loaded["DEBUG"] is False
     assert loaded["ENGINE"] == "django.db.backends.postgresql"
     assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
-    assert loaded["EAGER"] is False
+    assert loaded["EAGER"] is True  # tasks run in-process in tests: no worker
     assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.locmem.EmailBackend"
 
 

@@ -144,10 +144,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "德秀集市 <noreply@dexiu.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Stripe (used from the payments issue on).
+# Stripe payments. Without STRIPE_SECRET_KEY and with DEBUG on, a demo payment button stands in.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Where the SDK sends API calls (empty: Stripe's own), and Stripe.js for the pay page.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+STRIPE_PAYMENT_METHOD_TYPES = env_list("STRIPE_PAYMENT_METHOD_TYPES", "card,alipay,wechat_pay")
+# Optional PaymentIntent parameters not to send (only for a test peer that refuses them, e.g. localstripe).
+STRIPE_OMIT_PARAMS = env_list("STRIPE_OMIT_PARAMS")
+# Oldest webhook signature timestamp accepted, in seconds.
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
 
 # Wagtail
 WAGTAIL_SITE_NAME = "德秀集市"

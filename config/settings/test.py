@@ -11,6 +11,12 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Tasks run in-process, right after the transaction that queues them commits (no worker in tests).
+CELERY_TASK_ALWAYS_EAGER = True
+# Stripe: a test key and endpoint secret; tests that talk to localstripe point STRIPE_API_BASE at it.
+STRIPE_SECRET_KEY = "sk_test_dexiu"  # noqa: S105
+STRIPE_PUBLISHABLE_KEY = "pk_test_dexiu"
+STRIPE_WEBHOOK_SECRET = "whsec_test_dexiu"  # noqa: S105
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(

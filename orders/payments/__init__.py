@@ -1,0 +1,1 @@
+"""Stripe payments: PaymentIntents, verified webhooks, reconciliation, refunds, and the demo stand-in."""

@@ -1,0 +1,558 @@
+"""Payment writes: PaymentIntents, webhook events, refunds and reconciliation.
+
+An order becomes paid only through ``apply_intent_succeeded``: from a verified webhook event, from
+reconciliation (Stripe asked directly with the secret key), or from the demo payment under DEBUG.
+Each path locks the order row and checks what was already recorded, so replays change nothing.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.models import StockMovement
+from catalog.services import StockChange, apply_stock_changes
+from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
+from orders.payments.client import demo_payments_enabled, stripe_client
+from orders.services import _site_text, mark_paid
+from orders.state import InvalidTransition, OrderError, can_transition, lock_order, transition
+
+logger = logging.getLogger(__name__)
+
+User = AbstractBaseUser | AnonymousUser
+
+NOTE_AMOUNT_MISMATCH = gettext_lazy(
+    "Payment %(reference)s was for %(amount)s %(currency)s, not the order total: check it before shipping."
+)
+NOTE_DOUBLE_PAYMENT = gettext_lazy("A second payment %(reference)s arrived for this order: refund one of them.")
+NOTE_PAYMENT_FAILED = gettext_lazy("Payment attempt %(reference)s failed: %(error)s")
+NOTE_PAYMENT_CANCELED = gettext_lazy("Payment attempt %(reference)s was canceled.")
+NOTE_DISPUTE = gettext_lazy("The customer disputed payment %(reference)s (%(reason)s): answer it in Stripe.")
+NOTE_REFUND = gettext_lazy("Refunded %(amount)s: %(reason)s")
+REASON_RETURNED = gettext_lazy("Returned: order refunded")
+
+# Intent statuses in which the customer may still (re)try to pay with the same intent.
+REUSABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
+REFUNDABLE = {
+    OrderStatus.PAID,
+    OrderStatus.FULFILLING,
+    OrderStatus.READY_FOR_PICKUP,
+    OrderStatus.SHIPPED,
+    OrderStatus.COMPLETED,
+    OrderStatus.PARTIALLY_REFUNDED,
+}
+
+
+class PaymentError(OrderError):
+    """A payment request that is refused; the message is meant for the customer or the operator."""
+
+
+class EventProcessingError(Exception):
+    """Processing a stored event failed; the error is recorded on the event and the task retries."""
+
+
+def _value(obj: Any, name: str, default: Any = None) -> Any:
+    """A field of a Stripe object or of a plain dict (stored payloads), without assuming which."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    try:
+        return obj[name]
+    except (KeyError, AttributeError):
+        return default
+
+
+def _id(obj: Any) -> str:
+    """The id of an expanded object, or the id string itself."""
+    return obj if isinstance(obj, str) else str(_value(obj, "id", "") or "")
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def _flag(order: Order, note: object, **params: object) -> None:
+    """Mark the order for an operator's attention and say why in its history (the caller holds the lock)."""
+    Order.objects.filter(pk=order.pk).update(needs_review=True)
+    order.needs_review = True
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, note=_site_text(note, **params)[:500])
+
+
+# --- Paying ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentSession:
+    """What the pay page needs: the payment row, the intent's client secret and its status."""
+
+    payment: Payment
+    client_secret: str
+    status: str
+
+
+def _check_payable(order: Order) -> None:
+    if order.status != OrderStatus.PENDING_PAYMENT or order.expires_at <= timezone.now():
+        raise PaymentError(_("This order can no longer be paid."))
+
+
+def intent_params(order: Order, attempt: int) -> dict[str, Any]:
+    """The PaymentIntent for an order: its total in fen, CNY, the order number in metadata."""
+    methods = list(settings.STRIPE_PAYMENT_METHOD_TYPES)
+    params: dict[str, Any] = {
+        "amount": order.total,
+        "currency": order.currency.lower(),
+        "payment_method_types": methods,
+        "metadata": {"order_number": order.number, "order_id": str(order.pk), "attempt": str(attempt)},
+    }
+    optional: dict[str, Any] = {
+        "description": _site_text(gettext_lazy("Dexiu Market order %(number)s"), number=order.number)
+    }
+    if "wechat_pay" in methods:
+        optional["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+    params.update({key: value for key, value in optional.items() if key not in settings.STRIPE_OMIT_PARAMS})
+    return params
+
+
+def intent_idempotency_key(order: Order, attempt: int) -> str:
+    return f"dexiu-order-{order.pk}-intent-{attempt}"
+
+
+def start_payment(order: Order, *, client: stripe.StripeClient | None = None) -> PaymentSession:
+    """The PaymentIntent the customer should pay now: the current one when it can still be used, else a new one.
+
+    An intent that is processing or has succeeded is never replaced (the customer may already have paid);
+    one that was canceled, or no longer matches the order, is replaced by a new attempt. The order row
+    stays locked meanwhile, so two clicks on "Pay" cannot create two intents.
+    """
+    client = client or stripe_client()
+    with transaction.atomic():
+        lock_order(order)
+        _check_payable(order)
+        latest = order.payments.filter(provider=PaymentProvider.STRIPE).order_by("-attempt").first()
+        if latest is not None:
+            intent = client.v1.payment_intents.retrieve(latest.intent_id)
+            matches = intent.amount == order.total and intent.currency == order.currency.lower()
+            if intent.status in ("processing", "succeeded") or (intent.status in REUSABLE and matches):
+                return PaymentSession(latest, intent.client_secret, intent.status)
+            if intent.status in REUSABLE:
+                client.v1.payment_intents.cancel(latest.intent_id)
+            Payment.objects.filter(pk=latest.pk).update(status=Payment.Status.CANCELED, updated_at=timezone.now())
+        attempt = latest.attempt + 1 if latest else 1
+        intent = client.v1.payment_intents.create(
+            intent_params(order, attempt), {"idempotency_key": intent_idempotency_key(order, attempt)}
+        )
+        payment = Payment.objects.create(
+            order=order,
+            provider=PaymentProvider.STRIPE,
+            intent_id=intent.id,
+            attempt=attempt,
+            amount=order.total,
+            currency=order.currency,
+            status=intent.status if intent.status in Payment.Status.values else Payment.Status.REQUIRES_PAYMENT_METHOD,
+        )
+    return PaymentSession(payment, intent.client_secret, intent.status)
+
+
+def apply_intent_succeeded(payment: Payment, *, amount: int, currency: str, method_type: str = "") -> Order:
+    """Record that Stripe (or the demo) took the money: the order becomes paid, exactly once.
+
+    The amount and currency must match the order, otherwise it is flagged for review and stays unpaid.
+    A payment for an expired or cancelled order flags it (``mark_paid`` does), and a second successful
+    payment for an order already paid flags it too: nothing is dropped silently.
+    """
+    with transaction.atomic():
+        order = lock_order(Order(pk=payment.order_id))
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.SUCCEEDED:
+            return order
+        payment.status = Payment.Status.SUCCEEDED
+        payment.succeeded_at = timezone.now()
+        payment.method_type = (method_type or payment.method_type)[:32]
+        payment.save(update_fields=["status", "succeeded_at", "method_type", "updated_at"])
+        if amount != order.total or currency.lower() != order.currency.lower():
+            _flag(
+                order,
+                NOTE_AMOUNT_MISMATCH,
+                reference=payment.intent_id,
+                amount=_yuan(amount),
+                currency=currency.upper(),
+            )
+            return order
+        if order.status != OrderStatus.PENDING_PAYMENT and order.status not in (
+            OrderStatus.EXPIRED,
+            OrderStatus.CANCELLED,
+        ):
+            _flag(order, NOTE_DOUBLE_PAYMENT, reference=payment.intent_id)
+            return order
+        try:
+            mark_paid(order, payment_reference=payment.intent_id)
+        except InvalidTransition:
+            logger.warning("Payment %s arrived for order %s, which is %s", payment.intent_id, order, order.status)
+    return order
+
+
+def pay_demo(order: Order) -> Order:
+    """The demo payment: the same path as a Stripe payment, refused unless demo payments are enabled."""
+    if not demo_payments_enabled():
+        raise PaymentError(_("Demo payments are not available."))
+    with transaction.atomic():
+        lock_order(order)
+        _check_payable(order)
+        attempt = order.payments.filter(provider=PaymentProvider.DEMO).count() + 1
+        payment = Payment.objects.create(
+            order=order,
+            provider=PaymentProvider.DEMO,
+            intent_id=f"demo_{uuid.uuid4().hex}",
+            attempt=attempt,
+            amount=order.total,
+            currency=order.currency,
+            method_type="demo",
+        )
+        return apply_intent_succeeded(payment, amount=order.total, currency=order.currency, method_type="demo")
+
+
+# --- Webhook events ----------------------------------------------------------------------------
+
+
+def record_event(payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
+    """Store a verified event by its id; ``created`` is False for a replay (which is then ignored)."""
+    return StripeEvent.objects.get_or_create(
+        id=str(payload["id"])[:255], defaults={"type": str(payload.get("type", ""))[:100], "payload": payload}
+    )
+
+
+def _payment_for_intent(intent: Any) -> Payment | None:
+    """Our payment row for a Stripe intent; created for an intent of one of our orders that we did not record."""
+    intent_id = _id(intent)
+    payment = Payment.objects.filter(intent_id=intent_id).first()
+    if payment is not None or isinstance(intent, str):
+        return payment
+    metadata = _value(intent, "metadata") or {}
+    order = Order.objects.filter(number=_value(metadata, "order_number", "")).first()
+    if order is None:
+        return None
+    attempt = order.payments.filter(provider=PaymentProvider.STRIPE).order_by("-attempt").first() or None
+    payment, _created = Payment.objects.get_or_create(
+        intent_id=intent_id,
+        defaults={
+            "order": order,
+            "provider": PaymentProvider.STRIPE,
+            "attempt": (attempt.attempt + 1) if attempt else 1,
+            "amount": int(_value(intent, "amount", 0) or 0),
+            "currency": str(_value(intent, "currency", "") or "").upper()[:3],
+        },
+    )
+    return payment
+
+
+def _method_type(intent: Any) -> str:
+    payment_method = _value(intent, "payment_method")
+    kind = _value(payment_method, "type") if not isinstance(payment_method, str) else None
+    types = _value(intent, "payment_method_types") or []
+    return str(kind or (types[0] if len(types) == 1 else ""))
+
+
+def _on_intent_succeeded(intent: Any) -> None:
+    payment = _payment_for_intent(intent)
+    if payment is None:
+        logger.warning("Ignoring succeeded intent %s: not one of our orders", _id(intent))
+        return
+    received = _value(intent, "amount_received")
+    apply_intent_succeeded(
+        payment,
+        amount=int(received if received is not None else _value(intent, "amount", 0)),
+        currency=str(_value(intent, "currency", "")),
+        method_type=_method_type(intent),
+    )
+
+
+def _on_intent_ended(intent: Any, status: str) -> None:
+    """A failed or canceled attempt: recorded; the order stays payable until it expires."""
+    payment = _payment_for_intent(intent)
+    if payment is None:
+        return
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status in (Payment.Status.SUCCEEDED, status):
+            return
+        error = _value(intent, "last_payment_error")
+        message = str(_value(error, "message", "") or "")[:500]
+        payment.status = status
+        payment.failure_message = message
+        payment.method_type = payment.method_type or _method_type(intent)[:32]
+        payment.save(update_fields=["status", "failure_message", "method_type", "updated_at"])
+        note = NOTE_PAYMENT_FAILED if status == Payment.Status.FAILED else NOTE_PAYMENT_CANCELED
+        OrderEvent.objects.create(
+            order_id=payment.order_id,
+            kind=OrderEvent.Kind.NOTE,
+            note=_site_text(note, reference=payment.intent_id, error=message or "-")[:500],
+        )
+
+
+def _refunded_amount(order: Order) -> int:
+    return order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def _paid_amount(order: Order) -> int:
+    return order.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def _settle_refund_status(order: Order, refunded: int, *, actor: User | None = None, note: str = "") -> None:
+    """Move the order to refunded or partially refunded from what has been given back (lock held)."""
+    paid = _paid_amount(order)
+    if refunded <= 0 or paid <= 0:
+        return
+    target = OrderStatus.REFUNDED if refunded >= paid else OrderStatus.PARTIALLY_REFUNDED
+    if order.status != target and can_transition(order, target):
+        transition(order, target, actor=actor, note=note)
+
+
+def _on_charge_refunded(charge: Any) -> None:
+    payment = Payment.objects.filter(intent_id=_id(_value(charge, "payment_intent"))).first()
+    if payment is None:
+        return
+    with transaction.atomic():
+        order = lock_order(Order(pk=payment.order_id))
+        for stripe_refund in _value(_value(charge, "refunds"), "data", None) or []:
+            _update_refund(stripe_refund)
+        stripe_total = int(_value(charge, "amount_refunded", 0) or 0)
+        _settle_refund_status(order, max(stripe_total, _refunded_amount(order)))
+
+
+def _update_refund(stripe_refund: Any) -> Refund | None:
+    status = str(_value(stripe_refund, "status", ""))
+    refund = Refund.objects.select_for_update().filter(stripe_refund_id=_id(stripe_refund)).first()
+    if refund is None or status not in Refund.Status.values or refund.status == status:
+        return refund
+    refund.status = status
+    refund.save(update_fields=["status", "updated_at"])
+    return refund
+
+
+def _on_refund_updated(stripe_refund: Any) -> None:
+    refund = Refund.objects.filter(stripe_refund_id=_id(stripe_refund)).first()
+    if refund is None:
+        return
+    with transaction.atomic():
+        order = lock_order(Order(pk=refund.order_id))
+        was = refund.status
+        refund = _update_refund(stripe_refund)
+        if was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
+            _complete_refund(order, refund)
+
+
+def _on_dispute(dispute: Any) -> None:
+    payment = Payment.objects.filter(intent_id=_id(_value(dispute, "payment_intent"))).first()
+    if payment is None:
+        return
+    with transaction.atomic():
+        order = lock_order(Order(pk=payment.order_id))
+        _flag(order, NOTE_DISPUTE, reference=payment.intent_id, reason=str(_value(dispute, "reason", "") or "-"))
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _on_intent_succeeded,
+    "payment_intent.payment_failed": lambda intent: _on_intent_ended(intent, Payment.Status.FAILED),
+    "payment_intent.canceled": lambda intent: _on_intent_ended(intent, Payment.Status.CANCELED),
+    "charge.refunded": _on_charge_refunded,
+    "refund.updated": _on_refund_updated,
+    "charge.dispute.created": _on_dispute,
+}
+
+
+def process_event(event_id: str) -> bool:
+    """Apply a stored event once (False when already processed or unknown); unknown types are only marked.
+
+    The event row is locked for the whole transaction, so two workers cannot process it together. A
+    failure is recorded on the event and raised as ``EventProcessingError`` for the task to retry.
+    """
+    failure = None
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.processed_at is not None:
+            return False
+        handler = HANDLERS.get(event.type)
+        try:
+            with transaction.atomic():
+                if handler is not None:
+                    handler(event.payload["data"]["object"])
+        except Exception as exc:  # recorded on the event; the task retries
+            logger.exception("Stripe event %s failed", event_id)
+            event.error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.save(update_fields=["error"])
+            failure = EventProcessingError(event.error)
+        else:
+            event.processed_at = timezone.now()
+            event.error = ""
+            event.save(update_fields=["processed_at", "error"])
+    if failure is not None:
+        raise failure
+    return True
+
+
+# --- Reconciliation -------------------------------------------------------------------------------
+
+
+def reconcile_order(order: Order, *, client: stripe.StripeClient | None = None) -> bool:
+    """Ask Stripe about the order's intents and apply what it says; True if the order is now paid."""
+    client = client or stripe_client()
+    for payment in order.payments.filter(provider=PaymentProvider.STRIPE).exclude(status=Payment.Status.SUCCEEDED):
+        intent = client.v1.payment_intents.retrieve(payment.intent_id)
+        if intent.status == "succeeded":
+            _on_intent_succeeded(intent.to_dict())
+        elif intent.status == "canceled":
+            _on_intent_ended(intent.to_dict(), Payment.Status.CANCELED)
+    order.refresh_from_db()
+    return order.status == OrderStatus.PAID
+
+
+def reconcile_payments(*, client: stripe.StripeClient | None = None) -> int:
+    """Reconcile every order still awaiting payment that has a Stripe intent; returns how many became paid."""
+    client = client or stripe_client()
+    orders = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, payments__provider=PaymentProvider.STRIPE
+    ).distinct()
+    return sum(reconcile_order(order, client=client) for order in orders)
+
+
+# --- Refunds ---------------------------------------------------------------------------------------
+
+
+def _refund_plan(order: Order, lines: dict[int, int] | None) -> tuple[int, list[dict[str, int]]]:
+    """The amount and ``[{"line": id, "quantity": n}]`` of a refund; the whole remainder when ``lines`` is None."""
+    refunded: dict[int, int] = {}
+    for refund in order.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]):
+        for item in refund.lines:
+            refunded[item["line"]] = refunded.get(item["line"], 0) + item["quantity"]
+    order_lines = {line.pk: line for line in order.lines.all()}
+    if lines is None:
+        lines = {pk: line.quantity - refunded.get(pk, 0) for pk, line in order_lines.items()}
+        lines = {pk: quantity for pk, quantity in lines.items() if quantity > 0}
+        return -1, [{"line": pk, "quantity": quantity} for pk, quantity in lines.items()]
+    plan, amount = [], 0
+    for pk, quantity in lines.items():
+        line = order_lines.get(pk)
+        if line is None:
+            raise PaymentError(_("This line is not part of the order."))
+        if quantity <= 0:
+            continue
+        if quantity > line.quantity - refunded.get(pk, 0):
+            raise PaymentError(
+                _("At most %(count)d of %(name)s can still be refunded.")
+                % {"count": line.quantity - refunded.get(pk, 0), "name": line.product_name}
+            )
+        plan.append({"line": pk, "quantity": quantity})
+        amount += line.unit_price * quantity
+    if not plan:
+        raise PaymentError(_("Choose at least one item to refund."))
+    return amount, plan
+
+
+def refund_order(
+    order: Order,
+    *,
+    actor: User | None,
+    reason: str,
+    lines: dict[int, int] | None = None,
+    restock: bool = False,
+    client: stripe.StripeClient | None = None,
+) -> Refund:
+    """Refund the whole order (``lines`` None) or chosen line quantities, optionally returning goods to stock.
+
+    More than was paid (less what was already refunded) is refused before Stripe is asked. The refund
+    row is written first with its own idempotency key, so a retried request never refunds twice.
+    """
+    reason = (reason or "").replace("\x00", "").strip()[:500]
+    if not reason:
+        raise PaymentError(_("Enter a reason for the refund."))
+    with transaction.atomic():
+        lock_order(order)
+        if order.status not in REFUNDABLE:
+            raise PaymentError(_("Only paid orders can be refunded."))
+        payment = order.payments.filter(status=Payment.Status.SUCCEEDED).order_by("succeeded_at").first()
+        if payment is None:
+            raise PaymentError(_("This order has no payment to refund."))
+        given_back = (
+            order.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        remaining = payment.amount - given_back
+        amount, plan = _refund_plan(order, lines)
+        if amount == -1:
+            amount = remaining
+        if amount <= 0 or amount > remaining:
+            raise PaymentError(
+                _("At most %(amount)s can still be refunded for this order.") % {"amount": _yuan(max(remaining, 0))}
+            )
+        refund = Refund.objects.create(
+            order=order,
+            payment=payment,
+            amount=amount,
+            lines=plan,
+            reason=reason,
+            restock=restock,
+            idempotency_key=f"dexiu-refund-{uuid.uuid4().hex}",
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+    if payment.provider == PaymentProvider.DEMO:
+        status, stripe_id = Refund.Status.SUCCEEDED, None
+    else:
+        try:
+            stripe_refund = (client or stripe_client()).v1.refunds.create(
+                {
+                    "payment_intent": payment.intent_id,
+                    "amount": amount,
+                    "metadata": {"order_number": order.number, "refund": str(refund.pk)},
+                },
+                {"idempotency_key": refund.idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, updated_at=timezone.now())
+            raise PaymentError(
+                _("Stripe refused the refund: %(message)s") % {"message": exc.user_message or exc}
+            ) from exc
+        status, stripe_id = str(stripe_refund.status), stripe_refund.id
+    with transaction.atomic():
+        lock_order(order)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        refund.stripe_refund_id = stripe_id
+        refund.status = status if status in Refund.Status.values else Refund.Status.PENDING
+        refund.save(update_fields=["stripe_refund_id", "status", "updated_at"])
+        if refund.status == Refund.Status.SUCCEEDED:
+            _complete_refund(order, refund, actor=actor)
+    return refund
+
+
+def _complete_refund(order: Order, refund: Refund, *, actor: User | None = None) -> None:
+    """A refund Stripe confirmed: goods back to stock if asked, the order's status from the total given back."""
+    who = actor if actor is not None and actor.is_authenticated else None
+    if refund.restock and refund.lines:
+        order_lines = {line.pk: line for line in order.lines.select_related("variant", "location")}
+        apply_stock_changes(
+            [
+                StockChange(order_lines[item["line"]].variant, order_lines[item["line"]].location, item["quantity"])
+                for item in refund.lines
+                if item["line"] in order_lines
+            ],
+            kind=StockMovement.Kind.RETURN,
+            actor=who,
+            reason=_site_text(REASON_RETURNED),
+            reference=order.number,
+        )
+    note = _site_text(NOTE_REFUND, amount=_yuan(refund.amount), reason=refund.reason)
+    before = order.status
+    _settle_refund_status(order, _refunded_amount(order), actor=who, note=note)
+    if order.status == before:
+        OrderEvent.objects.create(order=order, actor=who, kind=OrderEvent.Kind.NOTE, note=note[:500])

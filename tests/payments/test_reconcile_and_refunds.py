@@ -1,0 +1,92 @@
+"""Reconciliation after a missed webhook, and refunds (through the recorded-response fake client)."""
+
+import pytest
+from django.core.management import call_command
+
+from catalog.models import StockMovement
+from orders.models import OrderStatus, Refund
+from orders.payments.client import stripe_client
+from orders.payments.services import PaymentError, reconcile_payments, refund_order
+from tests.payments.helpers import placed_order, stripe_payment
+from tests.payments.test_paying import RecordedStripe, recorded_intent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reconciliation_pays_an_order_whose_webhook_was_missed():
+    order = placed_order()
+    stripe_payment(order, "pi_recorded_1")
+    fake = RecordedStripe({("get", "/v1/payment_intents/pi_recorded_1"): recorded_intent(order, status="succeeded")})
+
+    assert reconcile_payments(client=stripe_client(http_client=fake)) == 1
+    assert reconcile_payments(client=stripe_client(http_client=fake)) == 0
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert StockMovement.objects.filter(kind="sale").count() == 1
+
+
+def test_the_command_leaves_unpaid_intents_alone(monkeypatch):
+    order = placed_order()
+    stripe_payment(order, "pi_recorded_1")
+    fake = RecordedStripe({("get", "/v1/payment_intents/pi_recorded_1"): recorded_intent(order)})
+    monkeypatch.setattr("orders.payments.services.stripe_client", lambda: stripe_client(http_client=fake))
+
+    call_command("reconcile_payments")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+
+
+def paid_order():
+    order = placed_order(quantity=2, price=1000)
+    stripe_payment(order, "pi_recorded_1")
+    fake = RecordedStripe({("get", "/v1/payment_intents/pi_recorded_1"): recorded_intent(order, status="succeeded")})
+    reconcile_payments(client=stripe_client(http_client=fake))
+    order.refresh_from_db()
+    return order
+
+
+def refund_response(amount, refund_id="re_1"):
+    return {"id": refund_id, "object": "refund", "amount": amount, "status": "succeeded", "currency": "cny"}
+
+
+def test_a_partial_refund_of_one_unit_returned_to_stock(operator):
+    order = paid_order()
+    line = order.lines.get()
+    fake = RecordedStripe({("post", "/v1/refunds"): refund_response(1000)})
+
+    refund = refund_order(
+        order, actor=operator, reason="破损", lines={line.pk: 1}, restock=True, client=stripe_client(http_client=fake)
+    )
+
+    sent = fake.requests[0]
+    assert sent["data"]["amount"] == ["1000"]
+    assert sent["headers"]["Idempotency-Key"] == refund.idempotency_key
+    order.refresh_from_db()
+    assert (refund.status, order.status) == (Refund.Status.SUCCEEDED, OrderStatus.PARTIALLY_REFUNDED)
+    assert StockMovement.objects.filter(kind="return", reference=order.number).count() == 1
+
+
+def test_the_rest_refunded_makes_the_order_refunded_and_more_is_refused_before_stripe(operator):
+    order = paid_order()
+    fake = RecordedStripe({("post", "/v1/refunds"): refund_response(order.total)})
+    client = stripe_client(http_client=fake)
+    refund_order(order, actor=operator, reason="客户取消", client=client)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+
+    with pytest.raises(PaymentError):
+        refund_order(order, actor=operator, reason="again", client=client)
+    assert len(fake.requests) == 1
+
+
+def test_refunding_more_units_than_bought_is_refused_before_stripe(operator):
+    order = paid_order()
+    line = order.lines.get()
+    fake = RecordedStripe({})
+
+    with pytest.raises(PaymentError, match="can still be refunded"):
+        refund_order(order, actor=operator, reason="x", lines={line.pk: 3}, client=stripe_client(http_client=fake))
+    assert fake.requests == []
+    assert Refund.objects.count() == 0
