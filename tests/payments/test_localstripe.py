@@ -185,3 +185,20 @@ def test_localstripes_signed_webhook_marks_the_order_paid(webhook_to, live_serve
     payment = Payment.objects.get(order=order)
     assert (payment.intent_id, payment.status) == (session.payment.intent_id, Payment.Status.SUCCEEDED)
     assert order.events.filter(to_status=OrderStatus.PAID).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_pay_page_mounts_the_payment_element_for_the_orders_intent(localstripe, client, settings):
+    """Real: localstripe over HTTP creates the intent the pay page hands to Stripe.js; a reload reuses it."""
+    order = placed_order()
+
+    page = client.get(f"/en/orders/{order.token}/pay/").content.decode()
+    again = client.get(f"/en/orders/{order.token}/pay/").content.decode()
+
+    payment = Payment.objects.get(order=order)
+    assert f'<script src="{settings.STRIPE_JS_URL}"></script>' in page
+    assert f'data-publishable-key="{settings.STRIPE_PUBLISHABLE_KEY}"' in page
+    assert f'data-client-secret="{payment.intent_id}_secret' in page
+    assert f"/en/orders/{order.token}/pay/return/" in page
+    assert "demo" not in page.lower()
+    assert Payment.objects.filter(order=order).count() == 1 and payment.intent_id in again
