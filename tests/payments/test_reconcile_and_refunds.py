@@ -90,3 +90,28 @@ def test_refunding_more_units_than_bought_is_refused_before_stripe(operator):
         refund_order(order, actor=operator, reason="x", lines={line.pk: 3}, client=stripe_client(http_client=fake))
     assert fake.requests == []
     assert Refund.objects.count() == 0
+
+
+def test_a_pending_refund_completes_when_stripe_confirms_it_by_webhook(operator, webhook):
+    """Stripe answers "pending" at first; the later refund.updated event finishes it, once."""
+    order = paid_order()
+    line = order.lines.get()
+    pending = {**refund_response(1000, "re_pending"), "status": "pending"}
+    fake = RecordedStripe({("post", "/v1/refunds"): pending})
+
+    refund = refund_order(
+        order, actor=operator, reason="破损", lines={line.pk: 1}, restock=True, client=stripe_client(http_client=fake)
+    )
+    order.refresh_from_db()
+    assert (refund.status, order.status) == (Refund.Status.PENDING, OrderStatus.PAID)
+    assert not StockMovement.objects.filter(kind="return").exists()
+
+    confirmed = {**pending, "status": "succeeded"}
+    for n in (1, 2):  # a replay under a new event id changes nothing more
+        event = {"id": f"evt_refund_updated_{n}", "object": "event", "type": "refund.updated"}
+        webhook({**event, "data": {"object": confirmed}})
+
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert (refund.status, order.status) == (Refund.Status.SUCCEEDED, OrderStatus.PARTIALLY_REFUNDED)
+    assert StockMovement.objects.filter(kind="return", reference=order.number).count() == 1
