@@ -241,13 +241,13 @@ def _payment_for_intent(intent: Any) -> Payment | None:
     order = Order.objects.filter(number=_value(metadata, "order_number", "")).first()
     if order is None:
         return None
-    attempt = order.payments.filter(provider=PaymentProvider.STRIPE).order_by("-attempt").first() or None
+    latest = order.payments.filter(provider=PaymentProvider.STRIPE).order_by("-attempt").first()
     payment, _created = Payment.objects.get_or_create(
         intent_id=intent_id,
         defaults={
             "order": order,
             "provider": PaymentProvider.STRIPE,
-            "attempt": (attempt.attempt + 1) if attempt else 1,
+            "attempt": (latest.attempt + 1) if latest else 1,
             "amount": int(_value(intent, "amount", 0) or 0),
             "currency": str(_value(intent, "currency", "") or "").upper()[:3],
         },
