@@ -301,25 +301,15 @@ class OrderDetailView(generic.InspectView):
         return context
 
 
-class OrderCancelView(WagtailAdminTemplateMixin, FormView):
-    """Cancel an order with a reason: operators only (403 for others who may see the order)."""
+class OrderActionView(WagtailAdminTemplateMixin, FormView):
+    """A form acting on one order in the user's scope, reached from the order page."""
 
-    form_class = CancelOrderForm
-    template_name = "orders/admin/order_cancel.html"
-    page_title = gettext_lazy("Cancel order")
-    header_icon = "cross"
-    permission_policy = None
     index_url_name = None
     inspect_url_name = None
 
     def setup(self, request, *args, **kwargs) -> None:
         super().setup(request, *args, **kwargs)
         self.order = get_object_in_scope_or_404(Order, request.user, kwargs["pk"])
-
-    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
-        if not self.permission_policy.user_has_permission_for_instance(request.user, "change", self.order):
-            return HttpResponseForbidden(_("Only operators may cancel orders."))
-        return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self) -> str:
         return self.order.number
@@ -335,6 +325,21 @@ class OrderCancelView(WagtailAdminTemplateMixin, FormView):
     @cached_property
     def detail_url(self) -> str:
         return reverse(self.inspect_url_name, args=[self.order.pk])
+
+
+class OrderCancelView(OrderActionView):
+    """Cancel an order with a reason: operators only (403 for others who may see the order)."""
+
+    form_class = CancelOrderForm
+    template_name = "orders/admin/order_cancel.html"
+    page_title = gettext_lazy("Cancel order")
+    header_icon = "cross"
+    permission_policy = None
+
+    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+        if not self.permission_policy.user_has_permission_for_instance(request.user, "change", self.order):
+            return HttpResponseForbidden(_("Only operators may cancel orders."))
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs) -> HttpResponse:
         try:
@@ -366,19 +371,13 @@ class OrderCancelView(WagtailAdminTemplateMixin, FormView):
         )
 
 
-class OrderRefundView(WagtailAdminTemplateMixin, FormView):
+class OrderRefundView(OrderActionView):
     """Refund a paid order, wholly or by line, with a reason: operators only (403 for others who may see it)."""
 
     form_class = RefundOrderForm
     template_name = "orders/admin/order_refund.html"
     page_title = gettext_lazy("Refund order")
     header_icon = "rotate"
-    index_url_name = None
-    inspect_url_name = None
-
-    def setup(self, request, *args, **kwargs) -> None:
-        super().setup(request, *args, **kwargs)
-        self.order = get_object_in_scope_or_404(Order, request.user, kwargs["pk"])
 
     def dispatch(self, request, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm("orders.add_refund"):
@@ -387,21 +386,6 @@ class OrderRefundView(WagtailAdminTemplateMixin, FormView):
 
     def get_form_kwargs(self) -> dict:
         return {**super().get_form_kwargs(), "lines": list(self.order.lines.all())}
-
-    def get_page_subtitle(self) -> str:
-        return self.order.number
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": capfirst(Order._meta.verbose_name_plural)},
-            {"url": self.detail_url, "label": self.order.number},
-            {"url": "", "label": self.get_page_title()},
-        ]
-
-    @cached_property
-    def detail_url(self) -> str:
-        return reverse(self.inspect_url_name, args=[self.order.pk])
 
     def get(self, request, *args, **kwargs) -> HttpResponse:
         if not may_refund(request.user, self.order):
