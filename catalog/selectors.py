@@ -6,6 +6,8 @@ Scoping rules (enforced here, used by every back-office view, chooser and export
 - counter staff see the stock and ledger of the counters they staff.
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -95,6 +97,11 @@ SCOPES = {
     Stock: stock_for_user,
     StockMovement: movements_for_user,
 }
+
+
+def register_scope(model: type, scope: Callable[[User, QuerySet | None], QuerySet]) -> None:
+    """Let another app's model be scoped like the catalogue's (called from its ``AppConfig.ready``)."""
+    SCOPES[model] = scope
 
 
 def scope_for_user(model: type, user: User, queryset: QuerySet | None = None) -> QuerySet:

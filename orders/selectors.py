@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from catalog.models import Location, Merchant, Product, Stock, Variant
-from catalog.selectors import SCOPES, member_merchant_ids, sees_all_merchants, staffed_location_ids
+from catalog.selectors import member_merchant_ids, sees_all_merchants, staffed_location_ids
 from orders.models import Cart, CartLine, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, ShopSettings
 from orders.pricing import ShippingRule
 
@@ -331,8 +331,3 @@ def search_orders(queryset: QuerySet[Order], query: str) -> QuerySet[Order]:
     """
     contact = Q(contact_name__icontains=query) | Q(contact_phone__contains=query)
     return queryset.filter(Q(number__icontains=query) | (contact & Q(contact_visible=True)))
-
-
-# Orders and fulfilments join the catalogue's per-user scopes, so the back office's scoped views,
-# permission policy and ``get_object_in_scope_or_404`` apply to them unchanged.
-SCOPES.update({Order: orders_for_backoffice_user, Fulfilment: fulfilments_for_backoffice_user})
