@@ -29,6 +29,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "catalog.view_stockmovement",
         "orders.view_order",
         "orders.view_fulfilment",
+        "orders.change_fulfilment",
     ],
     COUNTER_STAFF: [
         "wagtailadmin.access_admin",
@@ -37,6 +38,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "catalog.view_stockmovement",
         "orders.view_order",
         "orders.view_fulfilment",
+        "orders.change_fulfilment",
+        "orders.add_countersale",
+        "orders.view_countersale",
     ],
     EDITORS: [
         "wagtailadmin.access_admin",
@@ -50,6 +54,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_order",
         "orders.change_order",
         "orders.view_fulfilment",
+        "orders.change_fulfilment",
+        "orders.view_countersale",
         "orders.view_orderevent",
         "orders.change_shopsettings",
         "orders.view_payment",

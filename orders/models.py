@@ -190,6 +190,8 @@ class Fulfilment(models.Model):
     pickup_code = models.CharField(_("pickup code"), max_length=8, blank=True)
     carrier = models.CharField(_("carrier"), max_length=64, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    handover_failures = models.PositiveSmallIntegerField(_("wrong pickup codes in a row"), default=0)
+    handover_locked_until = models.DateTimeField(_("hand-over locked until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -381,3 +383,60 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.amount}"
+
+
+class CounterSale(models.Model):
+    """A walk-in sale recorded by counter staff against their counter's stock."""
+
+    number = models.CharField(_("sale number"), max_length=40, unique=True)
+    location = models.ForeignKey(
+        Location, verbose_name=_("counter"), on_delete=models.PROTECT, related_name="counter_sales"
+    )
+    total = models.PositiveIntegerField(_("total (fen)"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("counter sale")
+        verbose_name_plural = _("counter sales")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CounterSaleLine(models.Model):
+    """One product of a counter sale, snapshotted like an order line."""
+
+    sale = models.ForeignKey(CounterSale, verbose_name=_("sale"), on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="+")
+    product_name = models.CharField(_("product"), max_length=128)
+    variant_name = models.CharField(_("variant"), max_length=64)
+    sku = models.CharField(_("SKU"), max_length=64)
+    unit_price = models.PositiveIntegerField(_("unit price (fen)"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total = models.PositiveIntegerField(_("line total (fen)"))
+
+    class Meta:
+        verbose_name = _("counter sale line")
+        verbose_name_plural = _("counter sale lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="counter_sale_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(line_total=F("unit_price") * F("quantity")), name="counter_sale_line_total_consistent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id} {self.sku} × {self.quantity}"
