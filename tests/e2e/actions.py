@@ -1,0 +1,29 @@
+"""Steps several journeys share: signing in to the back office, running axe."""
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def admin_login(page: Page, username: str) -> None:
+    """Sign in to the Wagtail admin as a demo user (password ``demo-<name>``)."""
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f"demo-{username}")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the current page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
