@@ -1,5 +1,8 @@
 """The catalogue: producers, what they sell, where it is kept, and every stock change."""
 
+import datetime
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -215,6 +218,11 @@ class Variant(Orderable):
         return f"{self.product.name} · {self.name}" if self.product_id else self.name
 
 
+def new_webhook_secret() -> str:
+    """A fresh signing secret for a counter's webhook."""
+    return secrets.token_hex(32)
+
+
 class Location(models.Model):
     """Where stock is kept: an origin warehouse in Xiushan or a sales counter (专柜) in Dezhou."""
 
@@ -237,6 +245,20 @@ class Location(models.Model):
     opening_hours = models.CharField(_("opening hours"), max_length=128, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     notification_email = models.EmailField(_("notification e-mail"), blank=True)
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        blank=True,
+        help_text=_("The counter's own system: orders to prepare are POSTed here, signed with the webhook secret."),
+    )
+    webhook_secret = models.CharField(
+        _("webhook secret"),
+        max_length=128,
+        default=new_webhook_secret,
+        help_text=_("Shared with the counter's system to verify the X-Dexiu-Signature header."),
+    )
+    opens_at = models.TimeField(
+        _("opens at"), default=datetime.time(9, 0), help_text=_("The daily digest is sent at this time.")
+    )
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("staff users"), blank=True, related_name="counters"
     )

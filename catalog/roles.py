@@ -16,6 +16,14 @@ ROLE_LABELS = {
 
 CATALOG_MODELS = ["merchant", "category", "product", "variant", "productimage", "location", "stock", "stockmovement"]
 
+# Editorial snippets and settings (cms): headline figures, footers, site settings; page translations.
+EDITORIAL_PERMISSIONS = [
+    *[f"cms.{action}_{model}" for model in ("headlinefigure", "footer") for action in ("add", "change", "view")],
+    "cms.delete_headlinefigure",
+    "cms.change_sitesettings",
+    "simple_translation.submit_translation",
+]
+
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     MERCHANTS: [
         "wagtailadmin.access_admin",
@@ -30,6 +38,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_order",
         "orders.view_fulfilment",
         "orders.change_fulfilment",
+        "orders.view_aidledgerentry",
+        "orders.view_settlement",
     ],
     COUNTER_STAFF: [
         "wagtailadmin.access_admin",
@@ -46,6 +56,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "wagtailadmin.access_admin",
         "catalog.view_product",
         "catalog.access_all_merchants",
+        *EDITORIAL_PERMISSIONS,
     ],
     OPERATORS: [
         "wagtailadmin.access_admin",
@@ -58,10 +69,19 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_countersale",
         "orders.view_orderevent",
         "orders.change_shopsettings",
+        *EDITORIAL_PERMISSIONS,
         "orders.view_payment",
         "orders.view_stripeevent",
         "orders.view_refund",
         "orders.add_refund",
+        "orders.view_aidledgerentry",
+        "orders.view_settlement",
+        "orders.add_settlement",
+        "orders.change_aidsettings",
+        "worker.view_notification",
+        "worker.change_notification",
+        "worker.view_failedtask",
+        "worker.change_failedtask",
     ],
 }
 

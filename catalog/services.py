@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Location, Product, Stock, StockMovement, Variant
 from catalog.search import build_search_text
+from worker import messages as notify
 
 
 class StockError(Exception):
@@ -98,8 +99,10 @@ def apply_stock_changes(
                         "allocated": stock.allocated,
                     }
                 )
+            available_before = stock.on_hand - stock.allocated
             stock.on_hand, stock.allocated = on_hand, allocated
             stock.save(update_fields=["on_hand", "allocated", "updated_at"])
+            notify.stock_decreased(stock, available_before)
             movements.append(
                 StockMovement(
                     stock=stock,

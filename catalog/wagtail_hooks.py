@@ -13,6 +13,7 @@ from catalog.selectors import SCOPES, scope_for_user
 
 
 class CatalogueViewSetGroup(ViewSetGroup):
+    menu_name = "catalogue"  # fixed: a name derived from the label would change with the language
     menu_label = _("Catalogue")
     menu_icon = "tag"
     menu_order = 200

@@ -24,6 +24,7 @@ from wagtail.models import Site
 
 from catalog.models import Location, Stock, StockMovement, Variant
 from catalog.services import InsufficientStock, StockChange, apply_stock_changes, lock_stocks
+from orders.aid.services import credit_order
 from orders.models import Cart, CartLine, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
 from orders.selectors import (
     CartItem,
@@ -37,6 +38,7 @@ from orders.selectors import (
     sellable_variants,
 )
 from orders.state import InvalidTransition, OrderError, check_transition, lock_order, transition, transition_fulfilment
+from worker import messages as notify
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
@@ -636,10 +638,12 @@ def mark_paid(order: Order, *, actor: User | None = None, note: str = "", paymen
             _move_order_stock(order, kind=StockMovement.Kind.SALE, actor=_who(actor), reason=REASON_SOLD)
             order.paid_at = timezone.now()
             Order.objects.filter(pk=order.pk).update(paid_at=order.paid_at)
+            credit_order(order)
             parts = [_text(note)]
             if payment_reference:
                 parts.append(_site_text(NOTE_PAYMENT, reference=payment_reference))
             transition(order, OrderStatus.PAID, actor=actor, note=" ".join(p for p in parts if p))
+            notify.order_paid(order)
     if refusal is not None:
         raise refusal
     return order
@@ -706,6 +710,10 @@ def _step_fulfilment(
                 % {"status": str(OrderStatus(order.status).label).lower()}
             )
         fulfilment = transition_fulfilment(fulfilment, to_status, actor=actor, note=note, **fields)
+        if to_status == Fulfilment.Status.READY_FOR_PICKUP:
+            notify.fulfilment_ready(fulfilment)
+        elif to_status == Fulfilment.Status.SHIPPED:
+            notify.fulfilment_shipped(fulfilment)
         statuses = order.fulfilments.exclude(status=Fulfilment.Status.CANCELLED).values_list("status", flat=True)
         progress = min(FULFILMENT_PROGRESS[status] for status in statuses)
         if progress >= 1 and order.status == OrderStatus.FULFILLING:

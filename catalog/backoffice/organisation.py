@@ -94,6 +94,8 @@ class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
         "opening_hours",
         "phone",
         "notification_email",
+        "opens_at",
+        "webhook_url",
         "is_active",
     ]
     panels = [
@@ -102,6 +104,9 @@ class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
         FieldRowPanel([FieldPanel("host"), FieldPanel("district")]),
         FieldPanel("address"),
         FieldRowPanel([FieldPanel("opening_hours"), FieldPanel("phone")]),
-        FieldPanel("notification_email"),
+        FieldRowPanel([FieldPanel("notification_email"), FieldPanel("opens_at")]),
+        MultiFieldPanel(
+            [FieldPanel("webhook_url"), FieldPanel("webhook_secret")], heading=_("The counter's own system")
+        ),
         FieldPanel("staff"),
     ]

@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.contrib.sitemaps",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +112,29 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late, a worker holds one unacknowledged task at a time
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing gives up quickly when the broker is down: the outbox row waits for the sweeper.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "worker.sweep_outbox", "schedule": env_int("OUTBOX_SWEEP_SECONDS", 30)},
+    "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
+    "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},
+    "send-counter-digests": {"task": "worker.send_counter_digests", "schedule": 300},
+    "check-low-stock": {"task": "worker.check_low_stock", "schedule": 24 * 3600},
+    "check-certificates": {"task": "worker.check_certificates", "schedule": 3600},
+}
+
+# The notification outbox (worker/): webhook timeout, retries with exponential backoff, abandoned deliveries.
+OUTBOX_WEBHOOK_TIMEOUT = float(env_str("OUTBOX_WEBHOOK_TIMEOUT", "10"))
+OUTBOX_BACKOFF_SECONDS = float(env_str("OUTBOX_BACKOFF_SECONDS", "30"))
+OUTBOX_BACKOFF_MAX_SECONDS = float(env_str("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
+# A row 'sending' for longer than a task may run belongs to a worker that died: deliver it again.
+OUTBOX_STUCK_SECONDS = env_int("OUTBOX_STUCK_SECONDS", CELERY_TASK_TIME_LIMIT + 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -180,6 +207,10 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 # Orders: how long an unpaid order holds its stock, and the most of one item per cart line.
 ORDER_RESERVATION_MINUTES = env_int("ORDER_RESERVATION_MINUTES", 30)
 CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 99)
+
+# Counter hand-over: after this many wrong pickup codes in a row, the fulfilment is locked for a while.
+COUNTER_HANDOVER_MAX_FAILURES = env_int("COUNTER_HANDOVER_MAX_FAILURES", 5)
+COUNTER_HANDOVER_LOCK_MINUTES = env_int("COUNTER_HANDOVER_LOCK_MINUTES", 15)
 
 # Abuse limits: POSTs per client and time window ("<count>/<s|m|h|d>"; "0" turns a limit off).
 CHECKOUT_RATE_LIMIT = env_str("CHECKOUT_RATE_LIMIT", "10/m")

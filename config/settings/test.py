@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import env_bool
+
 from .base import *  # noqa: F403
 from .base import DATABASES
 
@@ -11,8 +13,9 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-# Tasks run in-process, right after the transaction that queues them commits (no worker in tests).
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process, right after the transaction that queues them commits; the worker integration
+# tests start a real `celery worker` with CELERY_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", True)
 # Stripe: a test key and endpoint secret; tests that talk to localstripe point STRIPE_API_BASE at it.
 STRIPE_SECRET_KEY = "sk_test_dexiu"  # noqa: S105
 STRIPE_PUBLISHABLE_KEY = "pk_test_dexiu"

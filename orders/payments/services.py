@@ -21,10 +21,12 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import StockMovement
 from catalog.services import StockChange, apply_stock_changes
+from orders.aid.services import debit_refund
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
 from orders.payments.client import demo_payments_enabled, stripe_client
 from orders.services import _site_text, mark_paid
 from orders.state import InvalidTransition, OrderError, can_transition, lock_order, transition
+from worker import messages as notify
 
 logger = logging.getLogger(__name__)
 
@@ -324,7 +326,10 @@ def _on_charge_refunded(charge: Any) -> None:
     with transaction.atomic():
         order = lock_order(Order(pk=payment.order_id))
         for stripe_refund in _value(_value(charge, "refunds"), "data", None) or []:
-            _update_refund(stripe_refund)
+            was = Refund.objects.filter(stripe_refund_id=_id(stripe_refund)).values_list("status", flat=True).first()
+            refund = _update_refund(stripe_refund)
+            if refund is not None and was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
+                _complete_refund(order, refund)
         stripe_total = int(_value(charge, "amount_refunded", 0) or 0)
         _settle_refund_status(order, max(stripe_total, _refunded_amount(order)))
 
@@ -551,8 +556,10 @@ def _complete_refund(order: Order, refund: Refund, *, actor: User | None = None)
             reason=_site_text(REASON_RETURNED),
             reference=order.number,
         )
+    debit_refund(order, refund)
     note = _site_text(NOTE_REFUND, amount=_yuan(refund.amount), reason=refund.reason)
     before = order.status
     _settle_refund_status(order, _refunded_amount(order), actor=who, note=note)
     if order.status == before:
         OrderEvent.objects.create(order=order, actor=who, kind=OrderEvent.Kind.NOTE, note=note[:500])
+    notify.order_refunded(refund)

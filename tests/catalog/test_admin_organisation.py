@@ -99,6 +99,9 @@ def test_operator_creates_a_counter(client, world):
         "opening_hours": "",
         "phone": "",
         "notification_email": "",
+        "opens_at": "09:00",
+        "webhook_url": "",
+        "webhook_secret": "a-secret-shared-with-the-counter",
     }
 
     response = login(client, world.operator).post(url("location:add"), data)
