@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -28,7 +28,12 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from catalog.backoffice.scoping import ReadOnlyViewSetMixin, ScopedViewSetMixin, get_object_in_scope_or_404
+from catalog.backoffice.scoping import (
+    ReadOnlyViewSetMixin,
+    ScopedViewSetMixin,
+    clean_pk,
+    get_object_in_scope_or_404,
+)
 from catalog.models import Location, Merchant
 from catalog.selectors import locations_for_user, merchants_for_user, sees_all_merchants, staffed_location_ids
 from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
@@ -36,13 +41,14 @@ from orders.payments.services import REFUNDABLE, refund_order
 from orders.selectors import (
     events_for_backoffice_user,
     fulfilments_for_backoffice_user,
+    fulfilments_user_may_ship,
     lines_for_backoffice_user,
     orders_at_location,
     orders_with_merchant,
     orders_with_phone,
     search_orders,
 )
-from orders.services import cancel_order
+from orders.services import cancel_order, mark_fulfilment_shipped
 from orders.state import InvalidTransition, OrderError, can_transition, check_transition
 from storefront.templatetags.storefront_tags import money
 
@@ -240,6 +246,23 @@ class RefundOrderForm(forms.Form):
         return {line.pk: self.cleaned_data.get(self.line_field_name(line)) or 0 for line in self.lines}
 
 
+class ShipFulfilmentForm(forms.Form):
+    carrier = forms.CharField(
+        label=gettext_lazy("Carrier"), max_length=64, help_text=gettext_lazy("For example 顺丰速运.")
+    )
+    tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=64)
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Optional. Recorded in the order's history, with your name."),
+    )
+
+
+SHIPPABLE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLING)
+
+
 def may_refund(user, order: Order) -> bool:
     return user.has_perm("orders.add_refund") and order.status in REFUNDABLE
 
@@ -249,6 +272,7 @@ class OrderDetailView(generic.InspectView):
 
     cancel_url_name = None
     refund_url_name = None
+    ship_url_name = None
 
     def get_object(self, queryset=None) -> Order:
         return get_object_in_scope_or_404(Order, self.request.user, self.pk)
@@ -266,6 +290,16 @@ class OrderDetailView(generic.InspectView):
     def can_cancel(self) -> bool:
         return self.user_has_permission_for_instance("change", self.object) and can_transition(
             self.object, OrderStatus.CANCELLED
+        )
+
+    def shippable_ids(self, fulfilments: list[Fulfilment]) -> set[int]:
+        """The delivery parts the user may mark shipped now (its producer's members and operators)."""
+        user = self.request.user
+        if self.object.status not in SHIPPABLE_ORDER_STATUSES or not user.has_perm("orders.change_fulfilment"):
+            return set()
+        pending = [f.pk for f in fulfilments if f.status == Fulfilment.Status.PENDING]
+        return set(
+            fulfilments_user_may_ship(user, Fulfilment.objects.filter(pk__in=pending)).values_list("pk", flat=True)
         )
 
     def get_context_data(self, **kwargs):
@@ -297,6 +331,8 @@ class OrderDetailView(generic.InspectView):
             refund_form=RefundOrderForm(lines=list(order.lines.all())) if can_refund else None,
             refund_url=reverse(self.refund_url_name, args=[order.pk]) if can_refund else None,
             refunds=list(order.refunds.select_related("created_by")) if user.has_perm("orders.view_refund") else [],
+            ship_url_name=self.ship_url_name,
+            shippable_ids=self.shippable_ids(fulfilments),
         )
         return context
 
@@ -309,7 +345,10 @@ class OrderActionView(WagtailAdminTemplateMixin, FormView):
 
     def setup(self, request, *args, **kwargs) -> None:
         super().setup(request, *args, **kwargs)
-        self.order = get_object_in_scope_or_404(Order, request.user, kwargs["pk"])
+        self.order = self.get_order()
+
+    def get_order(self) -> Order:
+        return get_object_in_scope_or_404(Order, self.request.user, self.kwargs["pk"])
 
     def get_page_subtitle(self) -> str:
         return self.order.number
@@ -425,6 +464,78 @@ class OrderRefundView(OrderActionView):
         )
 
 
+class FulfilmentShipView(OrderActionView):
+    """Mark one delivery part shipped with carrier and tracking number: its producer's members and operators.
+
+    The URL names the fulfilment (``fulfilment_id``, not ``pk``, which the scoped viewset would check as an
+    order); one of another producer, or not a delivery, answers 404.
+    """
+
+    form_class = ShipFulfilmentForm
+    template_name = "orders/admin/fulfilment_ship.html"
+    page_title = gettext_lazy("Mark shipped")
+    header_icon = "tasks"
+
+    def get_order(self) -> Order:
+        pk = clean_pk(Fulfilment, self.kwargs["fulfilment_id"])
+        self.fulfilment = fulfilments_user_may_ship(self.request.user).filter(pk=pk).first()
+        if self.fulfilment is None:
+            raise Http404
+        return get_object_in_scope_or_404(Order, self.request.user, self.fulfilment.order_id)
+
+    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm("orders.change_fulfilment"):
+            return HttpResponseForbidden(_("You may not change fulfilments."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        if self.fulfilment.status != Fulfilment.Status.PENDING or self.order.status not in SHIPPABLE_ORDER_STATUSES:
+            messages.error(
+                request,
+                _("This part of the order cannot be shipped now: it is %(status)s and the order is %(order)s.")
+                % {
+                    "status": self.fulfilment.get_status_display().lower(),
+                    "order": self.order.get_status_display().lower(),
+                },
+            )
+            return redirect(self.detail_url)
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form) -> HttpResponse:
+        try:
+            mark_fulfilment_shipped(
+                self.fulfilment,
+                actor=self.request.user,
+                carrier=form.cleaned_data["carrier"],
+                tracking_number=form.cleaned_data["tracking_number"],
+                note=form.cleaned_data["note"],
+            )
+        except OrderError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Order %(number)s: shipped with %(carrier)s, tracking number %(tracking)s.")
+            % {
+                "number": self.order.number,
+                "carrier": self.fulfilment.carrier,
+                "tracking": self.fulfilment.tracking_number,
+            },
+        )
+        return redirect(self.detail_url)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            order=self.order,
+            fulfilment=self.fulfilment,
+            lines=list(self.fulfilment.lines.order_by("pk")),
+            action_url=self.request.get_full_path(),
+            submit_button_label=_("Mark shipped"),
+            submit_button_active_label=_("Saving…"),
+            **kwargs,
+        )
+
+
 class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Orders in the user's scope: a listing, the order page, the cancel and refund forms; nothing else."""
 
@@ -448,7 +559,10 @@ class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
 
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(
-            cancel_url_name=self.get_url_name("cancel"), refund_url_name=self.get_url_name("refund"), **kwargs
+            cancel_url_name=self.get_url_name("cancel"),
+            refund_url_name=self.get_url_name("refund"),
+            ship_url_name=self.get_url_name("ship"),
+            **kwargs,
         )
 
     def get_urlpatterns(self):
@@ -456,6 +570,7 @@ class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
             *super().get_urlpatterns(),
             path("cancel/<int:pk>/", self.construct_view(OrderCancelView), name="cancel"),
             path("refund/<int:pk>/", self.construct_view(OrderRefundView), name="refund"),
+            path("ship/<int:fulfilment_id>/", self.construct_view(FulfilmentShipView), name="ship"),
         ]
 
 
@@ -516,6 +631,7 @@ class FulfilmentViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
 
 
 class OrdersViewSetGroup(ViewSetGroup):
+    menu_name = "orders"  # fixed: a name derived from the label would change with the language
     menu_label = gettext_lazy("Orders")
     menu_icon = "clipboard-list"
     menu_order = 150

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from catalog.models import Location, Merchant, Product, Stock, Variant
-from catalog.selectors import member_merchant_ids, sees_all_merchants, staffed_location_ids
+from catalog.selectors import member_merchant_ids, merchants_for_user, sees_all_merchants, staffed_location_ids
+from orders.aid.selectors import hidden_for_expired_certificate, is_hidden_for_expired_certificate
 from orders.models import Cart, CartLine, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, ShopSettings
 from orders.pricing import ShippingRule
 
@@ -20,13 +21,22 @@ User = AbstractBaseUser | AnonymousUser
 
 
 def sellable_variants() -> QuerySet[Variant]:
-    """Variants a customer may buy: active, of a published product of an active producer."""
-    return Variant.objects.filter(is_active=True, product__is_published=True, product__merchant__is_active=True)
+    """Variants a customer may buy: active, of a published product of an active producer, not taken off
+    sale for an expired aid certificate."""
+    variants = Variant.objects.filter(is_active=True, product__is_published=True, product__merchant__is_active=True)
+    hidden = hidden_for_expired_certificate("product__")
+    return variants if hidden is None else variants.exclude(hidden)
 
 
 def is_sellable(variant: Variant) -> bool:
     """The same rule as ``sellable_variants`` for a variant loaded with its product and merchant."""
-    return variant.is_active and variant.product.is_published and variant.product.merchant.is_active
+    product = variant.product
+    return (
+        variant.is_active
+        and product.is_published
+        and product.merchant.is_active
+        and not is_hidden_for_expired_certificate(product)
+    )
 
 
 def available_quantities(variant_ids: list[int]) -> dict[int, int]:
@@ -294,6 +304,14 @@ def fulfilments_for_backoffice_user(user: User, queryset: QuerySet | None = None
     )
     condition = _lines_in_scope(user)
     return queryset if condition is None else queryset.filter(condition)
+
+
+def fulfilments_user_may_ship(user: User, queryset: QuerySet | None = None) -> QuerySet[Fulfilment]:
+    """Delivery fulfilments of the user's producers (every producer's for operators): the ones they ship."""
+    queryset = (Fulfilment.objects.all() if queryset is None else queryset).select_related(
+        "order", "merchant", "location"
+    )
+    return queryset.filter(method=DeliveryMethod.DELIVERY, merchant__in=merchants_for_user(user))
 
 
 def events_for_backoffice_user(user: User, order: Order) -> QuerySet[OrderEvent]:

@@ -1,0 +1,83 @@
+"""Concurrent hand-overs and counter sales on PostgreSQL: each thread has its own database connection."""
+
+import pytest
+
+from catalog.models import Location, StockMovement
+from orders.counter.services import CounterError, HandOverLocked, WrongPickupCode, hand_over, record_counter_sale
+from orders.models import CounterSale, Fulfilment, OrderEvent, OrderStatus
+from tests import factories
+from tests.counter.helpers import paid_order, ready_fulfilment, wrong_code
+from tests.orders.helpers import stock_of, stocked_variant
+from tests.orders.test_races import run_together
+
+
+@pytest.fixture
+def counter(transactional_db) -> Location:
+    return factories.make_location(name="德百专柜")
+
+
+@pytest.fixture
+def ready(counter) -> Fulfilment:
+    variant = stocked_variant((counter, 5))
+    return ready_fulfilment(paid_order((variant, 1), counter=counter))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_wrong_codes_are_all_counted(ready, settings):
+    settings.COUNTER_HANDOVER_MAX_FAILURES = 20
+    staff = factories.make_user()
+
+    results = run_together([lambda: hand_over(ready, wrong_code(ready), actor=staff) for _ in range(10)])
+
+    assert all(isinstance(result, WrongPickupCode) for result in results), results
+    ready.refresh_from_db()
+    assert ready.handover_failures == 10
+    assert ready.handover_locked_until is None
+    assert OrderEvent.objects.filter(fulfilment=ready, kind=OrderEvent.Kind.NOTE, actor=staff).count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_wrong_codes_lock_after_exactly_the_limit(ready, settings):
+    settings.COUNTER_HANDOVER_MAX_FAILURES = 5
+
+    results = run_together([lambda: hand_over(ready, wrong_code(ready), actor=None) for _ in range(10)])
+
+    wrong = [r for r in results if type(r) is WrongPickupCode]
+    locked = [r for r in results if type(r) is HandOverLocked]
+    assert (len(wrong), len(locked)) == (4, 6), results  # the fifth wrong code locks; the rest find it locked
+    ready.refresh_from_db()
+    assert ready.handover_failures == 5
+    assert ready.handover_locked_until is not None
+    assert OrderEvent.objects.filter(fulfilment=ready, kind=OrderEvent.Kind.NOTE).count() == 5
+    assert ready.status == Fulfilment.Status.READY_FOR_PICKUP
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_right_codes_hand_over_once(ready):
+    results = run_together([lambda: hand_over(ready, ready.pickup_code, actor=None) for _ in range(2)])
+
+    done = [r for r in results if isinstance(r, Fulfilment)]
+    refused = [r for r in results if isinstance(r, CounterError)]
+    assert (len(done), len(refused)) == (1, 1), results
+    assert "already been handed over" in str(refused[0])
+    ready.refresh_from_db()
+    assert ready.status == Fulfilment.Status.COMPLETED
+    assert ready.order.status == OrderStatus.COMPLETED
+    completions = OrderEvent.objects.filter(fulfilment=ready, to_status=Fulfilment.Status.COMPLETED)
+    assert completions.count() == 1
+    order_completions = OrderEvent.objects.filter(order=ready.order, kind=OrderEvent.Kind.STATUS, to_status="completed")
+    assert order_completions.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_counter_sales_never_sell_more_than_the_counter_holds(counter):
+    variant = stocked_variant((counter, 10))
+
+    results = run_together([lambda: record_counter_sale(counter, [(variant.pk, 3)], actor=None) for _ in range(5)])
+
+    sales = [r for r in results if isinstance(r, CounterSale)]
+    assert len(sales) == 3, results
+    assert all(type(r).__name__ == "InsufficientStock" for r in results if not isinstance(r, CounterSale))
+    assert stock_of(variant, counter).on_hand == 1
+    assert CounterSale.objects.count() == 3
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE).count() == 3
