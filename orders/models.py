@@ -440,3 +440,6 @@ class CounterSaleLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sale_id} {self.sku} × {self.quantity}"
+
+
+from orders.aid.models import AidLedgerEntry, AidSettings, SettledEntry, Settlement  # noqa: E402, F401

@@ -20,6 +20,7 @@ from wagtail.images import get_image_model
 
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant
 from catalog.search import search
+from orders.aid.selectors import hidden_for_expired_certificate
 
 if TYPE_CHECKING:
     from cms.models import HomePage
@@ -106,8 +107,10 @@ def _in_stock() -> Exists:
 
 
 def public_products() -> QuerySet[Product]:
-    """Published products of active producers."""
-    return Product.objects.filter(is_published=True, merchant__is_active=True)
+    """Published products of active producers, less those taken off sale for an expired aid certificate."""
+    products = Product.objects.filter(is_published=True, merchant__is_active=True)
+    hidden = hidden_for_expired_certificate()
+    return products if hidden is None else products.exclude(hidden)
 
 
 def active_variants() -> QuerySet[Variant]:

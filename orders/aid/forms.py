@@ -1,0 +1,64 @@
+"""Forms of the aid back office: which figures a report shows, which statement to open."""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import AdminDateInput
+
+from catalog.models import Merchant
+from catalog.selectors import User, merchants_for_user
+from orders.aid.models import AidChannel
+from orders.aid.selectors import DIMENSIONS
+
+
+def last_month() -> tuple[date, date]:
+    """The first and last day of the previous calendar month (local time)."""
+    first_of_this = timezone.localdate().replace(day=1)
+    end = first_of_this - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
+    date_to = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The period must start before it ends."))
+        return cleaned
+
+
+class ReportForm(PeriodForm):
+    group_by = forms.ChoiceField(
+        label=_("Totals by"), choices=[(key, label) for key, (label, _fields) in DIMENSIONS.items()], required=False
+    )
+    merchant = forms.ModelChoiceField(
+        label=_("Producer"), queryset=Merchant.objects.none(), required=False, empty_label=_("All producers")
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All channels")), *AidChannel.choices], required=False
+    )
+
+    field_order = ["group_by", "date_from", "date_to", "merchant", "channel"]
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = merchants_for_user(user).order_by("name")
+
+
+class StatementForm(PeriodForm):
+    """A producer (among the user's) and a period; both days are required."""
+
+    merchant = forms.ModelChoiceField(label=_("Producer"), queryset=Merchant.objects.none())
+
+    field_order = ["merchant", "date_from", "date_to"]
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = merchants_for_user(user).order_by("name")
+        self.fields["date_from"].required = True
+        self.fields["date_to"].required = True

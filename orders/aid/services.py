@@ -1,0 +1,275 @@
+"""Writes to the aid ledger, settlements and the certificate check.
+
+Ledger entries are written inside the transaction of the event that causes them (``mark_paid``,
+``_complete_refund``, ``record_counter_sale``), goods only: a shipping fee is not money delivered to a
+producer, so ``reconcile_ledger`` subtracts captured shipping and adds back refunded shipping. The
+database refuses a second credit for an order line or counter sale line and a second debit for a
+refund line, so a replayed or concurrent event cannot count twice.
+"""
+
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Location, Merchant
+from orders.aid.models import AidChannel, AidLedgerEntry, SettledEntry, Settlement
+from orders.aid.selectors import (
+    aid_settings,
+    expired_merchant_certificates,
+    expired_product_certificates,
+    forget_impact_figures,
+    statement,
+)
+from orders.models import CounterSale, Order, Payment, Refund
+from orders.state import OrderError, lock_order
+
+User = AbstractBaseUser | AnonymousUser
+
+
+class SettlementError(OrderError):
+    """A settlement that is refused; the message is meant for the operator."""
+
+
+def _place(merchant: Merchant) -> dict[str, str]:
+    return {"township": merchant.township, "village": merchant.village, "paired_county": merchant.paired_county}
+
+
+def _write(entries: list[AidLedgerEntry]) -> list[AidLedgerEntry]:
+    """Insert the entries; the cached impact figures are dropped once the transaction commits."""
+    if not entries:
+        return []
+    created = AidLedgerEntry.objects.bulk_create(entries)
+    transaction.on_commit(forget_impact_figures)
+    return created
+
+
+def paid_at(order: Order) -> datetime:
+    """When the money for the order arrived: its paying payment's time, else when it was marked paid."""
+    payment = (
+        order.payments.filter(status=Payment.Status.SUCCEEDED, amount=order.total)
+        .order_by("succeeded_at", "pk")
+        .first()
+    )
+    if payment is not None and payment.succeeded_at is not None:
+        return payment.succeeded_at
+    return order.paid_at or timezone.now()
+
+
+def credit_order(order: Order) -> list[AidLedgerEntry]:
+    """One credit per line of an order just paid (call inside ``mark_paid``'s transaction)."""
+    at = paid_at(order)
+    lines = order.lines.select_related("merchant", "location", "variant__product")
+    return _write(
+        [
+            AidLedgerEntry(
+                kind=AidLedgerEntry.Kind.ORDER_PAID,
+                channel=AidChannel.ONLINE,
+                amount=line.line_total,
+                quantity=line.quantity,
+                merchant=line.merchant,
+                **_place(line.merchant),
+                counter=line.location if line.location.kind == Location.Kind.COUNTER else None,
+                category_id=line.variant.product.category_id,
+                product_id=line.variant.product_id,
+                product_name=line.product_name,
+                order=order,
+                order_line=line,
+                reference=order.number,
+                created_at=at,
+            )
+            for line in lines
+        ]
+    )
+
+
+def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
+    """One debit per refunded line, for exactly its unit price times the refunded quantity (goods only).
+
+    The debit carries the same producer, place, counter, category and product as the line's credit,
+    so every report nets out. Called when the refund has succeeded, inside that transaction.
+    """
+    quantities: dict[int, int] = {}
+    for item in refund.lines:
+        quantities[item["line"]] = quantities.get(item["line"], 0) + item["quantity"]
+    lines = {line.pk: line for line in order.lines.select_related("merchant", "location", "variant__product")}
+    credits = {
+        entry.order_line_id: entry
+        for entry in AidLedgerEntry.objects.filter(order_line_id__in=quantities, kind=AidLedgerEntry.Kind.ORDER_PAID)
+    }
+    entries = []
+    for pk, quantity in quantities.items():
+        line = lines.get(pk)
+        if line is None or quantity <= 0:
+            continue
+        credit = credits.get(pk)
+        if credit is not None:
+            source = {
+                "merchant_id": credit.merchant_id,
+                "township": credit.township,
+                "village": credit.village,
+                "paired_county": credit.paired_county,
+                "counter_id": credit.counter_id,
+                "category_id": credit.category_id,
+                "product_id": credit.product_id,
+            }
+        else:
+            source = {
+                "merchant_id": line.merchant_id,
+                **_place(line.merchant),
+                "counter_id": line.location_id if line.location.kind == Location.Kind.COUNTER else None,
+                "category_id": line.variant.product.category_id,
+                "product_id": line.variant.product_id,
+            }
+        entries.append(
+            AidLedgerEntry(
+                kind=AidLedgerEntry.Kind.ORDER_REFUND,
+                channel=AidChannel.ONLINE,
+                amount=-line.unit_price * quantity,
+                quantity=-quantity,
+                product_name=line.product_name,
+                order=order,
+                order_line=line,
+                refund=refund,
+                reference=order.number,
+                created_at=refund.updated_at,
+                **source,
+            )
+        )
+    return _write(entries)
+
+
+def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
+    """One credit per line of a counter sale (call inside ``record_counter_sale``'s transaction)."""
+    lines = sale.lines.select_related("merchant", "variant__product")
+    return _write(
+        [
+            AidLedgerEntry(
+                kind=AidLedgerEntry.Kind.COUNTER_SALE,
+                channel=AidChannel.COUNTER,
+                amount=line.line_total,
+                quantity=line.quantity,
+                merchant=line.merchant,
+                **_place(line.merchant),
+                counter_id=sale.location_id,
+                category_id=line.variant.product.category_id,
+                product_id=line.variant.product_id,
+                product_name=line.product_name,
+                counter_sale=sale,
+                counter_sale_line=line,
+                reference=sale.number,
+                created_at=sale.created_at,
+            )
+            for line in lines
+        ]
+    )
+
+
+def backfill() -> int:
+    """Write the entries missing for paid orders, succeeded refunds and counter sales recorded before the
+    ledger existed; returns how many were written. Idempotent: documents with entries are skipped.
+
+    Each document is credited in its own transaction under the order lock (or the sale's), with the times of
+    its payment, refund or sale and the producer's place as it is now.
+    """
+    written = 0
+    credited = AidLedgerEntry.objects.filter(kind=AidLedgerEntry.Kind.ORDER_PAID).values("order_id")
+    for order in Order.objects.filter(paid_at__isnull=False).exclude(pk__in=credited).order_by("pk"):
+        with transaction.atomic():
+            lock_order(order)
+            if not AidLedgerEntry.objects.filter(order=order, kind=AidLedgerEntry.Kind.ORDER_PAID).exists():
+                written += len(credit_order(order))
+    debited = AidLedgerEntry.objects.filter(kind=AidLedgerEntry.Kind.ORDER_REFUND).values("refund_id")
+    refunds = Refund.objects.filter(status=Refund.Status.SUCCEEDED).exclude(pk__in=debited).exclude(lines=[])
+    for refund in refunds.select_related("order").order_by("pk"):
+        with transaction.atomic():
+            lock_order(refund.order)
+            if not AidLedgerEntry.objects.filter(refund=refund).exists():
+                written += len(debit_refund(refund.order, refund))
+    sold = AidLedgerEntry.objects.filter(kind=AidLedgerEntry.Kind.COUNTER_SALE).values("counter_sale_id")
+    for sale in CounterSale.objects.exclude(pk__in=sold).order_by("pk"):
+        with transaction.atomic():
+            CounterSale.objects.select_for_update().get(pk=sale.pk)
+            if not AidLedgerEntry.objects.filter(counter_sale=sale).exists():
+                written += len(credit_counter_sale(sale))
+    return written
+
+
+def settle(merchant: Merchant, period_start: date, period_end: date, *, actor: User | None) -> Settlement:
+    """Mark the merchant's open statement to ``period_end`` settled, with the fee in force now.
+
+    The merchant row is locked so two operators cannot settle the same entries; each entry can be
+    covered once (``SettledEntry``'s key), and entries written later fall into the next statement.
+    """
+    if period_start > period_end:
+        raise SettlementError(_("The period must start before it ends."))
+    if period_end >= timezone.localdate():
+        raise SettlementError(_("Only a period that has ended can be settled."))
+    with transaction.atomic():
+        Merchant.objects.select_for_update().get(pk=merchant.pk)
+        result = statement(
+            merchant, period_start, period_end, fee_basis_points=aid_settings()["platform_fee_basis_points"]
+        )
+        if not result.entries:
+            raise SettlementError(_("There is nothing to settle for this producer and period."))
+        settlement = Settlement.objects.create(
+            merchant=merchant,
+            period_start=period_start,
+            period_end=period_end,
+            gross=result.gross,
+            refunds=result.refunds,
+            fee_basis_points=result.fee_basis_points,
+            fee=result.fee,
+            net=result.net,
+            entry_count=len(result.entries),
+            settled_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        SettledEntry.objects.bulk_create(SettledEntry(entry=entry, settlement=settlement) for entry in result.entries)
+    return settlement
+
+
+def check_certificates(today: date | None = None) -> int:
+    """Warn operators once about each expired producer or product certificate; returns how many were found.
+
+    The aid badge and, when the setting says so, the product's availability follow the certificate
+    dates on every page (``orders.aid.selectors``); this check tells the operators. The outbox key
+    names the certificate and its date, so a renewed certificate that expires again is reported again.
+    """
+    from worker.messages import notify_operators
+
+    today = today or timezone.localdate()
+    hidden = aid_settings()["hide_expired_products"]
+    found = 0
+    with transaction.atomic():
+        for merchant in expired_merchant_certificates(today):
+            found += 1
+            notify_operators(
+                template="certificate_expired",
+                payload={
+                    "kind": "merchant",
+                    "name": merchant.name,
+                    "number": merchant.aid_certificate_number,
+                    "issuer": merchant.aid_certificate_issuer or "-",
+                    "valid_until": merchant.aid_certificate_valid_until.isoformat(),
+                    "hidden": hidden,
+                },
+                key=f"certificate-expired-merchant-{merchant.pk}-{merchant.aid_certificate_valid_until.isoformat()}",
+            )
+        for product in expired_product_certificates(today):
+            found += 1
+            notify_operators(
+                template="certificate_expired",
+                payload={
+                    "kind": "product",
+                    "name": product.name,
+                    "producer": product.merchant.name,
+                    "number": product.aid_certificate_number,
+                    "issuer": product.aid_certificate_issuer or "-",
+                    "valid_until": product.aid_certificate_valid_until.isoformat(),
+                    "hidden": hidden,
+                },
+                key=f"certificate-expired-product-{product.pk}-{product.aid_certificate_valid_until.isoformat()}",
+            )
+    return found

@@ -1,0 +1,317 @@
+"""The consumption-aid back office: reports with charts and exports, statements and settlements.
+
+Operators see every producer; a merchant member sees only the entries, statements and settlements of
+its own producers (``orders.aid.selectors.entries_for_user`` / ``settlements_for_user``), and a
+producer or settlement outside that scope answers 404. Marking a statement settled needs
+``orders.add_settlement`` (operators).
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from openpyxl import Workbook
+from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
+
+from catalog.backoffice.scoping import get_object_in_scope_or_404
+from catalog.models import Merchant
+from orders.aid.charts import bar_chart, column_chart
+from orders.aid.forms import ReportForm, StatementForm, last_month
+from orders.aid.selectors import (
+    DIMENSIONS,
+    PERIODS,
+    Report,
+    Statement,
+    aid_settings,
+    entries_for_user,
+    in_period,
+    report,
+    settled_statement,
+    settlements_for_user,
+    statement,
+)
+from orders.aid.services import SettlementError, settle
+
+VIEW_PERMISSION = "orders.view_aidledgerentry"
+SETTLE_PERMISSION = "orders.add_settlement"
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def yuan(fen: int) -> Decimal:
+    """Fen as an exact decimal number of yuan, for spreadsheets."""
+    return Decimal(fen).scaleb(-2)
+
+
+def spreadsheet(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) -> HttpResponse:
+    """A CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX download."""
+    if fmt == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(list(row))
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        text = io.StringIO()
+        text.write("\ufeff")
+        writer = csv.writer(text)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+class AidMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(VIEW_PERMISSION)
+
+
+class AidAccessMixin:
+    """Refuse (403) users who may not see aid figures, before anything is looked up."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm(VIEW_PERMISSION):
+            return HttpResponseForbidden(_("Only operators and producers may see consumption-aid figures."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AidPageMixin(AidAccessMixin, WagtailAdminTemplateMixin):
+    header_icon = "doc-full"
+
+    def get_breadcrumbs_items(self) -> list[dict]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+
+def _query_with(request: HttpRequest, **params: str) -> str:
+    query: QueryDict = request.GET.copy()
+    for key, value in params.items():
+        query[key] = value
+    return f"?{query.urlencode()}"
+
+
+class ReportView(AidPageMixin, TemplateView):
+    """Totals by period, producer, township, paired county, counter, category or channel; chart and exports."""
+
+    template_name = "orders/aid/admin/report.html"
+    page_title = gettext_lazy("Consumption-aid report")
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = ReportForm(request.GET or None, user=request.user)
+        result = None
+        if form.is_bound and form.is_valid():
+            result = report(self.entries(form.cleaned_data), form.cleaned_data["group_by"] or "month")
+        elif not form.is_bound:
+            result = report(entries_for_user(request.user), "month")
+        fmt = request.GET.get("export")
+        if result is not None and fmt in EXPORT_FORMATS:
+            return self.export(result, fmt)
+        return self.render_to_response(self.get_context_data(form=form, report=result))
+
+    def entries(self, data: dict) -> Any:
+        entries = in_period(entries_for_user(self.request.user), data.get("date_from"), data.get("date_to"))
+        if data.get("merchant"):
+            entries = entries.filter(merchant=data["merchant"])
+        if data.get("channel"):
+            entries = entries.filter(channel=data["channel"])
+        return entries
+
+    def export(self, result: Report, fmt: str) -> HttpResponse:
+        header = [
+            str(DIMENSIONS[result.dimension][0]),
+            _("Sales (yuan)"),
+            _("Refunds (yuan)"),
+            _("Net (yuan)"),
+            _("Entries"),
+        ]
+        rows = [(row.label, yuan(row.credits), yuan(row.debits), yuan(row.net), row.entries) for row in result.rows]
+        rows.append((_("Total"), yuan(result.credits), yuan(result.debits), yuan(result.net), result.entries))
+        stamp = timezone.localdate().isoformat()
+        return spreadsheet(f"aid-report-{result.dimension}-{stamp}", header, rows, fmt)
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        result: Report | None = kwargs.get("report")
+        if result is not None:
+            title = _("Net consumption aid by %(dimension)s") % {
+                "dimension": str(DIMENSIONS[result.dimension][0]).lower()
+            }
+            points = [(row.label, row.net) for row in result.rows]
+            draw = column_chart if result.dimension in PERIODS else bar_chart
+            context.update(
+                chart=draw(points, title=title) if points else None,
+                dimension_label=DIMENSIONS[result.dimension][0],
+                csv_url=_query_with(self.request, export="csv"),
+                xlsx_url=_query_with(self.request, export="xlsx"),
+            )
+        return context
+
+
+def statement_rows(result: Statement) -> list[tuple]:
+    return [
+        (
+            timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
+            entry.reference,
+            str(entry.get_kind_display()),
+            str(entry.get_channel_display()),
+            entry.counter.name if entry.counter else "",
+            entry.product_name,
+            entry.quantity,
+            yuan(entry.amount),
+        )
+        for entry in result.entries
+    ]
+
+
+def statement_csv(result: Statement, filename: str) -> HttpResponse:
+    header = [
+        _("Time"),
+        _("Reference"),
+        _("Kind"),
+        _("Channel"),
+        _("Counter"),
+        _("Product"),
+        _("Quantity"),
+        _("Amount (yuan)"),
+    ]
+    summary = [
+        (_("Producer"), result.merchant.name),
+        (_("Period"), f"{result.period_start.isoformat()} – {result.period_end.isoformat()}"),
+        (_("Gross sales (yuan)"), yuan(result.gross)),
+        (_("Refunds (yuan)"), yuan(result.refunds)),
+        (_("Platform fee (yuan)"), yuan(result.fee)),
+        (_("Net payable (yuan)"), yuan(result.net)),
+        (),
+        tuple(header),
+    ]
+    return spreadsheet(filename, summary[0], [*summary[1:], *statement_rows(result)], "csv")
+
+
+class StatementView(AidPageMixin, TemplateView):
+    """A producer's open statement for a period: printable, CSV, and (operators) marked settled."""
+
+    template_name = "orders/aid/admin/statement.html"
+    page_title = gettext_lazy("Settlement statement")
+
+    def form(self) -> StatementForm:
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        if "merchant" in data:
+            get_object_in_scope_or_404(Merchant, self.request.user, data["merchant"])
+            return StatementForm(data, user=self.request.user)
+        start, end = last_month()
+        return StatementForm(initial={"date_from": start, "date_to": end}, user=self.request.user)
+
+    def statement(self, form: StatementForm) -> Statement:
+        data = form.cleaned_data
+        return statement(
+            data["merchant"],
+            data["date_from"],
+            data["date_to"],
+            fee_basis_points=aid_settings()["platform_fee_basis_points"],
+        )
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = self.form()
+        result = self.statement(form) if form.is_bound and form.is_valid() else None
+        if result is not None and request.GET.get("export") == "csv":
+            return statement_csv(result, f"statement-{result.merchant.slug}-{result.period_end.isoformat()}")
+        if result is not None and request.GET.get("print"):
+            return TemplateResponse(request, "orders/aid/admin/statement_print.html", {"statement": result})
+        return self.render_to_response(self.get_context_data(form=form, statement=result))
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm(SETTLE_PERMISSION):
+            return HttpResponseForbidden(_("Only operators may settle statements."))
+        form = self.form()
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, statement=None))
+        data = form.cleaned_data
+        try:
+            settlement = settle(data["merchant"], data["date_from"], data["date_to"], actor=request.user)
+        except SettlementError as error:
+            messages.error(request, str(error))
+            query = urlencode(
+                {"merchant": data["merchant"].pk, "date_from": data["date_from"], "date_to": data["date_to"]}
+            )
+            return redirect(f"{reverse('aid:statement')}?{query}")
+        messages.success(
+            request,
+            _("The statement of %(merchant)s to %(end)s is settled.")
+            % {"merchant": settlement.merchant.name, "end": settlement.period_end.isoformat()},
+        )
+        return redirect("aid:settlement", settlement.pk)
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        if kwargs.get("statement") is not None:
+            context.update(
+                csv_url=_query_with(self.request, export="csv"),
+                print_url=_query_with(self.request, print="1"),
+                can_settle=self.request.user.has_perm(SETTLE_PERMISSION)
+                and kwargs["statement"].period_end < timezone.localdate(),
+            )
+        context["settlements"] = self.settlements[:20]
+        return context
+
+    @cached_property
+    def settlements(self) -> Any:
+        return settlements_for_user(self.request.user).select_related("merchant", "settled_by")
+
+
+class SettlementView(AidPageMixin, TemplateView):
+    """A settled statement as recorded: its entries and totals; printable and CSV."""
+
+    template_name = "orders/aid/admin/settlement.html"
+    page_title = gettext_lazy("Settled statement")
+
+    def get(self, request: HttpRequest, *args, pk: int, **kwargs) -> HttpResponse:
+        settlement = settlements_for_user(request.user).select_related("merchant", "settled_by").filter(pk=pk).first()
+        if settlement is None:
+            raise Http404
+        result = settled_statement(settlement)
+        if request.GET.get("export") == "csv":
+            return statement_csv(result, f"settlement-{settlement.pk}")
+        if request.GET.get("print"):
+            return TemplateResponse(
+                request, "orders/aid/admin/statement_print.html", {"statement": result, "settlement": settlement}
+            )
+        return self.render_to_response(
+            self.get_context_data(settlement=settlement, statement=result, csv_url="?export=csv", print_url="?print=1")
+        )
+
+
+class AidViewSet(ViewSet):
+    """The "Consumption aid" menu: reports and statements, for operators and merchant members."""
+
+    name = "aid"
+    icon = "doc-full"
+    menu_label = gettext_lazy("Consumption aid")
+    menu_order = 160
+    add_to_admin_menu = True
+    menu_item_class = AidMenuItem
+
+    def get_urlpatterns(self) -> list:
+        return [
+            path("", ReportView.as_view(), name="report"),
+            path("statement/", StatementView.as_view(), name="statement"),
+            path("settlements/<int:pk>/", SettlementView.as_view(), name="settlement"),
+        ]

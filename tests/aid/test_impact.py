@@ -1,0 +1,115 @@
+"""The public impact page: bounded queries over a large ledger, figures equal to the reports, fresh after sales."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cms.impact import ImpactPage
+from cms.models import HomePage
+from orders.aid.models import AidLedgerEntry
+from orders.aid.selectors import forget_impact_figures, impact_figures, report, report_totals
+from orders.models import CounterSale, CounterSaleLine
+from orders.payments.services import refund_order
+from tests.aid.helpers import order_of, pay, sell_at_counter
+
+
+@pytest.fixture
+def impact_page(db) -> ImpactPage:
+    home = HomePage.objects.get(depth=2)
+    page = ImpactPage(title="消费帮扶成效", slug="impact", intro="每一分钱都追溯到生产者")
+    home.add_child(instance=page)
+    return page
+
+
+def bulk_counter_entries(prog, count: int) -> None:
+    """``count`` counter-sale credits, built directly: 100 sales of ``count / 100`` lines each."""
+    places = [(prog.oil_coop, prog.oil), (prog.brocade, prog.orange), (prog.veg_farm, prog.cabbage)]
+    sales = CounterSale.objects.bulk_create(
+        CounterSale(number=f"CS-BULK-{i}", location=prog.decheng_counter, total=0) for i in range(100)
+    )
+    lines = CounterSaleLine.objects.bulk_create(
+        CounterSaleLine(
+            sale=sales[i % 100],
+            variant=places[i % 3][1],
+            merchant=places[i % 3][0],
+            product_name=f"产品{i % 3}",
+            variant_name="规格",
+            sku=places[i % 3][1].sku,
+            unit_price=100 + i % 7,
+            quantity=1,
+            line_total=100 + i % 7,
+        )
+        for i in range(count)
+    )
+    AidLedgerEntry.objects.bulk_create(
+        AidLedgerEntry(
+            kind=AidLedgerEntry.Kind.COUNTER_SALE,
+            channel="counter",
+            amount=line.line_total,
+            quantity=1,
+            merchant=line.merchant,
+            township=line.merchant.township,
+            paired_county=line.merchant.paired_county,
+            counter=prog.decheng_counter,
+            category_id=line.variant.product.category_id,
+            product_id=line.variant.product_id,
+            product_name=line.product_name,
+            counter_sale_id=line.sale_id,
+            counter_sale_line=line,
+            reference=f"CS-BULK-{line.sale_id}",
+        )
+        for line in lines
+    )
+
+
+def test_renders_in_at_most_ten_queries_with_ten_thousand_entries(client, prog, impact_page):
+    """Measured right after the ledger changed (figures not cached), once the site's own caches are warm."""
+    bulk_counter_entries(prog, 10_000)
+    assert AidLedgerEntry.objects.count() == 10_000
+    client.get(impact_page.url)
+    forget_impact_figures()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(impact_page.url)
+    assert response.status_code == 200
+    assert len(queries) <= 10, "\n".join(q["sql"][:200] for q in queries.captured_queries)
+    assert len([q for q in queries.captured_queries if "orders_aidledgerentry" in q["sql"]]) == 2
+    html = response.content.decode()
+    total = report_totals(AidLedgerEntry.objects.all())["net"]
+    assert total > 1_000_000
+    assert f'data-figure="total">¥{total // 100:,}.{total % 100:02d}<' in html
+    assert 'data-figure="counter_sales">100<' in html
+    assert "<svg" in html
+
+    # Until the ledger changes again (or the cache expires), the page reads no ledger rows at all.
+    with CaptureQueriesContext(connection) as again:
+        client.get(impact_page.url)
+    assert not any("orders_aidledgerentry" in q["sql"] for q in again.captured_queries)
+
+
+def test_figures_equal_the_report_totals(prog, operator):
+    first = pay(order_of((prog.oil, 2), (prog.orange, 1)))
+    refund_order(first, actor=operator, reason="坏果", lines={first.lines.get(variant=prog.orange).pk: 1})
+    refund_order(pay(order_of((prog.cabbage, 1))), actor=operator, reason="取消")
+    sell_at_counter(prog.lingcheng_counter, (prog.orange, 2), (prog.cabbage, 1))
+
+    figures = impact_figures()
+    entries = AidLedgerEntry.objects.all()
+    assert figures.total == report_totals(entries)["net"] == 7600 + 5000 + 1290
+    assert {row.key: row.amount for row in figures.by_township} == {
+        row.key: row.net for row in report(entries, "township").rows if row.net
+    }
+    assert {row.key: row.amount for row in figures.by_county} == {
+        row.key: row.net for row in report(entries, "paired_county").rows if row.net
+    }
+    assert [row.amount for row in figures.monthly] == [row.net for row in report(entries, "month").rows]
+    assert (figures.orders, figures.counter_sales) == (2, 1)
+    # Producers with a positive balance: the oil coop (76.00), the orchard (50.00), the farm (12.90 at the counter).
+    assert (figures.producers, figures.households) == (3, 120 + 80 + 30)
+    assert [row.amount for row in figures.top_products] == [7600, 5000, 1290]
+
+
+def test_a_ledger_write_refreshes_the_cached_figures(client, prog, impact_page, django_capture_on_commit_callbacks):
+    assert 'data-figure="total">¥0.00<' in client.get(impact_page.url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        sell_at_counter(prog.decheng_counter, (prog.oil, 1))
+    assert 'data-figure="total">¥38.00<' in client.get(impact_page.url).content.decode()
