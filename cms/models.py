@@ -1,14 +1,43 @@
-"""Wagtail pages. The home page shows featured products; stories and campaigns come later."""
+"""Wagtail pages: home, producer stories, campaigns, counters, standard pages and the inquiry form;
+the snippets and settings behind the navigation, footer and headline figures."""
 
+import datetime
+
+from django import forms
+from django.conf import settings
 from django.db import models
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, InlinePanel
-from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
+from wagtail.contrib.forms.panels import FormSubmissionsPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page, TranslatableMixin
+from wagtail.search import index
+
+from catalog.regions import XiushanTownship
+from cms.blocks import BodyBlock, products_prefetched
+
+
+def route_in_default_language(page: Page, request, path_components: list[str]):
+    """Route through the default-language original of ``page``: an untranslated page is served in
+    Chinese at its English address rather than answering 404 (its canonical URL stays the Chinese one)."""
+    if page.locale.language_code == settings.LANGUAGE_CODE:
+        raise Http404
+    original = page.get_translations().filter(locale__language_code=settings.LANGUAGE_CODE).first()
+    if original is None:
+        raise Http404
+    return original.specific.route(request, path_components)
 
 
 class HomePage(Page):
+    """The home page, one per language: hero, featured products and stories, the running campaign,
+    the counters teaser and the programme's headline figures."""
+
     hero_title = models.CharField(_("hero title"), max_length=120, blank=True)
     hero_text = models.CharField(_("hero text"), max_length=300, blank=True)
     hero_image = models.ForeignKey(
@@ -36,11 +65,25 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    def route(self, request, path_components):
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            if not path_components:
+                raise
+            return route_in_default_language(self, request, path_components)
+
     def get_context(self, request, *args, **kwargs):
+        from cms import selectors
         from storefront.selectors import featured_products
 
         context = super().get_context(request, *args, **kwargs)
         context["featured_products"] = featured_products(self)
+        context["featured_stories"] = selectors.featured_stories(self.locale_id)
+        context["current_campaign"] = selectors.current_campaign(self.locale_id)
+        facts = selectors.home_facts(self.locale_id)
+        context["counters_teaser"] = facts.counters
+        context["headline_figures"] = facts.figures
         return context
 
 
@@ -55,3 +98,331 @@ class HomePageFeaturedProduct(Orderable):
     class Meta(Orderable.Meta):
         verbose_name = _("featured product")
         verbose_name_plural = _("featured products")
+
+
+class ProductBlocksMixin:
+    """Serves (and previews) the page with every product of its body fetched in one bulk query."""
+
+    def serve(self, request, *args, **kwargs):
+        with products_prefetched(self.body):
+            return _rendered(super().serve(request, *args, **kwargs))
+
+    def serve_preview(self, request, mode_name):
+        with products_prefetched(self.body):
+            return _rendered(super().serve_preview(request, mode_name))
+
+
+def _rendered(response):
+    """Render a template response now (while the prefetched products are in reach)."""
+    if hasattr(response, "render"):
+        response.render()
+    return response
+
+
+class SeoMixin:
+    """The page's description for ``<meta name="description">`` and OpenGraph."""
+
+    def seo_description(self) -> str:
+        return self.search_description or getattr(self, "intro_text", "") or ""
+
+
+class StoryIndexPage(SeoMixin, Page):
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.StoryPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("story index")
+
+    @property
+    def intro_text(self) -> str:
+        return self.intro
+
+    def route(self, request, path_components):
+        """Find a story by its slug with one query (every child is a story)."""
+        if path_components:
+            stories = StoryPage.objects.child_of(self).select_related("producer", "hero_image")
+            story = stories.filter(slug=path_components[0]).first()
+            if story is None:
+                return route_in_default_language(self, request, path_components)
+            story._cached_parent_obj = self
+            return story.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def get_context(self, request, *args, **kwargs):
+        from cms import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["stories"] = selectors.story_cards(selectors.live_stories(self.locale_id).child_of(self))
+        return context
+
+
+class StoryPage(ProductBlocksMixin, SeoMixin, Page):
+    """A producer's story: who they are, where, and what they make, with their products inside."""
+
+    producer = models.ForeignKey(
+        "catalog.Merchant",
+        verbose_name=_("producer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+    )
+    township = models.CharField(_("township"), max_length=32, choices=XiushanTownship.choices, blank=True)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    date = models.DateField(_("publication date"), default=datetime.date.today)
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+    featured = models.BooleanField(_("show on the home page"), default=False)
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("producer"), FieldRowPanel([FieldPanel("township"), FieldPanel("date")])],
+            heading=_("About"),
+        ),
+        FieldPanel("hero_image"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("featured"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["cms.StoryIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+
+    @property
+    def intro_text(self) -> str:
+        return self.intro
+
+    def get_context(self, request, *args, **kwargs):
+        from cms import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["more_stories"] = selectors.more_stories(self)
+        return context
+
+
+class CampaignPage(ProductBlocksMixin, SeoMixin, Page):
+    """A sales campaign (a fair zone, a harvest pre-sale): its dates, products and counters."""
+
+    start_date = models.DateField(_("starts"))
+    end_date = models.DateField(_("ends"))
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+    counters = ParentalManyToManyField(
+        "catalog.Location",
+        verbose_name=_("participating counters"),
+        blank=True,
+        limit_choices_to={"kind": "counter", "is_active": True},
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+        FieldPanel("hero_image"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("counters", widget=forms.CheckboxSelectMultiple),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("campaign")
+
+    @property
+    def intro_text(self) -> str:
+        return self.intro
+
+    def status(self, today: datetime.date | None = None) -> str:
+        """``upcoming``, ``running`` or ``past`` on ``today`` (local date by default)."""
+        today = today or timezone.localdate()
+        if today < self.start_date:
+            return "upcoming"
+        return "running" if today <= self.end_date else "past"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The campaign cannot end before it starts.")})
+
+    def get_context(self, request, *args, **kwargs):
+        from cms import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["campaign_counters"] = selectors.campaign_counters(self)
+        return context
+
+
+class CounterIndexPage(SeoMixin, Page):
+    """Every active Dezhou counter, grouped by district, with what it stocks."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("counters page")
+
+    @property
+    def intro_text(self) -> str:
+        return self.intro
+
+    def get_context(self, request, *args, **kwargs):
+        from cms import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["districts"] = selectors.counters_by_district()
+        return context
+
+
+class StandardPage(ProductBlocksMixin, SeoMixin, Page):
+    """A plain page, such as the one about the programme."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = _("standard page")
+
+    @property
+    def intro_text(self) -> str:
+        return self.intro
+
+
+class ContactFormField(AbstractFormField):
+    page = ParentalKey("ContactPage", on_delete=models.CASCADE, related_name="form_fields")
+
+
+class ContactPage(SeoMixin, AbstractForm):
+    """The contact and wholesale-inquiry form; submissions are kept in the admin and e-mailed to operators."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    thank_you_text = models.CharField(_("thank-you text"), max_length=300, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FormSubmissionsPanel(),
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label=_("Form fields")),
+        FieldPanel("thank_you_text"),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("contact form page")
+
+    @property
+    def intro_text(self) -> str:
+        return self.intro
+
+    def process_form_submission(self, form):
+        from cms.services import record_form_submission
+
+        return record_form_submission(self, form)
+
+
+class HeadlineFigure(TranslatableMixin, models.Model):
+    """One of the programme's headline figures on the home page, such as "1.6亿元 消费协作"."""
+
+    figure = models.CharField(_("figure"), max_length=32)
+    label = models.CharField(_("label"), max_length=80)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    panels = [FieldPanel("figure"), FieldPanel("label"), FieldPanel("sort_order")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("headline figure")
+        verbose_name_plural = _("headline figures")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.label}"
+
+
+class FooterLinkBlock(blocks.StructBlock):
+    label = blocks.CharBlock(label=_("label"), max_length=60)
+    page = blocks.PageChooserBlock(label=_("page"), required=False)
+    url = blocks.URLBlock(label=_("or address"), required=False)
+
+    class Meta:
+        icon = "link"
+
+
+class Footer(TranslatableMixin, models.Model):
+    """The site footer in one language: a short text and links."""
+
+    text = models.TextField(_("text"), blank=True)
+    links = StreamField([("link", FooterLinkBlock())], verbose_name=_("links"), blank=True)
+
+    panels = [FieldPanel("text"), FieldPanel("links")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("footer")
+        verbose_name_plural = _("footers")
+
+    def __str__(self) -> str:
+        return str(_("Footer (%(language)s)") % {"language": self.locale.get_display_name()})
+
+
+@register_setting(icon="cog")
+class SiteSettings(BaseGenericSetting):
+    """Contact details and the default sharing picture."""
+
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    share_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("default sharing picture"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        FieldPanel("contact_phone"),
+        FieldPanel("contact_email"),
+        FieldPanel("address"),
+        FieldPanel("share_image"),
+    ]
+
+    class Meta:
+        verbose_name = _("site settings")
+
+
+from cms.impact import ImpactPage  # noqa: E402, F401  (the public impact page, built on the aid ledger)

@@ -5,9 +5,12 @@ from django.views.i18n import set_language
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from catalog.backoffice import reports
+from cms.sitemaps import SITEMAPS
+from cms.views import robots_txt
 from config import health
 from orders.payments.views import stripe_webhook
 
@@ -16,6 +19,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("admin/reports/site-history/", reports.site_history),
     path("admin/reports/site-history/results/", reports.site_history_results),
     path("admin/", include(wagtailadmin_urls)),
@@ -30,6 +35,7 @@ if settings.SERVE_MEDIA:
 
 urlpatterns += i18n_patterns(
     path("", include("storefront.urls")),
+    path("", include("cms.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from cms import selectors as editorial
 from storefront import selectors
 from storefront.forms import ProductFilterForm
 
@@ -52,5 +53,6 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "product": product,
         "counters": selectors.pickup_counters(product),
         "related_products": selectors.related_products(product),
+        "stories": editorial.stories_about(product.merchant),
     }
     return render(request, "storefront/product_detail.html", context)

@@ -19,6 +19,7 @@ from catalog import roles
 from catalog.demo import data, images
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, StockMovement, Variant
 from catalog.services import StockChange, apply_stock_changes
+from cms.demo.loader import load_pages
 from cms.models import HomePage, HomePageFeaturedProduct
 
 PERISHABLE_SHELF_LIFE_DAYS = 30
@@ -319,4 +320,5 @@ def load_demo(*, with_users: bool) -> DemoSummary:
         actor = User.objects.filter(username="operator").first() if with_users else None
         _load_stock(products, locations, actor, created)
         _load_home_page(products, created)
+        load_pages({product.slug: product for _spec, product in products}, _picture, created)
     return summary

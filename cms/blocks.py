@@ -1,0 +1,203 @@
+"""StreamField blocks shared by the editorial pages.
+
+Product blocks load their products through ``cms.selectors.block_products``, shaped for display
+(variants with live stock, pictures and renditions prefetched). A page serving itself first fetches
+every product of every product block of its body in one go (``products_prefetched``), so the page
+costs the same number of queries whatever the number of products. A product that has been
+unpublished or deleted renders nothing for readers and a warning in the editor's preview.
+"""
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.rich_text import RichText
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from cms.richtext import clean_html
+
+RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr"]
+
+
+class SafeRichTextBlock(blocks.RichTextBlock):
+    """Rich text cleaned to the editor's whitelist whenever it is loaded, whoever stored it."""
+
+    def to_python(self, value):
+        return RichText(clean_html(value or ""))
+
+    def bulk_to_python(self, values):
+        return [self.to_python(value) for value in values]
+
+
+# Products fetched ahead for the page being served: id → shaped product (None when deleted).
+_prefetched: ContextVar[dict | None] = ContextVar("cms_block_products", default=None)
+
+
+class ProductChooserBlock(SnippetChooserBlock):
+    """A product, loaded shaped for display (price, availability, pictures) in one bulk query."""
+
+    def __init__(self, **kwargs):
+        super().__init__("catalog.Product", **kwargs)
+
+    def bulk_to_python(self, values):
+        from cms.selectors import block_products
+
+        values = list(values)
+        ahead = _prefetched.get()
+        if ahead is not None and all(pk in ahead for pk in values if pk):
+            return [copy.copy(ahead[pk]) if pk and ahead[pk] is not None else None for pk in values]
+        return block_products(values)
+
+    def to_python(self, value):
+        return self.bulk_to_python([value])[0]
+
+
+merchant_chooser_viewset = ChooserViewSet(
+    "merchant_chooser",
+    model="catalog.Merchant",
+    icon="group",
+    choose_one_text=_("Choose a producer"),
+    choose_another_text=_("Choose another producer"),
+    edit_item_text=_("Edit this producer"),
+    url_prefix="cms/producer-chooser",
+)
+MerchantChooserBlock = merchant_chooser_viewset.get_block_class(name="MerchantChooserBlock", module_path="cms.blocks")
+
+
+class CaptionedImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("image"))
+    alt = blocks.CharBlock(
+        label=_("alternative text"), required=False, max_length=200, help_text=_("Describes the picture.")
+    )
+    caption = blocks.CharBlock(label=_("caption"), required=False, max_length=250)
+
+    class Meta:
+        icon = "image"
+        label = _("Image with caption")
+        template = "cms/blocks/image.html"
+
+
+class GalleryBlock(blocks.StructBlock):
+    images = blocks.ListBlock(CaptionedImageBlock(), label=_("images"), min_num=2)
+
+    class Meta:
+        icon = "image"
+        label = _("Gallery")
+        template = "cms/blocks/gallery.html"
+
+
+class QuoteBlock(blocks.StructBlock):
+    text = blocks.TextBlock(label=_("quote"))
+    speaker = blocks.CharBlock(label=_("speaker"), max_length=120)
+    role = blocks.CharBlock(label=_("speaker's role"), required=False, max_length=120)
+
+    class Meta:
+        icon = "openquote"
+        label = _("Quote")
+        template = "cms/blocks/quote.html"
+
+
+class FactBlock(blocks.StructBlock):
+    figure = blocks.CharBlock(label=_("figure"), max_length=32, help_text=_('For example "320 名".'))
+    label = blocks.CharBlock(label=_("label"), max_length=80, help_text=_('For example "签约织娘".'))
+
+    class Meta:
+        icon = "pick"
+        label = _("Fact")
+
+
+class FactsBlock(blocks.StructBlock):
+    facts = blocks.ListBlock(FactBlock(), label=_("facts"), min_num=1)
+
+    class Meta:
+        icon = "pick"
+        label = _("Facts")
+        template = "cms/blocks/facts.html"
+
+
+class VideoBlock(blocks.StructBlock):
+    video = EmbedBlock(label=_("video address"), help_text=_("A link to the video on a supported site."))
+    caption = blocks.CharBlock(label=_("caption"), required=False, max_length=250)
+
+    class Meta:
+        icon = "media"
+        label = _("Embedded video")
+        template = "cms/blocks/video.html"
+
+
+class ProductCardBlock(blocks.StructBlock):
+    product = ProductChooserBlock(label=_("product"))
+    note = blocks.CharBlock(label=_("editor's note"), required=False, max_length=200)
+
+    class Meta:
+        icon = "tag"
+        label = _("Product card")
+        template = "cms/blocks/product_card.html"
+
+
+class ProductGridBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("heading"), required=False, max_length=120)
+    products = blocks.ListBlock(ProductChooserBlock(label=_("product")), label=_("products"), min_num=1)
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Product grid")
+        template = "cms/blocks/product_grid.html"
+
+
+class ProducerCardBlock(blocks.StructBlock):
+    producer = MerchantChooserBlock(label=_("producer"))
+
+    class Meta:
+        icon = "group"
+        label = _("Producer card")
+        template = "cms/blocks/producer_card.html"
+
+
+class BodyBlock(blocks.StreamBlock):
+    paragraph = SafeRichTextBlock(label=_("Paragraph"), features=RICH_TEXT_FEATURES, icon="pilcrow")
+    image = CaptionedImageBlock()
+    gallery = GalleryBlock()
+    quote = QuoteBlock()
+    facts = FactsBlock()
+    video = VideoBlock()
+    product_card = ProductCardBlock()
+    product_grid = ProductGridBlock()
+    producer_card = ProducerCardBlock()
+
+    class Meta:
+        block_counts = {}
+
+
+def product_ids(stream_data) -> list[int]:
+    """The product ids a stream's raw data points at, in order (no query)."""
+    ids: list[int] = []
+    for item in stream_data:
+        value = item.get("value") or {}
+        if item.get("type") == "product_card" and value.get("product"):
+            ids.append(value["product"])
+        elif item.get("type") == "product_grid":
+            for entry in value.get("products") or []:
+                pk = entry.get("value") if isinstance(entry, dict) else entry
+                if pk:
+                    ids.append(pk)
+    return ids
+
+
+@contextmanager
+def products_prefetched(*streams) -> Iterator[None]:
+    """Within the block, product blocks of ``streams`` find their products fetched in one bulk query."""
+    from cms.selectors import block_products
+
+    ids = list(dict.fromkeys(pk for stream in streams for pk in product_ids(stream.raw_data)))
+    token = _prefetched.set(dict(zip(ids, block_products(ids), strict=True)))
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)

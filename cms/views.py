@@ -1,0 +1,52 @@
+"""Public views outside the page tree: the site search, producer pages and robots.txt."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from cms import selectors
+from cms.forms import SearchForm
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """One search across stories (in the current language) and products, with the catalogue's segmentation."""
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    context = {
+        "form": form,
+        "query": query,
+        "stories": selectors.search_stories(query) if query else [],
+        "products": selectors.search_products(query) if query else [],
+    }
+    return render(request, "cms/search.html", context)
+
+
+@require_safe
+def producer(request: HttpRequest, slug: str) -> HttpResponse:
+    merchant = selectors.producer(slug)
+    context = {
+        "producer": merchant,
+        "products": selectors.producer_products(merchant),
+        "stories": selectors.stories_about(merchant),
+    }
+    return render(request, "cms/producer.html", context)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /cart/",
+        "Disallow: /checkout/",
+        "Disallow: /orders/",
+        "Disallow: /account/",
+        "Disallow: /en/cart/",
+        "Disallow: /en/checkout/",
+        "Disallow: /en/orders/",
+        "Disallow: /en/account/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

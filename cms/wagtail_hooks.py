@@ -1,0 +1,38 @@
+"""The editorial back office: snippets for headline figures and footers, and the producer chooser."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from cms.blocks import merchant_chooser_viewset
+from cms.models import Footer, HeadlineFigure
+
+
+class HeadlineFigureViewSet(SnippetViewSet):
+    model = HeadlineFigure
+    icon = "pick"
+    list_display = ["figure", "label", "sort_order"]
+    ordering = ["sort_order", "pk"]
+
+
+class FooterViewSet(SnippetViewSet):
+    model = Footer
+    icon = "list-ul"
+
+
+class SiteContentGroup(ViewSetGroup):
+    menu_name = "site-content"  # fixed: a name derived from the label would change with the language
+    menu_label = _("Site content")
+    menu_icon = "doc-full"
+    menu_order = 250
+    items = (HeadlineFigureViewSet, FooterViewSet)
+
+
+register_snippet(SiteContentGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_merchant_chooser():
+    return merchant_chooser_viewset
