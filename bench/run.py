@@ -4,10 +4,11 @@
 2. gunicorn with production settings (bench/settings.py: plain HTTP, no rate limits).
 3. wrk, 16 connections from a separate process, against the baseline (a bare Django view rendering a
    template of similar size) and each page; ratios are page rps / baseline rps from this same run.
-4. SQL queries per page; the flash sale (bench/flash_sale.py).
+4. SQL queries per page; the flash sale (bench/flash_sale.py); notification latency with a real Celery
+   worker on Redis (bench/notifications.py).
 
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_SECONDS (per URL, default 10),
-BENCH_BUYERS (200), BENCH_UNITS (50).
+BENCH_BUYERS (200), BENCH_UNITS (50), BENCH_NOTIFICATIONS (200).
 """
 
 import json
@@ -15,13 +16,14 @@ import os
 import secrets
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
 
 import redis
 
-from bench import server, wrk
+from bench import notifications, server, wrk
 
 HERE = Path(__file__).resolve().parent
 PRODUCT = "/products/guicuo-navel-orange-gift-5kg/"
@@ -39,6 +41,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "csrftoken={token}"
 """
 CSRF_TOKEN = secrets.token_hex(16)  # a CSRF secret is 32 letters or digits
+STRIPE_WEBHOOK_SECRET = "whsec_bench_" + secrets.token_hex(16)
 
 
 def _print_table(results: dict) -> None:
@@ -50,6 +53,12 @@ def _print_table(results: dict) -> None:
             f"{name:28} {row['rps']:9.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
             f"{row['ratio']:7.3f} {target:>7} {queries!s:>8}"
         )
+    sent = results.get("notifications")
+    if sent:
+        print(
+            f"notifications: {sent['orders']} paid by webhook → {sent['delivered']} delivered, {sent['lost']} lost, "
+            f"p50 {sent['p50_ms']} ms, p95 {sent['p95_ms']} ms (webhook accepted → counter received)"
+        )
     flash = results.get("flash_sale")
     if flash:
         print(
@@ -59,16 +68,31 @@ def _print_table(results: dict) -> None:
         )
 
 
+def _notification_latency(env: dict[str, str], workdir: Path, base: str, count: int) -> dict:
+    receiver = notifications.Receiver()
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    prepared = json.loads(server.run(env, sys.executable, "-m", "bench.notifications", str(count), receiver.url))
+    receiver.secret = prepared["secret"]
+    worker = server.CeleryWorker(env, workdir)
+    try:
+        return notifications.measure(base, prepared["orders"], STRIPE_WEBHOOK_SECRET, receiver)
+    finally:
+        worker.stop()
+        receiver.shutdown()
+
+
 def main() -> int:
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     buyers = int(os.environ.get("BENCH_BUYERS", "200"))
     units = int(os.environ.get("BENCH_UNITS", "50"))
+    paid = int(os.environ.get("BENCH_NOTIFICATIONS", "200"))
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dexiu_bench")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="dexiu-bench-"))
     env = server.bench_env(database_url, redis_url, workdir)
     env["ALLOWED_HOSTS"] += ",testserver"
+    env["STRIPE_WEBHOOK_SECRET"] = STRIPE_WEBHOOK_SECRET
 
     print("Preparing the database and the scaled catalogue…", flush=True)
     server.recreate_database(database_url)
@@ -114,6 +138,8 @@ def main() -> int:
                 str(buyers),
             )
         )
+        print(f"Notifications: {paid} orders paid through the webhook…", flush=True)
+        results["notifications"] = _notification_latency(env, workdir, gunicorn.base, paid)
     finally:
         gunicorn.stop()
     checked = json.loads(server.run(env, sys.executable, "-m", "bench.flash_sale", "verify", str(units)))
@@ -122,7 +148,8 @@ def main() -> int:
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _print_table(results)
     ok = (
-        results["flash_sale"]["orders_placed"] == units
+        results["notifications"]["lost"] == 0
+        and results["flash_sale"]["orders_placed"] == units
         and results["flash_sale"]["oversold_units"] == 0
         and not results["flash_sale"]["errors"]
     )

@@ -104,3 +104,30 @@ class Gunicorn:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class CeleryWorker:
+    """``celery -A worker worker`` with the bench settings; returns once it logs that it is ready."""
+
+    def __init__(self, env: dict[str, str], workdir: Path, concurrency: int = 2):
+        self.log = workdir / "celery.log"
+        self.process = subprocess.Popen(
+            [str(BIN / "celery"), "-A", "worker", "worker", "--concurrency", str(concurrency), "--loglevel", "info"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while " ready." not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the celery worker did not start:\n{self.log.read_text()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
