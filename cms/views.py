@@ -7,9 +7,11 @@ from django.views.decorators.http import require_safe
 
 from cms import selectors
 from cms.forms import SearchForm
+from storefront.page_cache import cache_public_page
 
 
 @require_safe
+@cache_public_page
 def search(request: HttpRequest) -> HttpResponse:
     """One search across stories (in the current language) and products, with the catalogue's segmentation."""
     form = SearchForm(request.GET)
@@ -24,6 +26,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def producer(request: HttpRequest, slug: str) -> HttpResponse:
     merchant = selectors.producer(slug)
     context = {

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from cms import selectors as editorial
 from storefront import selectors
 from storefront.forms import ProductFilterForm
+from storefront.page_cache import cache_public_page
 
 
 def _page(request: HttpRequest, paginator: Paginator) -> Page:
@@ -25,6 +26,7 @@ def _page(request: HttpRequest, paginator: Paginator) -> Page:
 
 
 @require_safe
+@cache_public_page
 def product_list(request: HttpRequest) -> HttpResponse:
     categories, merchants = selectors.filter_options()
     form = ProductFilterForm(request.GET, categories=categories, merchants=merchants)
@@ -47,6 +49,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_detail(slug)
     context = {

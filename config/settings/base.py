@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "storefront.page_cache.PageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -197,6 +198,8 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English
 
 # Catalogue
 CATALOG_PAGE_SIZE = env_int("CATALOG_PAGE_SIZE", 24)
+# Whole public pages for anonymous visitors, in the cache (storefront/page_cache.py); 0 turns it off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 CATALOG_LOW_STOCK_LEVEL = env_int("CATALOG_LOW_STOCK_LEVEL", 5)
 
 SITE_TITLE = _("Dexiu Market")

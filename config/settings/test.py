@@ -25,6 +25,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         "The test suite runs on PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/dexiu"
     )
+# Pages are rendered afresh (tests change rows inside transactions that never commit); the page
+# cache's own tests switch it on.
+PAGE_CACHE_SECONDS = 0
 # Static files straight from the apps: no collectstatic before a test run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
