@@ -107,12 +107,17 @@ def _signed_event(n: int, order: dict, secret: str) -> tuple[bytes, str]:
     return payload.encode(), f"t={timestamp},v1={signature}"
 
 
-def measure(base: str, orders: list[dict], stripe_secret: str, receiver: Receiver, timeout: float = 120) -> dict:
+def measure(
+    base: str, orders: list[dict], stripe_secret: str, receiver: Receiver, *, rate: float, timeout: float = 120
+) -> dict:
+    """Post the events at ``rate`` per second, then wait for every counter message."""
     accepted: dict[str, float] = {}
     failures = []
+    start = time.perf_counter()
 
     def post(item: tuple[int, dict]) -> None:
         n, order = item
+        time.sleep(max(0.0, start + n / rate - time.perf_counter()))
         body, header = _signed_event(n, order, stripe_secret)
         request = urllib.request.Request(  # noqa: S310 (loopback)
             f"{base}/stripe/webhook/",
@@ -125,7 +130,7 @@ def measure(base: str, orders: list[dict], stripe_secret: str, receiver: Receive
             else:
                 failures.append(response.status)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(post, enumerate(orders)))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and len(receiver.arrived) < len(orders):
@@ -133,6 +138,7 @@ def measure(base: str, orders: list[dict], stripe_secret: str, receiver: Receive
     latencies = sorted((receiver.arrived[n] - accepted[n]) * 1000 for n in accepted if n in receiver.arrived)
     return {
         "orders": len(orders),
+        "webhooks_per_second": rate,
         "webhooks_accepted": len(accepted),
         "webhook_failures": len(failures),
         "delivered": len(latencies),
