@@ -37,6 +37,25 @@ class SafeRichTextBlock(blocks.RichTextBlock):
 
 # Products fetched ahead for the page being served: id → shaped product (None when deleted).
 _prefetched: ContextVar[dict | None] = ContextVar("cms_block_products", default=None)
+# Objects the page being served already holds (its hero image, its producer): (model, pk) → object.
+_known: ContextVar[dict | None] = ContextVar("cms_known_objects", default=None)
+
+
+class KnownObjectsMixin:
+    """A chooser block that takes the objects the page being served already holds before querying the rest."""
+
+    def bulk_to_python(self, values):
+        values = list(values)
+        known = _known.get() or {}
+        model = self.model_class
+        missing = [pk for pk in values if pk and (model, pk) not in known]
+        fetched = model.objects.in_bulk(missing) if missing else {}
+        return [known.get((model, pk)) or fetched.get(pk) if pk else None for pk in values]
+
+
+class PageImageChooserBlock(KnownObjectsMixin, ImageChooserBlock):
+    # Stored in migrations as Wagtail's own block: the block's definition does not change.
+    canonical_module_path = "wagtail.images.blocks.ImageChooserBlock"
 
 
 class ProductChooserBlock(SnippetChooserBlock):
@@ -67,11 +86,15 @@ merchant_chooser_viewset = ChooserViewSet(
     edit_item_text=_("Edit this producer"),
     url_prefix="cms/producer-chooser",
 )
-MerchantChooserBlock = merchant_chooser_viewset.get_block_class(name="MerchantChooserBlock", module_path="cms.blocks")
+_MerchantChooserBlock = merchant_chooser_viewset.get_block_class(name="MerchantChooserBlock", module_path="cms.blocks")
+
+
+class MerchantChooserBlock(KnownObjectsMixin, _MerchantChooserBlock):
+    pass
 
 
 class CaptionedImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock(label=_("image"))
+    image = PageImageChooserBlock(label=_("image"))
     alt = blocks.CharBlock(
         label=_("alternative text"), required=False, max_length=200, help_text=_("Describes the picture.")
     )
@@ -190,14 +213,23 @@ def product_ids(stream_data) -> list[int]:
     return ids
 
 
+def prefetched_products() -> list:
+    """The products fetched ahead by the enclosing ``products_prefetched`` (none outside it)."""
+    return [product for product in (_prefetched.get() or {}).values() if product is not None]
+
+
 @contextmanager
-def products_prefetched(*streams) -> Iterator[None]:
-    """Within the block, product blocks of ``streams`` find their products fetched in one bulk query."""
+def products_prefetched(*streams, renditions: bool = True, known: tuple = ()) -> Iterator[None]:
+    """Within the block, product blocks of ``streams`` find their products fetched in one bulk query
+    (their pictures' renditions too unless ``renditions`` is false: see ``cms.selectors.attach_renditions``),
+    and image and producer blocks take the ``known`` objects (model instances) without a query."""
     from cms.selectors import block_products
 
     ids = list(dict.fromkeys(pk for stream in streams for pk in product_ids(stream.raw_data)))
-    token = _prefetched.set(dict(zip(ids, block_products(ids), strict=True)))
+    token = _prefetched.set(dict(zip(ids, block_products(ids, renditions), strict=True)))
+    known_token = _known.set({(type(obj), obj.pk): obj for obj in known if obj is not None})
     try:
         yield
     finally:
+        _known.reset(known_token)
         _prefetched.reset(token)

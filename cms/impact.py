@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from cms.restrictions import ViewRestrictionsInOneQueryMixin
 from orders.aid.charts import bar_chart, column_chart
 from orders.aid.selectors import impact_figures
 
 
-class ImpactPage(Page):
+class ImpactPage(ViewRestrictionsInOneQueryMixin, Page):
     intro = models.CharField(gettext_lazy("introduction"), max_length=300, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]

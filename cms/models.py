@@ -20,7 +20,8 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
 from catalog.regions import XiushanTownship
-from cms.blocks import BodyBlock, products_prefetched
+from cms.blocks import BodyBlock, prefetched_products, products_prefetched
+from cms.restrictions import ViewRestrictionsInOneQueryMixin
 
 
 def route_in_default_language(page: Page, request, path_components: list[str]):
@@ -34,7 +35,7 @@ def route_in_default_language(page: Page, request, path_components: list[str]):
     return original.specific.route(request, path_components)
 
 
-class HomePage(Page):
+class HomePage(ViewRestrictionsInOneQueryMixin, Page):
     """The home page, one per language: hero, featured products and stories, the running campaign,
     the counters teaser and the programme's headline figures."""
 
@@ -78,9 +79,17 @@ class HomePage(Page):
         from storefront.selectors import featured_products
 
         context = super().get_context(request, *args, **kwargs)
-        context["featured_products"] = featured_products(self)
-        context["featured_stories"] = selectors.featured_stories(self.locale_id)
+        context["featured_products"] = featured_products(self, renditions=False)
+        context["featured_stories"] = selectors.featured_stories(self.locale_id, renditions=False)
         context["current_campaign"] = selectors.current_campaign(self.locale_id)
+        selectors.attach_renditions(
+            [
+                (self, "hero_image"),
+                (context["current_campaign"], "hero_image"),
+                *((story, "hero_image") for story in context["featured_stories"]),
+                *selectors.product_pictures(context["featured_products"]),
+            ]
+        )
         facts = selectors.home_facts(self.locale_id)
         context["counters_teaser"] = facts.counters
         context["headline_figures"] = facts.figures
@@ -101,15 +110,25 @@ class HomePageFeaturedProduct(Orderable):
 
 
 class ProductBlocksMixin:
-    """Serves (and previews) the page with every product of its body fetched in one bulk query."""
+    """Serves (and previews) the page with every product of its body fetched in one bulk query.
+
+    A page whose ``get_context`` reads the pictures' renditions itself (``cms.selectors.attach_renditions``,
+    with the other images it shows) sets ``product_renditions`` false."""
+
+    product_renditions = True
 
     def serve(self, request, *args, **kwargs):
-        with products_prefetched(self.body):
+        with products_prefetched(self.body, renditions=self.product_renditions, known=self._known_objects()):
             return _rendered(super().serve(request, *args, **kwargs))
 
     def serve_preview(self, request, mode_name):
-        with products_prefetched(self.body):
+        with products_prefetched(self.body, renditions=self.product_renditions, known=self._known_objects()):
             return _rendered(super().serve_preview(request, mode_name))
+
+    def _known_objects(self) -> tuple:
+        """The page's hero image and producer when already loaded, for its image and producer blocks."""
+        names = [name for name in ("hero_image", "producer") if hasattr(self, f"{name}_id")]
+        return tuple(getattr(self, name) for name in names if self._meta.get_field(name).is_cached(self))
 
 
 def _rendered(response):
@@ -126,7 +145,7 @@ class SeoMixin:
         return self.search_description or getattr(self, "intro_text", "") or ""
 
 
-class StoryIndexPage(SeoMixin, Page):
+class StoryIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -160,7 +179,7 @@ class StoryIndexPage(SeoMixin, Page):
         return context
 
 
-class StoryPage(ProductBlocksMixin, SeoMixin, Page):
+class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A producer's story: who they are, where, and what they make, with their products inside."""
 
     producer = models.ForeignKey(
@@ -205,6 +224,8 @@ class StoryPage(ProductBlocksMixin, SeoMixin, Page):
         verbose_name = _("story")
         verbose_name_plural = _("stories")
 
+    product_renditions = False
+
     @property
     def intro_text(self) -> str:
         return self.intro
@@ -213,11 +234,18 @@ class StoryPage(ProductBlocksMixin, SeoMixin, Page):
         from cms import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["more_stories"] = selectors.more_stories(self)
+        context["more_stories"] = selectors.more_stories(self, renditions=False)
+        selectors.attach_renditions(
+            [
+                (self, "hero_image"),
+                *((story, "hero_image") for story in context["more_stories"]),
+                *selectors.product_pictures(prefetched_products()),
+            ]
+        )
         return context
 
 
-class CampaignPage(ProductBlocksMixin, SeoMixin, Page):
+class CampaignPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A sales campaign (a fair zone, a harvest pre-sale): its dates, products and counters."""
 
     start_date = models.DateField(_("starts"))
@@ -280,7 +308,7 @@ class CampaignPage(ProductBlocksMixin, SeoMixin, Page):
         return context
 
 
-class CounterIndexPage(SeoMixin, Page):
+class CounterIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
     """Every active Dezhou counter, grouped by district, with what it stocks."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -305,7 +333,7 @@ class CounterIndexPage(SeoMixin, Page):
         return context
 
 
-class StandardPage(ProductBlocksMixin, SeoMixin, Page):
+class StandardPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A plain page, such as the one about the programme."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -326,7 +354,7 @@ class ContactFormField(AbstractFormField):
     page = ParentalKey("ContactPage", on_delete=models.CASCADE, related_name="form_fields")
 
 
-class ContactPage(SeoMixin, AbstractForm):
+class ContactPage(ViewRestrictionsInOneQueryMixin, SeoMixin, AbstractForm):
     """The contact and wholesale-inquiry form; submissions are kept in the admin and e-mailed to operators."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)

@@ -33,25 +33,56 @@ MORE_STORIES = 3
 SEARCH_LIMIT = 20
 
 
-def block_products(pks: Sequence[int | None]) -> list[Product | None]:
+def block_products(pks: Sequence[int | None], renditions: bool = True) -> list[Product | None]:
     """Products for product blocks, in the order asked, shaped and prepared for display.
 
     Products the shop does not sell (``storefront.selectors.public_products``: unpublished, inactive
     producer...) come with ``is_public`` false so the editor still sees them chosen; deleted ones are
-    ``None``.
+    ``None``. With ``renditions`` false the pictures' renditions are left for ``attach_renditions``.
     """
     wanted = [pk for pk in pks if pk]
     if not wanted:
         return [None for _pk in pks]
     public = Exists(shop.public_products().filter(pk=OuterRef("pk")))
     chosen = Product.objects.filter(pk__in=wanted).annotate(is_public=public)
-    found = {product.pk: product for product in shop.prepare_for_display(shop.shape_products(chosen))}
+    found = {product.pk: product for product in shop.prepare_for_display(shop.shape_products(chosen, renditions))}
     return [copy.copy(found[pk]) if pk in found else None for pk in pks]
 
 
 def _story_images() -> Prefetch:
     renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=CARD_IMAGE_FILTERS)
     return Prefetch("hero_image__renditions", queryset=renditions)
+
+
+def attach_renditions(holders: Iterable[tuple[object | None, str]]) -> None:
+    """Give the images that ``holders`` point at (an object and the name of its image foreign key) every
+    rendition they have, read together with the images in one query, so that rendering them reads no
+    rendition from the cache or the database. Images without any rendition yet are left as they are."""
+    holders = [(obj, name) for obj, name in holders if obj is not None and getattr(obj, f"{name}_id")]
+    wanted = {getattr(obj, f"{name}_id") for obj, name in holders}
+    if not wanted:
+        return
+    images: dict[int, object] = {}
+    rendition_model = get_image_model().get_rendition_model()
+    for rendition in rendition_model.objects.filter(image_id__in=wanted).select_related("image"):
+        image = images.setdefault(rendition.image_id, rendition.image)
+        if image is rendition.image:
+            image.prefetched_renditions = []
+        rendition.image = image
+        image.prefetched_renditions.append(rendition)
+    for obj, name in holders:
+        image = images.get(getattr(obj, f"{name}_id"))
+        if image is None:
+            continue
+        if obj._meta.get_field(name).is_cached(obj):
+            getattr(obj, name).prefetched_renditions = image.prefetched_renditions
+        else:
+            setattr(obj, name, image)
+
+
+def product_pictures(products: Iterable[Product | None]) -> list[tuple[object, str]]:
+    """``attach_renditions`` holders for the pictures of shaped products."""
+    return [(picture, "image") for product in products if product is not None for picture in product.gallery]
 
 
 def active_language_code() -> str:
@@ -75,21 +106,23 @@ def live_stories(locale: Locale | int | None = None) -> QuerySet[StoryPage]:
     return stories.order_by("-date", "-pk")
 
 
-def story_cards(stories: QuerySet[StoryPage]) -> list[StoryPage]:
-    """Stories shaped for cards: producer joined, hero image and its card renditions prefetched."""
-    return list(stories.select_related("producer", "hero_image").prefetch_related(_story_images()).defer("search_text"))
+def story_cards(stories: QuerySet[StoryPage], renditions: bool = True) -> list[StoryPage]:
+    """Stories shaped for cards: producer and hero image joined, and (unless ``renditions`` is false, for
+    a caller that uses ``attach_renditions``) the hero image's card renditions prefetched."""
+    stories = stories.select_related("producer", "hero_image").defer("search_text")
+    return list(stories.prefetch_related(_story_images()) if renditions else stories)
 
 
-def featured_stories(locale: Locale | int, limit: int = FEATURED_STORIES) -> list[StoryPage]:
+def featured_stories(locale: Locale | int, limit: int = FEATURED_STORIES, renditions: bool = True) -> list[StoryPage]:
     """Stories marked for the home page first, then the newest."""
-    return story_cards(live_stories(locale).order_by("-featured", "-date", "-pk")[:limit])
+    return story_cards(live_stories(locale).order_by("-featured", "-date", "-pk")[:limit], renditions)
 
 
-def more_stories(story: StoryPage, limit: int = MORE_STORIES) -> list[StoryPage]:
+def more_stories(story: StoryPage, limit: int = MORE_STORIES, renditions: bool = True) -> list[StoryPage]:
     """Other stories, those about the same producer first, then the newest."""
     same_producer = Case(When(producer_id=story.producer_id, then=1), default=0) if story.producer_id else Value(0)
     others = live_stories(story.locale_id).exclude(pk=story.pk).alias(same_producer=same_producer)
-    return story_cards(others.order_by("-same_producer", "-date", "-pk")[:limit])
+    return story_cards(others.order_by("-same_producer", "-date", "-pk")[:limit], renditions)
 
 
 def readable_stories() -> QuerySet[StoryPage]:

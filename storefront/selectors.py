@@ -118,18 +118,19 @@ def active_variants() -> QuerySet[Variant]:
     return Variant.objects.filter(is_active=True).annotate(available=available_quantity()).order_by("sort_order", "pk")
 
 
-def product_images() -> QuerySet[ProductImage]:
-    """Product images with their Wagtail image and its product renditions, in display order."""
-    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=PRODUCT_IMAGE_FILTERS)
-    return (
-        ProductImage.objects.select_related("image")
-        .prefetch_related(Prefetch("image__renditions", queryset=renditions))
-        .order_by("sort_order", "pk")
-    )
+def product_images(renditions: bool = True) -> QuerySet[ProductImage]:
+    """Product images with their Wagtail image and (unless ``renditions`` is false, for a caller that
+    attaches them itself) its product renditions, in display order."""
+    images = ProductImage.objects.select_related("image").order_by("sort_order", "pk")
+    if not renditions:
+        return images
+    wanted = get_image_model().get_rendition_model().objects.filter(filter_spec__in=PRODUCT_IMAGE_FILTERS)
+    return images.prefetch_related(Prefetch("image__renditions", queryset=wanted))
 
 
-def shape_products(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Join producer and category, annotate the lowest active price, prefetch variants and images."""
+def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> QuerySet[Product]:
+    """Join producer and category, annotate the lowest active price, prefetch variants and images
+    (with their renditions unless ``renditions`` is false)."""
     min_price = (
         Variant.objects.filter(product=OuterRef("pk"), is_active=True)
         .order_by()
@@ -143,7 +144,7 @@ def shape_products(queryset: QuerySet[Product]) -> QuerySet[Product]:
         .annotate(min_price=Subquery(min_price, output_field=IntegerField()))
         .prefetch_related(
             Prefetch("variants", queryset=active_variants(), to_attr="active_variants"),
-            Prefetch("images", queryset=product_images(), to_attr="gallery"),
+            Prefetch("images", queryset=product_images(renditions), to_attr="gallery"),
         )
     )
 
@@ -236,9 +237,11 @@ def related_products(product: Product, limit: int = RELATED_LIMIT) -> list[Produ
     return prepare_for_display(shape_products(related.order_by("-created_at", "-pk"))[:limit])
 
 
-def featured_products(page: "HomePage | None" = None, limit: int = FEATURED_LIMIT) -> list[Product]:
+def featured_products(
+    page: "HomePage | None" = None, limit: int = FEATURED_LIMIT, renditions: bool = True
+) -> list[Product]:
     """The home page's chosen products; else products marked featured; else the newest."""
-    cards = shape_products(public_products())
+    cards = shape_products(public_products(), renditions)
     chosen = [item.product_id for item in page.featured_products.all()] if page is not None else []
     if chosen:
         by_pk = {p.pk: p for p in cards.filter(pk__in=chosen)}

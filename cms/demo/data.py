@@ -279,6 +279,16 @@ ABOUT_PAGE = DemoPage(
     ),
 )
 
+IMPACT_PAGE = DemoPage(
+    "impact",
+    Text("帮扶成效", "Aid delivered"),
+    Text(
+        "每一笔订单和专柜销售都记入消费帮扶台账：这里是它们为秀山的生产者和农户带来的收入。",
+        "Every order and counter sale is entered in the consumption-aid ledger: here is what it brought "
+        "Xiushan's producers and households.",
+    ),
+)
+
 CONTACT_PAGE = DemoPage(
     "contact",
     Text("联系与批发合作", "Contact and wholesale"),

@@ -24,6 +24,7 @@ from cms.models import (
     Footer,
     HeadlineFigure,
     HomePage,
+    ImpactPage,
     StandardPage,
     StoryIndexPage,
     StoryPage,
@@ -257,7 +258,7 @@ def _english(
             },
             created,
         )
-    for key, spec in (("counters", data.COUNTERS_PAGE), ("about", data.ABOUT_PAGE)):
+    for key, spec in (("counters", data.COUNTERS_PAGE), ("about", data.ABOUT_PAGE), ("impact", data.IMPACT_PAGE)):
         values = {"title": spec.title.en, "intro": spec.intro.en}
         if key == "about":
             values["body"] = _paragraphs(spec.paragraphs, "en") + _facts(spec.facts, "en")
@@ -314,6 +315,7 @@ def load_pages(products: dict[str, Product], picture: Picture, created: Counter)
             created,
         ),
         "contact": _load_contact(home, created),
+        "impact": _simple_page(home, ImpactPage, data.IMPACT_PAGE, {}, created),
     }
     _english(home, pages, stories, products, locales["en"], created)
     _load_snippets(locales, created)
