@@ -207,29 +207,37 @@ class Fulfilment(models.Model):
         return f"{self.order_id} · {self.merchant_id} @ {self.location_id}"
 
 
-class OrderLine(models.Model):
-    """What was bought, as it was at the time: names, SKU and price are copied, not looked up."""
+class LineSnapshot(models.Model):
+    """A sold variant as it was at the time: names, SKU and price are copied, not looked up."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
-    fulfilment = models.ForeignKey(
-        Fulfilment, verbose_name=_("fulfilment"), on_delete=models.CASCADE, related_name="lines"
-    )
     variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
     merchant = models.ForeignKey(Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="+")
-    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
     product_name = models.CharField(_("product"), max_length=128)
     variant_name = models.CharField(_("variant"), max_length=64)
     sku = models.CharField(_("SKU"), max_length=64)
-    merchant_name = models.CharField(_("producer"), max_length=128)
-    location_name = models.CharField(_("location"), max_length=128)
     unit_price = models.PositiveIntegerField(_("unit price (fen)"))
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.PositiveIntegerField(_("line total (fen)"))
 
     class Meta:
+        abstract = True
+        ordering = ["pk"]
+
+
+class OrderLine(LineSnapshot):
+    """What was bought in an order, snapshotted, from which producer and location."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    fulfilment = models.ForeignKey(
+        Fulfilment, verbose_name=_("fulfilment"), on_delete=models.CASCADE, related_name="lines"
+    )
+    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
+    merchant_name = models.CharField(_("producer"), max_length=128)
+    location_name = models.CharField(_("location"), max_length=128)
+
+    class Meta(LineSnapshot.Meta):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
-        ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_positive"),
             models.CheckConstraint(
@@ -414,23 +422,14 @@ class CounterSale(models.Model):
         return self.number
 
 
-class CounterSaleLine(models.Model):
+class CounterSaleLine(LineSnapshot):
     """One product of a counter sale, snapshotted like an order line."""
 
     sale = models.ForeignKey(CounterSale, verbose_name=_("sale"), on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
-    merchant = models.ForeignKey(Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="+")
-    product_name = models.CharField(_("product"), max_length=128)
-    variant_name = models.CharField(_("variant"), max_length=64)
-    sku = models.CharField(_("SKU"), max_length=64)
-    unit_price = models.PositiveIntegerField(_("unit price (fen)"))
-    quantity = models.PositiveIntegerField(_("quantity"))
-    line_total = models.PositiveIntegerField(_("line total (fen)"))
 
-    class Meta:
+    class Meta(LineSnapshot.Meta):
         verbose_name = _("counter sale line")
         verbose_name_plural = _("counter sale lines")
-        ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="counter_sale_line_quantity_positive"),
             models.CheckConstraint(

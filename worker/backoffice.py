@@ -30,7 +30,11 @@ def _permissions(model: type, *codenames: str):
 
 
 class ActionView(View):
-    """A POST-only action on one row, for holders of `permission`; back to the row's page with a message."""
+    """A POST-only action on one row, for holders of `permission`; back to the row's page with a message.
+
+    Subclasses name the ``model``, the ``permission`` and the ``inspect_url_name``, and define
+    ``act(request, instance)``, which does the work and adds the message.
+    """
 
     http_method_names = ["post"]
     model: type = None
@@ -43,9 +47,6 @@ class ActionView(View):
         instance = get_object_or_404(self.model, pk=pk)
         self.act(request, instance)
         return redirect(reverse(self.inspect_url_name, args=[instance.pk]))
-
-    def act(self, request: HttpRequest, instance) -> None:
-        raise NotImplementedError
 
 
 class ResendNotificationView(ActionView):
