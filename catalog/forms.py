@@ -7,8 +7,9 @@ from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from catalog import services
-from catalog.models import Location, Merchant, Stock, StockMovement
+from catalog.models import Location, Merchant, Stock, StockMovement, Variant
 from catalog.selectors import locations_for_user, merchants_for_user
+from core.money import yuan_formfield
 
 MAX_QUANTITY = 1_000_000
 
@@ -40,7 +41,18 @@ class ProductForm(WagtailAdminModelForm):
 
 
 class VariantForm(WagtailAdminModelForm):
-    """One variant inside the product form: prices in fen, with readable errors."""
+    """One variant inside the product form: prices typed in yuan ("12.80"), stored in fen; readable errors."""
+
+    price = yuan_formfield(
+        Variant._meta.get_field("price"),
+        label=_("Price (yuan)"),
+        help_text=_("In yuan, for example 12.80."),
+    )
+    compare_at_price = yuan_formfield(
+        Variant._meta.get_field("compare_at_price"),
+        label=_("Compare-at price (yuan)"),
+        help_text=_("Optional: the former price, shown struck through; higher than the price."),
+    )
 
     def clean(self):
         cleaned_data = super().clean()

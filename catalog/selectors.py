@@ -6,16 +6,12 @@ Scoping rules (enforced here, used by every back-office view, chooser and export
 - counter staff see the stock and ledger of the counters they staff.
 """
 
-from collections.abc import Callable
-
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from catalog.models import Location, Merchant, Product, Stock, StockMovement, Variant
+from core.scopes import User, register_scope
 
 ALL_MERCHANTS_PERMISSION = "catalog.access_all_merchants"
-
-User = AbstractBaseUser | AnonymousUser
 
 
 def sees_all_merchants(user: User) -> bool:
@@ -89,21 +85,14 @@ def movements_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet
     return queryset if condition is None else queryset.filter(condition)
 
 
-SCOPES = {
-    Merchant: merchants_for_user,
-    Product: products_for_user,
-    Variant: variants_for_user,
-    Location: locations_for_user,
-    Stock: stock_for_user,
-    StockMovement: movements_for_user,
-}
-
-
-def register_scope(model: type, scope: Callable[[User, QuerySet | None], QuerySet]) -> None:
-    """Let another app's model be scoped like the catalogue's (called from its ``AppConfig.ready``)."""
-    SCOPES[model] = scope
-
-
-def scope_for_user(model: type, user: User, queryset: QuerySet | None = None) -> QuerySet:
-    """The rows of ``model`` that ``user`` may see."""
-    return SCOPES[model](user, queryset)
+def register_scopes() -> None:
+    """The catalogue's models join the scope registry (from ``CatalogConfig.ready``)."""
+    for model, scope in {
+        Merchant: merchants_for_user,
+        Product: products_for_user,
+        Variant: variants_for_user,
+        Location: locations_for_user,
+        Stock: stock_for_user,
+        StockMovement: movements_for_user,
+    }.items():
+        register_scope(model, scope)

@@ -3,7 +3,8 @@
 Export columns: ``sku, product, variant, location, on_hand, allocated, available``
 (``location`` is the location code). Import columns: ``sku, location, on_hand`` and
 optionally ``reason``; other columns (such as the rest of an export) are ignored, so an
-exported file can be edited and imported back.
+exported file can be edited and imported back: the file is written by ``core.spreadsheets`` (text
+that would run as a formula gets a leading ``'``), and the import drops that quote again.
 
 An import records a stock count: each row sets on hand to the counted figure through
 ``services.set_stock_level`` (a correction entry in the ledger). The whole file is checked
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from catalog import services
 from catalog.models import Location, Merchant, Stock, Variant
 from catalog.selectors import locations_for_user, stock_for_user, variants_for_user
+from core.spreadsheets import csv_text, unquote_cell
 
 EXPORT_COLUMNS = ("sku", "product", "variant", "location", "on_hand", "allocated", "available")
 REQUIRED_COLUMNS = ("sku", "location", "on_hand")
@@ -34,8 +36,6 @@ MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 MAX_ON_HAND = 1_000_000
 WHOLE_NUMBER = re.compile(r"[0-9]+")
-# Text cells starting with these are run as formulas by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,6 @@ class _Rollback(Exception):
         self.error = error
 
 
-def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def stock_rows_for_export(
     user: AbstractBaseUser, *, merchant: Merchant | None = None, location: Location | None = None
 ) -> QuerySet:
@@ -94,24 +90,25 @@ def stock_rows_for_export(
     return rows
 
 
-def export_stock(user: AbstractBaseUser, *, merchant: Merchant | None = None, location: Location | None = None) -> str:
-    """The user's stock as CSV text, with a byte-order mark so that Excel reads it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+def export_rows(
+    user: AbstractBaseUser, *, merchant: Merchant | None = None, location: Location | None = None
+) -> Iterator[list]:
+    """The export's rows (``EXPORT_COLUMNS``), for ``core.spreadsheets`` to write."""
     for stock in stock_rows_for_export(user, merchant=merchant, location=location).iterator(chunk_size=500):
-        writer.writerow(
-            [
-                stock.variant.sku,
-                _safe_text(stock.variant.product.name),
-                _safe_text(stock.variant.name),
-                stock.location.code,
-                stock.on_hand,
-                stock.allocated,
-                stock.available,
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
+        yield [
+            stock.variant.sku,
+            stock.variant.product.name,
+            stock.variant.name,
+            stock.location.code,
+            stock.on_hand,
+            stock.allocated,
+            stock.available,
+        ]
+
+
+def export_stock(user: AbstractBaseUser, *, merchant: Merchant | None = None, location: Location | None = None) -> str:
+    """The user's stock as CSV text (byte-order mark, formulas neutralised), as the download has it."""
+    return csv_text(EXPORT_COLUMNS, export_rows(user, merchant=merchant, location=location))
 
 
 def _decode(data: bytes) -> str:
@@ -175,7 +172,9 @@ def _parse(text: str, default_reason: str) -> tuple[list[_Row], list[RowError]]:
 
         def cell(column: str, record=record) -> str:
             position = index.get(column)
-            return record[position].strip() if position is not None and position < len(record) else ""
+            if position is None or position >= len(record):
+                return ""
+            return unquote_cell(record[position].strip())
 
         sku, code, on_hand, reason = cell("sku"), cell("location"), cell("on_hand"), cell("reason")
         problems = []

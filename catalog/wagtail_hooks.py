@@ -9,7 +9,7 @@ from wagtail.snippets.models import register_snippet
 from catalog.backoffice.organisation import CategoryViewSet, LocationViewSet, MerchantViewSet
 from catalog.backoffice.products import ProductViewSet, ScopedDeleteBulkAction
 from catalog.backoffice.stock import LedgerViewSet, StockViewSet
-from catalog.selectors import SCOPES, scope_for_user
+from core.scopes import SCOPES, scope_for_user
 
 
 class CatalogueViewSetGroup(ViewSetGroup):

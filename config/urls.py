@@ -12,6 +12,7 @@ from catalog.backoffice import reports
 from cms.sitemaps import SITEMAPS
 from cms.views import robots_txt
 from config import health
+from core.reports import urlpatterns as page_reports
 from orders.payments.views import stripe_webhook
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path("admin/reports/site-history/", reports.site_history),
     path("admin/reports/site-history/results/", reports.site_history_results),
+    path("admin/reports/", include(page_reports)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -6,8 +6,9 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
-from catalog.backoffice.scoping import ProtectedDeleteViewSetMixin, ScopedViewSetMixin
+from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.models import Category, Location, Merchant
+from core.backoffice import ProtectedDeleteViewSetMixin
 
 
 class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):

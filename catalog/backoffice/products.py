@@ -16,10 +16,13 @@ from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
 from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
-from catalog.backoffice.scoping import ScopedViewSetMixin, clean_pks, get_object_in_scope_or_404
+from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.forms import ProductForm, VariantForm, VariantFormSet
 from catalog.models import Category, Merchant, Product, Variant
-from catalog.selectors import ALL_MERCHANTS_PERMISSION, merchants_for_user, products_for_user, scope_for_user
+from catalog.selectors import ALL_MERCHANTS_PERMISSION, merchants_for_user, products_for_user
+from core.backoffice import clean_pks, get_object_in_scope_or_404
+from core.scopes import scope_for_user
+from core.spreadsheets import SafeSpreadsheetExportMixin
 
 PROTECTED_PRODUCT_MESSAGE = _(
     "“%(object)s” has stock records and cannot be deleted. Unpublish it instead: "
@@ -52,7 +55,7 @@ class ProductFilterSet(WagtailFilterSet):
         fields = ["merchant", "category", "is_published"]
 
 
-class ProductIndexView(snippet_views.IndexView):
+class ProductIndexView(SafeSpreadsheetExportMixin, snippet_views.IndexView):
     def get_base_queryset(self) -> QuerySet:
         return super().get_base_queryset().select_related("merchant", "category")
 

@@ -11,7 +11,6 @@ from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,12 +29,14 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
 
-from catalog.backoffice.scoping import ReadOnlyViewSetMixin, ScopedViewSetMixin, get_object_in_scope_or_404
+from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.forms import AdjustStockForm, StockExportForm, StockImportForm, TransferStockForm
 from catalog.models import Location, Merchant, Stock, StockMovement
 from catalog.selectors import locations_for_user, merchants_for_user
 from catalog.services import StockError
-from catalog.stock_csv import MAX_IMPORT_BYTES, export_stock, import_stock
+from catalog.stock_csv import EXPORT_COLUMNS, MAX_IMPORT_BYTES, export_rows, import_stock
+from core.backoffice import ReadOnlyViewSetMixin, get_object_in_scope_or_404
+from core.spreadsheets import SafeSpreadsheetExportMixin, spreadsheet_response
 
 ANY_PERMISSION = ["add", "change", "delete", "view"]
 
@@ -263,13 +264,10 @@ class StockExportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVie
     def get(self, request, *args, **kwargs):
         form = self.get_form()
         if form.is_bound and form.is_valid():
-            text = export_stock(
+            rows = export_rows(
                 request.user, merchant=form.cleaned_data["merchant"], location=form.cleaned_data["location"]
             )
-            response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-            filename = f"stock-{timezone.localdate():%Y%m%d}.csv"
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
+            return spreadsheet_response(f"stock-{timezone.localdate():%Y%m%d}", EXPORT_COLUMNS, rows)
         return self.render_to_response(self.get_context_data(form=form))
 
     def post(self, request, *args, **kwargs):
@@ -340,7 +338,7 @@ class LedgerFilterSet(WagtailFilterSet):
         fields = ["kind", "location", "merchant", "created_at"]
 
 
-class LedgerIndexView(generic.IndexView):
+class LedgerIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self) -> QuerySet:
         return super().get_base_queryset().select_related("stock__variant__product", "stock__location", "actor")
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from catalog.roles import sync_roles
+from core.roles import sync_roles
 
 
 def apply_roles(apps, schema_editor):

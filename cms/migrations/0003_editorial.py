@@ -35,7 +35,7 @@ def editorial_setup(apps, schema_editor):
     """
     from django.conf import settings
 
-    from catalog.roles import OPERATORS, sync_roles
+    from core.roles import OPERATORS, sync_roles
 
     Locale = apps.get_model("wagtailcore.Locale")
     for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:

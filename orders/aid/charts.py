@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from storefront.templatetags.storefront_tags import money
+from core.money import format_fen
 
 WIDTH = 720
 LABEL_WIDTH = 200
@@ -55,10 +55,10 @@ def bar_chart(items: Sequence[tuple[str, int]], *, title: str) -> SafeString:
                 max(length, 1),
                 BAR_HEIGHT,
                 "chart-bar chart-bar--negative" if value < 0 else "chart-bar",
-                money(value),
+                format_fen(value),
                 WIDTH - VALUE_WIDTH + 8,
                 y + BAR_HEIGHT - 4,
-                money(value),
+                format_fen(value),
             )
         )
     body = format_html_join(
@@ -104,7 +104,7 @@ def column_chart(points: Sequence[tuple[str, int]], *, title: str) -> SafeString
                 width,
                 max(length, 1),
                 "chart-bar chart-bar--negative" if value < 0 else "chart-bar",
-                f"{label}: {money(value)}",
+                f"{label}: {format_fen(value)}",
                 x + width // 2,
                 8 + COLUMN_AREA_HEIGHT + 18,
                 shown,

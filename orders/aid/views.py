@@ -1,15 +1,11 @@
 """The consumption-aid back office: reports with charts and exports, statements and settlements.
 
 Operators see every producer; a merchant member sees only the entries, statements and settlements of
-its own producers (``orders.aid.selectors.entries_for_user`` / ``settlements_for_user``), and a
+its own producers (``orders.aid.scopes.entries_for_user`` / ``settlements_for_user``), and a
 producer or settlement outside that scope answers 404. Marking a statement settled needs
 ``orders.add_settlement`` (operators).
 """
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,63 +18,26 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from openpyxl import Workbook
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from catalog.backoffice.scoping import get_object_in_scope_or_404
 from catalog.models import Merchant
+from core.backoffice import get_object_in_scope_or_404
+from core.money import fen_to_decimal
+from core.spreadsheets import FORMATS as EXPORT_FORMATS
+from core.spreadsheets import spreadsheet_response
 from orders.aid.charts import bar_chart, column_chart
 from orders.aid.forms import ReportForm, StatementForm, last_month
-from orders.aid.selectors import (
-    DIMENSIONS,
-    PERIODS,
-    Report,
-    Statement,
-    aid_settings,
-    entries_for_user,
-    in_period,
-    report,
-    settled_statement,
-    settlements_for_user,
-    statement,
-)
+from orders.aid.reports import DIMENSIONS, PERIODS, Report, in_period, report
+from orders.aid.scopes import entries_for_user, settlements_for_user
 from orders.aid.services import SettlementError, settle
+from orders.aid.settings import aid_settings
+from orders.aid.statements import Statement, settled_statement, statement
 
 VIEW_PERMISSION = "orders.view_aidledgerentry"
 SETTLE_PERMISSION = "orders.add_settlement"
-EXPORT_FORMATS = ("csv", "xlsx")
-
-
-def yuan(fen: int) -> Decimal:
-    """Fen as an exact decimal number of yuan, for spreadsheets."""
-    return Decimal(fen).scaleb(-2)
-
-
-def spreadsheet(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) -> HttpResponse:
-    """A CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) or XLSX download."""
-    if fmt == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet()
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append(list(row))
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        text = io.StringIO()
-        text.write("\ufeff")
-        writer = csv.writer(text)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
 
 
 class AidMenuItem(MenuItem):
@@ -143,10 +102,21 @@ class ReportView(AidPageMixin, TemplateView):
             _("Net (yuan)"),
             _("Entries"),
         ]
-        rows = [(row.label, yuan(row.credits), yuan(row.debits), yuan(row.net), row.entries) for row in result.rows]
-        rows.append((_("Total"), yuan(result.credits), yuan(result.debits), yuan(result.net), result.entries))
+        rows = [
+            (row.label, fen_to_decimal(row.credits), fen_to_decimal(row.debits), fen_to_decimal(row.net), row.entries)
+            for row in result.rows
+        ]
+        rows.append(
+            (
+                _("Total"),
+                fen_to_decimal(result.credits),
+                fen_to_decimal(result.debits),
+                fen_to_decimal(result.net),
+                result.entries,
+            )
+        )
         stamp = timezone.localdate().isoformat()
-        return spreadsheet(f"aid-report-{result.dimension}-{stamp}", header, rows, fmt)
+        return spreadsheet_response(f"aid-report-{result.dimension}-{stamp}", header, rows, fmt)
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
@@ -176,7 +146,7 @@ def statement_rows(result: Statement) -> list[tuple]:
             entry.counter.name if entry.counter else "",
             entry.product_name,
             entry.quantity,
-            yuan(entry.amount),
+            fen_to_decimal(entry.amount),
         )
         for entry in result.entries
     ]
@@ -196,14 +166,14 @@ def statement_csv(result: Statement, filename: str) -> HttpResponse:
     summary = [
         (_("Producer"), result.merchant.name),
         (_("Period"), f"{result.period_start.isoformat()} – {result.period_end.isoformat()}"),
-        (_("Gross sales (yuan)"), yuan(result.gross)),
-        (_("Refunds (yuan)"), yuan(result.refunds)),
-        (_("Platform fee (yuan)"), yuan(result.fee)),
-        (_("Net payable (yuan)"), yuan(result.net)),
+        (_("Gross sales (yuan)"), fen_to_decimal(result.gross)),
+        (_("Refunds (yuan)"), fen_to_decimal(result.refunds)),
+        (_("Platform fee (yuan)"), fen_to_decimal(result.fee)),
+        (_("Net payable (yuan)"), fen_to_decimal(result.net)),
         (),
         tuple(header),
     ]
-    return spreadsheet(filename, summary[0], [*summary[1:], *statement_rows(result)], "csv")
+    return spreadsheet_response(filename, summary[0], [*summary[1:], *statement_rows(result)], "csv")
 
 
 class StatementView(AidPageMixin, TemplateView):

@@ -8,8 +8,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Stock
+from core.money import format_fen
 from orders.counter.services import MAX_NOTE_LENGTH, MAX_SALE_QUANTITY
-from storefront.templatetags.storefront_tags import money
 
 PICKUP_CODE_RE = re.compile(r"[0-9]{6}")
 SALE_LINES = 6
@@ -46,7 +46,7 @@ class SaleLineForm(forms.Form):
                     "product": stock.variant.product.name,
                     "variant": stock.variant.name,
                     "sku": stock.variant.sku,
-                    "price": money(stock.variant.price),
+                    "price": format_fen(stock.variant.price),
                     "available": stock.available,
                 },
             )

@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from catalog.roles import sync_roles
+from core.roles import sync_roles
 
 
 def apply_roles(apps, schema_editor):

@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from catalog.roles import sync_roles
+from core.roles import sync_roles
 
 # The aid ledger is append-only: corrections are new entries.
 LEDGER_GUARD = """

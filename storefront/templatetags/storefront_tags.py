@@ -1,4 +1,8 @@
-"""Template helpers for the storefront: money in yuan and product pictures as WebP renditions."""
+"""Template helpers for the storefront: product pictures as WebP renditions, product JSON-LD and share
+picture, the language switcher's address.
+
+Money is ``{% load money %}`` (``core.templatetags.money``).
+"""
 
 from django import template
 from django.conf import settings
@@ -7,23 +11,11 @@ from django.utils.safestring import SafeString
 from wagtail.images.models import AbstractImage, ResponsiveImage
 from wagtail.images.shortcuts import get_renditions_or_not_found
 
+from core.money import fen_to_yuan
+from core.templatetags.seo import absolute, json_ld
 from storefront.selectors import PRODUCT_IMAGE_FILTERS
 
 register = template.Library()
-
-
-@register.filter
-def money(fen: int | None) -> str:
-    """An amount in integer fen as yuan with two decimals: 12345 → "¥123.45" (no floats involved)."""
-    if fen is None:
-        return ""
-    try:
-        amount = int(fen)
-    except (TypeError, ValueError):
-        return ""
-    sign = "-" if amount < 0 else ""
-    yuan, cents = divmod(abs(amount), 100)
-    return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
 @register.simple_tag
@@ -47,3 +39,44 @@ def default_language_url(context: template.Context) -> str:
     if request is None:
         return "/"
     return translate_url(request.get_full_path(), settings.LANGUAGE_CODE)
+
+
+@register.filter
+def product_share_url(image) -> str:
+    """The largest product rendition's address (already prefetched by the storefront selectors)."""
+    if not image:
+        return ""
+    renditions = get_renditions_or_not_found(image, PRODUCT_IMAGE_FILTERS)
+    return renditions[PRODUCT_IMAGE_FILTERS[-1]].url
+
+
+@register.simple_tag(takes_context=True)
+def product_json_ld(context: template.Context, product) -> SafeString:
+    """schema.org ``Product`` with one ``Offer`` per active variant (price in yuan, availability)."""
+    request = context.get("request")
+    offers = [
+        {
+            "@type": "Offer",
+            "sku": variant.sku,
+            "name": variant.name,
+            "price": fen_to_yuan(variant.price),
+            "priceCurrency": "CNY",
+            "availability": "https://schema.org/InStock" if variant.available > 0 else "https://schema.org/OutOfStock",
+            "url": absolute(request, product.get_absolute_url()),
+        }
+        for variant in product.active_variants
+    ]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.summary,
+        "sku": product.active_variants[0].sku if product.active_variants else product.slug,
+        "brand": {"@type": "Organization", "name": product.merchant.name},
+        "category": product.category.name,
+        "url": absolute(request, product.get_absolute_url()),
+        "offers": offers,
+    }
+    if product.cover is not None:
+        data["image"] = absolute(request, product_share_url(product.cover.image))
+    return json_ld(data)

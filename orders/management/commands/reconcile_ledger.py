@@ -4,12 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders.aid.selectors import reconcile
-
-
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+from core.money import fen_to_yuan
+from orders.aid.reconciliation import reconcile
 
 
 def _day(value: str) -> date:
@@ -47,13 +43,15 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Aid ledger reconciliation {period}")
         self.stdout.write(
-            f"  ledger: credits {_yuan(result.credits)} - debits {_yuan(result.debits)} = {_yuan(ledger)}"
+            f"  ledger: credits {fen_to_yuan(result.credits)} - debits {fen_to_yuan(result.debits)}"
+            f" = {fen_to_yuan(ledger)}"
         )
         self.stdout.write(
-            f"  money:  payments {_yuan(result.total('payments'))} - refunds {_yuan(result.total('refunds'))}"
-            f" - shipping captured {_yuan(result.total('shipping_captured'))}"
-            f" + shipping refunded {_yuan(result.total('shipping_refunded'))}"
-            f" + counter sales {_yuan(result.total('counter_sales'))} = {_yuan(money)}"
+            f"  money:  payments {fen_to_yuan(result.total('payments'))}"
+            f" - refunds {fen_to_yuan(result.total('refunds'))}"
+            f" - shipping captured {fen_to_yuan(result.total('shipping_captured'))}"
+            f" + shipping refunded {fen_to_yuan(result.total('shipping_refunded'))}"
+            f" + counter sales {fen_to_yuan(result.total('counter_sales'))} = {fen_to_yuan(money)}"
         )
         differences = result.differences
         if not differences:
@@ -61,11 +59,12 @@ class Command(BaseCommand):
             return
         for document in differences:
             self.stdout.write(
-                f"  MISMATCH {document.reference}: ledger {_yuan(document.ledger)}, expected {_yuan(document.expected)}"
-                f" (payments {_yuan(document.payments)}, refunds {_yuan(document.refunds)},"
-                f" shipping {_yuan(document.shipping_captured - document.shipping_refunded)},"
-                f" counter {_yuan(document.counter_sales)}), difference {_yuan(document.difference)}"
+                f"  MISMATCH {document.reference}: ledger {fen_to_yuan(document.ledger)},"
+                f" expected {fen_to_yuan(document.expected)}"
+                f" (payments {fen_to_yuan(document.payments)}, refunds {fen_to_yuan(document.refunds)},"
+                f" shipping {fen_to_yuan(document.shipping_captured - document.shipping_refunded)},"
+                f" counter {fen_to_yuan(document.counter_sales)}), difference {fen_to_yuan(document.difference)}"
             )
             for label, expected, ledger in document.differing_lines:
-                self.stdout.write(f"    line {label}: ledger {_yuan(ledger)}, expected {_yuan(expected)}")
+                self.stdout.write(f"    line {label}: ledger {fen_to_yuan(ledger)}, expected {fen_to_yuan(expected)}")
         raise CommandError(f"{len(differences)} difference(s) between the aid ledger and the money", returncode=1)
