@@ -7,4 +7,11 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
-        from catalog import signals  # noqa: F401
+        """Keep search text current (signals), scope the catalogue's models per user, sign counters' webhooks."""
+        from catalog import signals  # noqa: F401 - connects the receivers
+        from catalog.notifications import webhook_endpoint
+        from catalog.selectors import register_scopes
+        from worker.channels import register_webhook_audience
+
+        register_scopes()
+        register_webhook_audience("location", webhook_endpoint)

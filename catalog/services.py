@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from catalog import notifications
 from catalog.models import Location, Product, Stock, StockMovement, Variant
 from catalog.search import build_search_text
-from worker import messages as notify
 
 
 class StockError(Exception):
@@ -102,7 +102,7 @@ def apply_stock_changes(
             available_before = stock.on_hand - stock.allocated
             stock.on_hand, stock.allocated = on_hand, allocated
             stock.save(update_fields=["on_hand", "allocated", "updated_at"])
-            notify.stock_decreased(stock, available_before)
+            notifications.stock_decreased(stock, available_before)
             movements.append(
                 StockMovement(
                     stock=stock,

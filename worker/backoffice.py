@@ -1,7 +1,7 @@
 """Background work in the back office (operators): the notification outbox and the failed tasks.
 
 Both are read-only listings with a detail page; the only actions are sending a failed notification
-again and re-sending a failed task, each a POST through `worker.services`.
+again and re-sending a failed task, each a POST through `worker.outbox` or `worker.failures`.
 """
 
 import django_filters
@@ -20,9 +20,10 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from catalog.backoffice.scoping import ReadOnlyViewSetMixin
+from core.backoffice import ReadOnlyViewSetMixin
+from worker.failures import retry_failed_task
 from worker.models import FailedTask, Notification
-from worker.services import resend_failed_notification, retry_failed_task
+from worker.outbox import resend_failed_notification
 
 
 def _permissions(model: type, *codenames: str):
@@ -122,7 +123,7 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "channel",
         "template",
         "recipient",
-        "location",
+        "audience_name",
         "language",
         "key",
         "status",
@@ -136,7 +137,7 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     list_display = [
         TitleColumn("template", label=gettext_lazy("Template"), url_name="notifications:inspect"),
         Column("channel", label=gettext_lazy("Channel"), accessor="get_channel_display"),
-        Column("recipient", label=gettext_lazy("Recipient"), accessor=lambda n: n.recipient or n.location),
+        Column("recipient", label=gettext_lazy("Recipient"), accessor=lambda n: n.recipient or n.audience_name),
         Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
         Column("attempts", label=gettext_lazy("Attempts"), sort_key="attempts"),
         Column("last_error", label=gettext_lazy("Last error")),
@@ -144,7 +145,7 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     ]
 
     def get_queryset(self, request):
-        return Notification.objects.select_related("location")
+        return Notification.objects.all()
 
     def get_permissions_to_register(self):
         return _permissions(Notification, "view_notification", "change_notification")

@@ -9,6 +9,8 @@ import smtplib
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +27,31 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 EVENT_HEADER = "X-Dexiu-Event"
 
 
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """How to sign a webhook for one audience, and how the audience is named in the body (``counter``)."""
+
+    secret: str
+    subject: dict[str, Any]
+
+
+# kind (the part of an audience before ":") -> resolver of the id after it; registered by the apps.
+WEBHOOK_AUDIENCES: dict[str, Callable[[str], WebhookEndpoint | None]] = {}
+
+
+def register_webhook_audience(kind: str, resolve: Callable[[str], WebhookEndpoint | None]) -> None:
+    """Let ``kind:id`` audiences receive webhooks: ``resolve(id)`` gives the secret and subject, or None."""
+    WEBHOOK_AUDIENCES[kind] = resolve
+
+
+def webhook_endpoint(audience: str) -> WebhookEndpoint | None:
+    """The endpoint of ``audience`` as its app resolves it now; None if it is gone or has no secret."""
+    kind, _sep, key = audience.partition(":")
+    resolve = WEBHOOK_AUDIENCES.get(kind)
+    endpoint = resolve(key) if resolve and key else None
+    return endpoint if endpoint is not None and endpoint.secret else None
+
+
 class DeliveryError(Exception):
     """A failed try; `permanent` ones are not retried (a 4xx answer, a refused address, a missing template)."""
 
@@ -35,8 +62,12 @@ class DeliveryError(Exception):
 
 
 def render_email(notification: Notification) -> tuple[str, str, str]:
-    """Subject, text and HTML of an e-mail notification in its language."""
-    base = f"worker/email/{notification.template}"
+    """Subject, text and HTML of an e-mail notification in its language.
+
+    The app that enqueues a template provides ``email/<template>.subject.txt``, ``.txt`` and ``.html``
+    in its own ``templates/`` (they may extend ``worker/email/base.html``, the shared layout).
+    """
+    base = f"email/{notification.template}"
     context = {**notification.payload, "notification": notification}
     with translation.override(notification.language):
         subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
@@ -61,14 +92,13 @@ def send_email(notification: Notification) -> int | None:
     return None
 
 
-def webhook_body(notification: Notification) -> str:
+def webhook_body(notification: Notification, endpoint: WebhookEndpoint | None) -> str:
     """The JSON document POSTed to a counter (schema in docs/counter-webhook.md)."""
-    location = notification.location
     document: dict[str, Any] = {
         "id": notification.key,
         "event": notification.template,
         "created_at": notification.created_at.isoformat(),
-        "counter": {"code": location.code, "name": location.name} if location else None,
+        "counter": endpoint.subject if endpoint else None,
         "data": notification.payload,
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -91,12 +121,12 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 def send_webhook(notification: Notification) -> int:
-    location = notification.location
-    if location is None or not location.webhook_secret:
+    endpoint = webhook_endpoint(notification.audience)
+    if endpoint is None:
         raise DeliveryError("the counter or its webhook secret is gone", permanent=True)
     if not notification.recipient.startswith(("http://", "https://")):
         raise DeliveryError(f"not an http(s) URL: {notification.recipient!r}", permanent=True)
-    body = webhook_body(notification)
+    body = webhook_body(notification, endpoint)
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
         notification.recipient,
@@ -106,7 +136,7 @@ def send_webhook(notification: Notification) -> int:
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "DexiuMarket-Webhook/1",
             TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(location.webhook_secret, timestamp, body),
+            SIGNATURE_HEADER: sign(endpoint.secret, timestamp, body),
             IDEMPOTENCY_HEADER: notification.key,
             EVENT_HEADER: notification.template,
         },

@@ -24,14 +24,11 @@ class Notification(models.Model):
     template = models.CharField(_("template"), max_length=64)
     payload = models.JSONField(_("payload"), default=dict)
     language = models.CharField(_("language"), max_length=16, default="zh-hans")
-    location = models.ForeignKey(
-        "catalog.Location",
-        verbose_name=_("counter"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="notifications",
-    )
+    # Who inside the business the message is for, as ``kind:id`` (e.g. ``location:12`` for a counter's
+    # queue and webhook): the outbox knows no domain model; the app that enqueues names the audience
+    # and registers how to sign its webhooks (``worker.channels.register_webhook_audience``).
+    audience = models.CharField(_("audience"), max_length=64, blank=True, db_index=True)
+    audience_name = models.CharField(_("addressed to"), max_length=200, blank=True)
     key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -48,7 +45,7 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.template} → {self.recipient or self.location}"
+        return f"{self.get_channel_display()} {self.template} → {self.recipient or self.audience_name}"
 
 
 class NotificationAttempt(models.Model):

@@ -7,15 +7,13 @@ A publishing failure (broker down) never reaches the caller: the row stays pendi
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from worker.models import Notification
-
-if TYPE_CHECKING:
-    from catalog.models import Location
+from worker.tasks import dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -27,21 +25,26 @@ def enqueue(
     recipient: str,
     payload: dict[str, Any],
     language: str = "zh-hans",
-    location: Location | None = None,
+    audience: str = "",
+    audience_name: str = "",
     key: str,
 ) -> Notification:
-    """Write a notification in the current transaction (once per `key`) and dispatch it after commit."""
+    """Write a notification in the current transaction (once per `key`) and dispatch it after commit.
+
+    Webhook and counter-queue notifications need an ``audience`` (``kind:id``, see ``Notification``).
+    """
     if channel not in Notification.Channel.values:
         raise ValueError(f"unknown notification channel {channel!r}")
-    if channel != Notification.Channel.EMAIL and location is None:
-        raise ValueError("webhook and counter-queue notifications need the counter (location)")
+    if channel != Notification.Channel.EMAIL and not audience:
+        raise ValueError("webhook and counter-queue notifications need an audience")
     defaults: dict[str, Any] = {
         "channel": channel,
         "template": template,
         "recipient": recipient,
         "payload": payload,
         "language": language or "zh-hans",
-        "location": location,
+        "audience": audience,
+        "audience_name": audience_name,
     }
     if channel == Notification.Channel.COUNTER:
         # The in-app counter queue is delivered by being written: counter staff read it in their console.
@@ -53,13 +56,11 @@ def enqueue(
     return notification
 
 
-def dispatch(notification_id: int, *, countdown: float | None = None) -> bool:
-    """Publish the delivery task; False (logged, row left pending for the sweeper) if the broker refuses."""
-    from worker.tasks import deliver_notification
-
-    try:
-        deliver_notification.apply_async((notification_id,), countdown=countdown)
-    except Exception:
-        logger.warning("could not publish notification %s; the sweeper will retry", notification_id, exc_info=True)
-        return False
-    return True
+def resend_failed_notification(notification: Notification) -> bool:
+    """An operator sends a permanently failed notification again (after fixing the address, say)."""
+    updated = Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None
+    )
+    if updated:
+        transaction.on_commit(lambda: dispatch(notification.pk))
+    return bool(updated)

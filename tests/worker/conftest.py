@@ -12,24 +12,19 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
 from django.db import connection
-from kombu import pools
-from wagtail.users.models import UserProfile
 
-from config.celery import app
-from tests.orders.helpers import CONTACT, cart_with, checkout, pickup_at, stocked_variant
+from tests.fixtures.users import english_admin
+from tests.worker.helpers import BROKER_URL, set_app_conf, use_broker
 from tests.worker.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
-BROKER_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/1"
-CLOSED_PORT_URL = "redis://127.0.0.1:1/1"
 WORKER_COMMAND = [
     str(CELERY),
     "-A",
@@ -53,29 +48,6 @@ FAST = {
     "CELERY_TASK_TIME_LIMIT": 4,
     "OUTBOX_STUCK_SECONDS": 5,
 }
-
-
-def use_broker(url: str) -> None:
-    """Point this process's Celery app at `url` for real (not eager), dropping pooled connections."""
-    set_app_conf(task_always_eager=False, broker_url=url)
-
-
-def set_app_conf(**values: object) -> None:
-    """Change the app's configuration: it reads Django settings, so the names carry their CELERY_ prefix."""
-    for name, value in values.items():
-        setattr(app.conf, f"CELERY_{name.upper()}", value)
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@contextmanager
-def broker_down():
-    use_broker(CLOSED_PORT_URL)
-    try:
-        yield
-    finally:
-        use_broker(BROKER_URL)
 
 
 def test_database_url() -> str:
@@ -142,13 +114,6 @@ class WorkerProcess:
         return "\n".join(path.read_text() for path in sorted(self.log_dir.glob("worker-*.log")))
 
 
-def english_admin(user):
-    """Back-office pages in English for this user. Wagtail names its menu groups after their label in the
-    language of the first page it renders, and other suites look those names up in English."""
-    UserProfile.objects.update_or_create(user=user, defaults={"preferred_language": "en"})
-    return user
-
-
 @pytest.fixture
 def operator(operator):
     return english_admin(operator)
@@ -194,18 +159,3 @@ def receiver():
     receiver.start()
     yield receiver
     receiver.stop()
-
-
-def unpaid_pickup_order(counter):
-    """An order placed for pickup at `counter` (its stock received there), not paid yet."""
-    variant = stocked_variant((counter, 10), price=1280)
-    return checkout(cart_with((variant, 2)), pickup_at(counter), contact=CONTACT)
-
-
-def wait_until(condition, timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()

@@ -3,10 +3,12 @@
 from django.conf import settings
 
 from config.celery import app
+from orders import tasks as order_tasks
 from worker import tasks
 
 
 def test_every_scheduled_task_is_registered_and_the_outbox_is_swept_often():
+    app.loader.import_default_modules()  # what `celery -A worker worker|beat` does at start: autodiscovery
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
@@ -21,7 +23,7 @@ def test_every_scheduled_task_is_registered_and_the_outbox_is_swept_often():
 
 
 def test_idempotent_tasks_survive_a_lost_worker_and_back_off_with_jitter():
-    for task in (tasks.deliver_notification, tasks.process_stripe_event):
+    for task in (tasks.deliver_notification, order_tasks.process_stripe_event):
         assert task.acks_late and task.reject_on_worker_lost
         assert task.retry_backoff and task.retry_jitter and task.max_retries
     assert app.conf.task_serializer == "json" and app.conf.accept_content == ["json"]

@@ -9,13 +9,14 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from catalog import roles
+from core import roles
 from orders.models import OrderStatus
-from orders.services import mark_paid
+from orders.payments import mark_paid
 from tests import factories
-from tests.worker.conftest import broker_down, english_admin, unpaid_pickup_order, wait_until
+from tests.fixtures.users import english_admin
+from tests.worker.helpers import broker_down, unpaid_pickup_order, wait_until
 from worker.models import Notification, NotificationAttempt
-from worker.services import sweep_outbox
+from worker.tasks import sweep_outbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ import re
 
 from django.urls import reverse
 
-from catalog import roles
+from core import roles
 from tests import factories
-from tests.worker.conftest import english_admin
+from tests.fixtures.users import english_admin
 
 
 def test_a_new_counter_gets_its_own_secret_and_opens_at_nine(db):

@@ -1,39 +1,31 @@
 """The outbox on PostgreSQL with tasks run in-process: enqueue, delivery, channels, messages, failed tasks."""
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from wagtail.users.models import UserProfile
 
+from catalog.notifications import low_stock_sweep, notify_operators
+from orders.fulfilment import mark_fulfilment_ready, mark_fulfilment_shipped
 from orders.models import StripeEvent
+from orders.notifications import send_due_counter_digests
+from orders.payments import mark_paid
 from orders.payments.client import stripe_client
 from orders.payments.services import process_event, refund_order
-from orders.services import mark_fulfilment_ready, mark_fulfilment_shipped, mark_paid
+from orders.tasks import process_stripe_event
 from tests import factories
+from tests.fixtures.races import start_together
+from tests.fixtures.users import english_admin
 from tests.orders.helpers import CONTACT, cart_with, checkout, pickup_at, stocked_variant
-from tests.payments.test_paying import RecordedStripe
-from tests.payments.test_reconcile_and_refunds import paid_order, refund_response
-from tests.worker.conftest import english_admin, wait_until
-from tests.worker.receiver import Receiver
-from worker import services
-from worker.messages import low_stock_sweep, notify_operators, send_due_counter_digests
+from tests.payments.helpers import RecordedStripe, paid_order, refund_response
+from tests.worker.helpers import wait_until
+from worker import delivery
 from worker.models import FailedTask, Notification
 from worker.outbox import enqueue
-from worker.selectors import counter_messages
-from worker.tasks import process_stripe_event
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
+from worker.selectors import queued_messages
 
 
 def email(key: str, **extra) -> Notification:
@@ -85,35 +77,28 @@ def test_enqueue_refuses_an_unknown_channel_or_a_webhook_without_its_counter(db)
 def test_two_concurrent_deliveries_of_one_notification_send_it_once(receiver):
     counter = factories.make_location(webhook_url=receiver.url)
     notification = Notification.objects.create(
-        channel="webhook", template="counter_prepare", recipient=receiver.url, location=counter, key="race"
+        channel="webhook",
+        template="counter_prepare",
+        recipient=receiver.url,
+        audience=f"location:{counter.pk}",
+        key="race",
     )
     receiver.hold_first = True
-    start = threading.Barrier(2)
     outcomes = []
 
-    def deliver() -> None:
-        start.wait()
-        try:
-            outcomes.append(services.deliver(notification.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
+    race = start_together(lambda: outcomes.append(delivery.deliver(notification.pk)), n=2)
     assert receiver.wait_for(1, timeout=5)
     # While one delivery is held inside the HTTP call, the other finds the row taken and gives up.
     assert wait_until(lambda: outcomes == ["skipped"], 5)
     receiver.release.set()
-    for thread in threads:
-        thread.join(10)
+    race.join(10)
 
     assert sorted(outcomes) == ["delivered", "skipped"]
     assert len(receiver.requests) == 1
     notification.refresh_from_db()
     assert notification.status == "delivered"
     assert notification.attempts == 1
-    assert services.deliver(notification.pk) == "skipped"
+    assert delivery.deliver(notification.pk) == "skipped"
     assert len(receiver.requests) == 1
 
 
@@ -124,10 +109,15 @@ def test_webhook_answers_decide_between_retry_and_permanent_failure(db, receiver
     counter = factories.make_location(webhook_url=receiver.url)
     with transaction.atomic():
         notification = enqueue(
-            channel="webhook", template="counter_prepare", recipient=receiver.url, payload={}, location=counter, key="k"
+            channel="webhook",
+            template="counter_prepare",
+            recipient=receiver.url,
+            payload={},
+            audience=f"location:{counter.pk}",
+            key="k",
         )
 
-    assert services.deliver(notification.pk) == outcome
+    assert delivery.deliver(notification.pk) == outcome
 
     notification.refresh_from_db()
     assert notification.attempts == 1
@@ -137,7 +127,7 @@ def test_webhook_answers_decide_between_retry_and_permanent_failure(db, receiver
         assert notification.next_attempt_at > timezone.now() + timezone.timedelta(seconds=20)
     else:
         assert notification.status == "failed"
-    assert services.deliver(notification.pk) == "skipped"
+    assert delivery.deliver(notification.pk) == "skipped"
     assert len(receiver.requests) == 1
 
 
@@ -146,12 +136,16 @@ def test_retries_stop_after_the_last_allowed_attempt(db, receiver, settings):
     receiver.statuses = [503, 503, 200]
     counter = factories.make_location(webhook_url=receiver.url)
     notification = Notification.objects.create(
-        channel="webhook", template="counter_prepare", recipient=receiver.url, location=counter, key="twice"
+        channel="webhook",
+        template="counter_prepare",
+        recipient=receiver.url,
+        audience=f"location:{counter.pk}",
+        key="twice",
     )
 
-    assert services.deliver(notification.pk) == "retry"
+    assert delivery.deliver(notification.pk) == "retry"
     Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
-    assert services.deliver(notification.pk) == "failed"
+    assert delivery.deliver(notification.pk) == "failed"
 
     notification.refresh_from_db()
     assert (notification.status, notification.attempts, notification.last_error) == (
@@ -159,14 +153,14 @@ def test_retries_stop_after_the_last_allowed_attempt(db, receiver, settings):
         2,
         "HTTP 503 Service Unavailable",
     )
-    assert services.due_notifications() == []
+    assert delivery.due_notifications() == []
 
 
 def test_an_e_mail_without_templates_fails_for_good(db):
     notification = Notification.objects.create(
         channel="email", template="no_such_message", recipient="a@example.com", key="no-template"
     )
-    assert services.deliver(notification.pk) == "failed"
+    assert delivery.deliver(notification.pk) == "failed"
     assert "no_such_message" in Notification.objects.get(pk=notification.pk).last_error
     assert mail.outbox == []
 
@@ -176,9 +170,9 @@ def test_a_delivery_abandoned_by_a_dead_worker_is_swept_after_the_time_limit(db,
     with transaction.atomic():
         notification = email("abandoned")
     Notification.objects.filter(pk=notification.pk).update(status="sending", claimed_at=timezone.now())
-    assert services.due_notifications() == []
+    assert delivery.due_notifications() == []
     Notification.objects.filter(pk=notification.pk).update(claimed_at=timezone.now() - timezone.timedelta(minutes=2))
-    assert services.due_notifications() == [notification.pk]
+    assert delivery.due_notifications() == [notification.pk]
 
 
 def test_operators_can_send_a_failed_notification_again(db, client, operator, django_capture_on_commit_callbacks):
@@ -237,11 +231,11 @@ def test_paid_pickup_order_reaches_the_counter_queue_and_its_webhook(db, receive
     with django_capture_on_commit_callbacks(execute=True):
         mark_paid(order)
 
-    queue = list(counter_messages([counter.pk]))
+    queue = list(queued_messages([f"location:{counter.pk}"]))
     assert [(n.template, n.status, n.payload["order_number"]) for n in queue] == [
         ("counter_prepare", "delivered", order.number)
     ]
-    assert list(counter_messages([other.pk])) == []
+    assert list(queued_messages([f"location:{other.pk}"])) == []
     assert receiver.wait_for(1, timeout=5)
     assert Notification.objects.get(channel="webhook").status == "delivered"
 
@@ -335,8 +329,8 @@ def test_each_counter_gets_one_digest_a_day_after_it_opens(db, django_capture_on
     send_due_counter_digests(nine + timezone.timedelta(minutes=5))
 
     digests = Notification.objects.filter(template="counter_digest", channel="counter")
-    assert [(n.location, n.payload["to_prepare"]) for n in digests] == [(early, [order.number])]
-    assert not digests.filter(location=late).exists()
+    assert [(n.audience, n.payload["to_prepare"]) for n in digests] == [(f"location:{early.pk}", [order.number])]
+    assert not digests.filter(audience=f"location:{late.pk}").exists()
 
 
 def test_notify_operators_writes_to_each_active_operator_in_their_language(db):

@@ -1,4 +1,4 @@
-"""Delivering outbox notifications exactly once, and the record of failed tasks."""
+"""Delivering outbox notifications exactly once: claim a due row, send it, record the attempt."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from worker import channels
-from worker.models import FailedTask, Notification, NotificationAttempt
+from worker.models import Notification, NotificationAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ def claim(notification_id: int) -> Notification | None:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("location")
             .filter(_claimable(now), pk=notification_id)
             .first()
         )
@@ -94,7 +93,11 @@ def _finish(notification: Notification, outcome: str, *, error: str = "", status
 
 
 def deliver(notification_id: int) -> str:
-    """One delivery attempt: delivered, retry (pending with a later next attempt), failed, or skipped."""
+    """One delivery attempt: delivered, retry (pending with a later next attempt), failed, or skipped.
+
+    A retry is published again by the task (``worker.tasks.deliver_notification``), and the sweeper
+    picks up any row whose publishing failed.
+    """
     notification = claim(notification_id)
     if notification is None:
         return SKIPPED
@@ -109,11 +112,13 @@ def deliver(notification_id: int) -> str:
             logger.exception("notification %s: unexpected error while sending", notification.pk)
     else:
         _finish(notification, NotificationAttempt.Outcome.DELIVERED, status_code=status_code)
-    if notification.status == Notification.Status.PENDING:
-        from worker.outbox import dispatch
-
-        dispatch(notification.pk, countdown=max((notification.next_attempt_at - timezone.now()).total_seconds(), 0))
     return str(notification.status) if notification.status != Notification.Status.PENDING else RETRY
+
+
+def seconds_until_due(notification_id: int) -> float:
+    """How long until a pending notification's next attempt is due (0 if it is due now)."""
+    due = Notification.objects.filter(pk=notification_id).values_list("next_attempt_at", flat=True).first()
+    return max((due - timezone.now()).total_seconds(), 0) if due else 0
 
 
 def due_notifications(limit: int = 500) -> list[int]:
@@ -123,55 +128,3 @@ def due_notifications(limit: int = 500) -> list[int]:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-def sweep_outbox(limit: int = 500) -> int:
-    """Dispatch every due notification again; returns how many were published."""
-    from worker.outbox import dispatch
-
-    return sum(dispatch(pk) for pk in due_notifications(limit))
-
-
-def resend_failed_notification(notification: Notification) -> bool:
-    """An operator sends a permanently failed notification again (after fixing the address, say)."""
-    updated = Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
-        status=Notification.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None
-    )
-    if updated:
-        from worker.outbox import dispatch
-
-        transaction.on_commit(lambda: dispatch(notification.pk))
-    return bool(updated)
-
-
-# --- Failed tasks --------------------------------------------------------------------------------
-
-
-def record_failed_task(
-    *, task_id: str, task_name: str, args: Any, kwargs: Any, exception: BaseException, traceback: str, retries: int
-) -> FailedTask:
-    """Keep a task that gave up (called from the `task_failure` signal)."""
-    failed, _ = FailedTask.objects.update_or_create(
-        task_id=task_id,
-        defaults={
-            "task_name": task_name,
-            "args": list(args or []),
-            "kwargs": dict(kwargs or {}),
-            "exception": f"{type(exception).__name__}: {exception}"[:5000],
-            "traceback": traceback[:20000],
-            "retries": retries,
-            "failed_at": timezone.now(),
-        },
-    )
-    return failed
-
-
-def retry_failed_task(failed: FailedTask) -> str:
-    """Send a failed task again with its arguments; returns the new task id."""
-    from config.celery import app
-
-    task = app.tasks[failed.task_name]
-    result = task.apply_async(args=failed.args, kwargs=failed.kwargs)
-    FailedTask.objects.filter(pk=failed.pk).update(retried_at=timezone.now(), retried_task_id=result.id)
-    failed.retried_task_id = result.id
-    return result.id
