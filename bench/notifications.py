@@ -23,9 +23,10 @@ import django
 def setup(count: int, receiver_url: str) -> dict:
     from catalog.models import Location, Stock
     from catalog.services import receive_stock
+    from orders.availability import sellable_variants
+    from orders.cart import add_to_cart
+    from orders.checkout import Contact, Delivery, cart_summary, new_checkout_token, place_order
     from orders.models import Cart
-    from orders.selectors import cart_summary, sellable_variants
-    from orders.services import Contact, Delivery, add_to_cart, new_checkout_token, place_order
 
     counter = Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True).order_by("pk").first()
     counter.webhook_url = receiver_url

@@ -7,12 +7,11 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        """Orders and fulfilments join the catalogue's per-user scopes (scoped views, policy, lookups)."""
-        from catalog.selectors import register_scope
-        from orders.aid.models import AidLedgerEntry, Settlement
-        from orders.aid.selectors import entries_for_user, settlements_for_user
-        from orders.models import Fulfilment, Order
-        from orders.selectors import fulfilments_for_backoffice_user, orders_for_backoffice_user
+        """Orders, fulfilments and the aid ledger join the per-user scope registry (scoped views, policy, lookups)."""
+        from core.scopes import register_scope
+        from orders.aid.scopes import entries_for_user, settlements_for_user
+        from orders.models import AidLedgerEntry, Fulfilment, Order, Settlement
+        from orders.scopes import fulfilments_for_backoffice_user, orders_for_backoffice_user
 
         register_scope(Order, orders_for_backoffice_user)
         register_scope(AidLedgerEntry, entries_for_user)

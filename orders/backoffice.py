@@ -2,9 +2,10 @@
 
 Orders are read here, never edited: there are no add, edit or delete views. The only changes are
 cancelling an unpaid order and refunding a paid one (operators, with a reason), through
-``orders.services.cancel_order`` and ``orders.payments.services.refund_order``; what those refuse
-comes back as a message or a form error and changes nothing. Who sees which orders, lines,
-fulfilments and events is decided in ``orders.selectors`` (registered with the catalogue's scopes).
+``orders.payments.cancel_order`` and ``orders.payments.refund_order``; what those refuse comes back as
+a message or a form error and changes nothing. Who sees which orders, lines, fulfilments and events is
+decided in ``orders.scopes`` (registered with ``core.scopes``); which actions the order's status allows,
+in ``orders.state`` (``can_cancel``, ``can_refund``, ``can_ship``).
 """
 
 import django_filters
@@ -28,17 +29,15 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from catalog.backoffice.scoping import (
-    ReadOnlyViewSetMixin,
-    ScopedViewSetMixin,
-    clean_pk,
-    get_object_in_scope_or_404,
-)
+from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.models import Location, Merchant
 from catalog.selectors import locations_for_user, merchants_for_user, sees_all_merchants, staffed_location_ids
+from core.backoffice import ReadOnlyViewSetMixin, clean_pk, get_object_in_scope_or_404
+from core.money import format_fen
+from orders.fulfilment import mark_fulfilment_shipped
 from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
-from orders.payments.services import REFUNDABLE, refund_order
-from orders.selectors import (
+from orders.payments import cancel_order, refund_order
+from orders.scopes import (
     events_for_backoffice_user,
     fulfilments_for_backoffice_user,
     fulfilments_user_may_ship,
@@ -48,9 +47,7 @@ from orders.selectors import (
     orders_with_phone,
     search_orders,
 )
-from orders.services import cancel_order, mark_fulfilment_shipped
-from orders.state import InvalidTransition, OrderError, can_transition, check_transition
-from storefront.templatetags.storefront_tags import money
+from orders.state import InvalidTransition, OrderError, can_cancel, can_refund, can_ship, check_transition
 
 ORDER_DETAIL = "orders:inspect"
 
@@ -163,13 +160,13 @@ class OrderIndexView(generic.IndexView):
         """Operators see the order total; everyone else the goods total of their own lines."""
         if sees_all_merchants(self.request.user):
             amount = Column(
-                "total", label=gettext_lazy("Total"), accessor=lambda order: money(order.total), sort_key="total"
+                "total", label=gettext_lazy("Total"), accessor=lambda order: format_fen(order.total), sort_key="total"
             )
         else:
             amount = Column(
                 "visible_subtotal",
                 label=gettext_lazy("Your lines"),
-                accessor=lambda order: money(order.visible_subtotal),
+                accessor=lambda order: format_fen(order.visible_subtotal),
             )
         return [
             TitleColumn(
@@ -227,7 +224,7 @@ class RefundOrderForm(forms.Form):
         self.lines = lines
         for line in lines:
             self.fields[self.line_field_name(line)] = forms.IntegerField(
-                label=f"{line.product_name} {line.variant_name} · {money(line.unit_price)} × {line.quantity}",
+                label=f"{line.product_name} {line.variant_name} · {format_fen(line.unit_price)} × {line.quantity}",
                 min_value=0,
                 max_value=line.quantity,
                 required=False,
@@ -260,11 +257,8 @@ class ShipFulfilmentForm(forms.Form):
     )
 
 
-SHIPPABLE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLING)
-
-
 def may_refund(user, order: Order) -> bool:
-    return user.has_perm("orders.add_refund") and order.status in REFUNDABLE
+    return user.has_perm("orders.add_refund") and can_refund(order)
 
 
 class OrderDetailView(generic.InspectView):
@@ -288,18 +282,18 @@ class OrderDetailView(generic.InspectView):
         return sees_all_merchants(self.request.user)
 
     def can_cancel(self) -> bool:
-        return self.user_has_permission_for_instance("change", self.object) and can_transition(
-            self.object, OrderStatus.CANCELLED
-        )
+        return self.user_has_permission_for_instance("change", self.object) and can_cancel(self.object)
 
     def shippable_ids(self, fulfilments: list[Fulfilment]) -> set[int]:
         """The delivery parts the user may mark shipped now (its producer's members and operators)."""
         user = self.request.user
-        if self.object.status not in SHIPPABLE_ORDER_STATUSES or not user.has_perm("orders.change_fulfilment"):
+        if not user.has_perm("orders.change_fulfilment"):
             return set()
-        pending = [f.pk for f in fulfilments if f.status == Fulfilment.Status.PENDING]
+        shippable = [f.pk for f in fulfilments if can_ship(f)]
+        if not shippable:
+            return set()
         return set(
-            fulfilments_user_may_ship(user, Fulfilment.objects.filter(pk__in=pending)).values_list("pk", flat=True)
+            fulfilments_user_may_ship(user, Fulfilment.objects.filter(pk__in=shippable)).values_list("pk", flat=True)
         )
 
     def get_context_data(self, **kwargs):
@@ -444,7 +438,7 @@ class OrderRefundView(OrderActionView):
         except OrderError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        params = {"amount": money(refund.amount), "number": self.order.number}
+        params = {"amount": format_fen(refund.amount), "number": self.order.number}
         if refund.status == refund.Status.SUCCEEDED:
             messages.success(self.request, _("Refunded %(amount)s for order %(number)s.") % params)
         else:
@@ -489,7 +483,7 @@ class FulfilmentShipView(OrderActionView):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs) -> HttpResponse:
-        if self.fulfilment.status != Fulfilment.Status.PENDING or self.order.status not in SHIPPABLE_ORDER_STATUSES:
+        if not can_ship(self.fulfilment):
             messages.error(
                 request,
                 _("This part of the order cannot be shipped now: it is %(status)s and the order is %(order)s.")

@@ -1,17 +1,22 @@
-"""The order and fulfilment state machines, in one place.
+"""The order and fulfilment state machines, in one place: every status change goes through here.
 
 ``pending_payment → paid → fulfilling → ready_for_pickup | shipped → completed``, plus
 ``cancelled`` and ``expired`` (unpaid orders only) and ``refunded`` / ``partially_refunded``.
-Every change locks the order row, refuses moves the table does not allow with ``InvalidTransition``
-and writes an ``OrderEvent``. Moves with side effects on stock (paid, cancelled, expired) are made
-through ``orders.services``, which call ``transition`` once the stock is settled.
+A fulfilment goes ``pending → ready_for_pickup | shipped → completed``, or ``pending → cancelled``
+with its unpaid order.
+
+Every change locks the order row, refuses moves the tables do not allow with ``InvalidTransition``
+and records an ``OrderEvent`` (``orders.events``). Moves with side effects on stock (paid, cancelled,
+expired) are made by ``orders.payments``, which call ``transition`` once the stock is settled. Views ask
+``can_cancel``, ``can_refund`` and ``can_ship``, which say yes exactly when the move would be accepted.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.scopes import User
+from orders.events import record_order_event
 from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus
 
 S = OrderStatus
@@ -41,6 +46,17 @@ FULFILMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 # Statuses that only make sense for one delivery method (same values for orders and fulfilments).
 METHOD_OF_STATUS = {S.READY_FOR_PICKUP: DeliveryMethod.PICKUP, S.SHIPPED: DeliveryMethod.DELIVERY}
 
+# The order statuses in which a fulfilment may make each move: parts are prepared, shipped and handed
+# over once the order is paid (a paid order becomes fulfilling with its first move, ``orders.fulfilment``),
+# and cancelled with their unpaid order, before it becomes cancelled or expired.
+PREPARING = frozenset({S.PAID, S.FULFILLING, S.READY_FOR_PICKUP, S.SHIPPED})
+ORDER_STATUSES_FOR_FULFILMENT: dict[str, frozenset[str]] = {
+    FS.READY_FOR_PICKUP: PREPARING,
+    FS.SHIPPED: PREPARING,
+    FS.COMPLETED: PREPARING,
+    FS.CANCELLED: frozenset({S.PENDING_PAYMENT}),
+}
+
 
 class OrderError(Exception):
     """A request the order rules refuse; the message is meant for the user."""
@@ -50,18 +66,19 @@ class InvalidTransition(OrderError):
     """A status change that is not allowed from the current status (HTTP 409 where an endpoint is asked)."""
 
 
-def _who(actor: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def _label(choices: type, value: str) -> str:
     return str(choices(value).label).lower()
 
 
-def can_transition(order: Order, to_status: str) -> bool:
-    """Whether the table (and the order's delivery method) allows the move from the order's status."""
-    method = METHOD_OF_STATUS.get(to_status)
-    return to_status in ORDER_TRANSITIONS[order.status] and (method is None or method == order.delivery_method)
+def _check_method(to_status: str, method: str) -> None:
+    """Ready for pickup is for pickup orders only, shipped for deliveries only."""
+    needed = METHOD_OF_STATUS.get(to_status)
+    if needed is not None and needed != method:
+        raise InvalidTransition(
+            _("Only pickup orders can become ready for pickup.")
+            if needed == DeliveryMethod.PICKUP
+            else _("Only delivery orders can be shipped.")
+        )
 
 
 def check_transition(order: Order, to_status: str) -> None:
@@ -71,13 +88,59 @@ def check_transition(order: Order, to_status: str) -> None:
             _("An order that is %(current)s cannot become %(target)s.")
             % {"current": _label(OrderStatus, order.status), "target": _label(OrderStatus, to_status)}
         )
-    method = METHOD_OF_STATUS.get(to_status)
-    if method is not None and method != order.delivery_method:
+    _check_method(to_status, order.delivery_method)
+
+
+def can_transition(order: Order, to_status: str) -> bool:
+    """Whether the table (and the order's delivery method) allows the move from the order's status."""
+    try:
+        check_transition(order, to_status)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def check_fulfilment_transition(fulfilment: Fulfilment, to_status: str, *, order_status: str) -> None:
+    """Raise ``InvalidTransition`` unless the fulfilment may move to ``to_status`` while its order has
+    ``order_status`` (``ORDER_STATUSES_FOR_FULFILMENT``), from its own status, by its delivery method."""
+    if order_status not in ORDER_STATUSES_FOR_FULFILMENT.get(to_status, ()):
         raise InvalidTransition(
-            _("Only pickup orders can become ready for pickup.")
-            if method == DeliveryMethod.PICKUP
-            else _("Only delivery orders can be shipped.")
+            _("The order is %(status)s; its fulfilments cannot change.") % {"status": _label(OrderStatus, order_status)}
         )
+    if to_status not in FULFILMENT_TRANSITIONS.get(fulfilment.status, ()):
+        raise InvalidTransition(
+            _("A fulfilment that is %(current)s cannot become %(target)s.")
+            % {
+                "current": _label(Fulfilment.Status, fulfilment.status),
+                "target": _label(Fulfilment.Status, to_status),
+            }
+        )
+    _check_method(to_status, fulfilment.method)
+
+
+def can_transition_fulfilment(fulfilment: Fulfilment, to_status: str, *, order_status: str) -> bool:
+    """Whether ``check_fulfilment_transition`` lets the fulfilment move to ``to_status``."""
+    try:
+        check_fulfilment_transition(fulfilment, to_status, order_status=order_status)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def can_cancel(order: Order) -> bool:
+    """Whether the order may be cancelled now (awaiting payment: by its customer, or by an operator)."""
+    return can_transition(order, S.CANCELLED)
+
+
+def can_refund(order: Order) -> bool:
+    """Whether money may be given back for the order now (paid, and not wholly refunded yet)."""
+    return can_transition(order, S.REFUNDED)
+
+
+def can_ship(fulfilment: Fulfilment) -> bool:
+    """Whether the fulfilment (loaded with its order) may be marked shipped now: a pending delivery part
+    of an order being prepared."""
+    return can_transition_fulfilment(fulfilment, FS.SHIPPED, order_status=fulfilment.order.status)
 
 
 def lock_order(order: Order) -> Order:
@@ -88,13 +151,7 @@ def lock_order(order: Order) -> Order:
     return order
 
 
-def transition(
-    order: Order,
-    to_status: str,
-    *,
-    actor: AbstractBaseUser | AnonymousUser | None = None,
-    note: str = "",
-) -> Order:
+def transition(order: Order, to_status: str, *, actor: User | None = None, note: str = "") -> Order:
     """Move the order to ``to_status`` if the state machine allows it, and record the move."""
     with transaction.atomic():
         lock_order(order)
@@ -103,13 +160,8 @@ def transition(
         order.status = to_status
         order.updated_at = timezone.now()
         Order.objects.filter(pk=order.pk).update(status=to_status, updated_at=order.updated_at)
-        OrderEvent.objects.create(
-            order=order,
-            actor=_who(actor),
-            kind=OrderEvent.Kind.STATUS,
-            from_status=from_status,
-            to_status=to_status,
-            note=note[:500],
+        record_order_event(
+            order.pk, OrderEvent.Kind.STATUS, actor=actor, from_status=from_status, to_status=to_status, note=note
         )
     return order
 
@@ -118,42 +170,43 @@ def transition_fulfilment(
     fulfilment: Fulfilment,
     to_status: str,
     *,
-    actor: AbstractBaseUser | AnonymousUser | None = None,
+    order: Order,
+    actor: User | None = None,
     note: str = "",
     **fields: str,
 ) -> Fulfilment:
-    """Move one fulfilment on (saving ``fields`` such as a tracking number with it), and record the move.
+    """Move one fulfilment of ``order`` on (saving ``fields`` such as a tracking number with it), and record
+    the move.
 
-    The caller holds the lock on the order.
+    The caller holds the lock on the order (``lock_order``); the fulfilment row is locked here.
     """
-    locked = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
-    if to_status not in FULFILMENT_TRANSITIONS[locked.status]:
-        raise InvalidTransition(
-            _("A fulfilment that is %(current)s cannot become %(target)s.")
-            % {"current": _label(Fulfilment.Status, locked.status), "target": _label(Fulfilment.Status, to_status)}
-        )
-    method = METHOD_OF_STATUS.get(to_status)
-    if method is not None and method != locked.method:
-        raise InvalidTransition(
-            _("Only pickup orders can become ready for pickup.")
-            if method == DeliveryMethod.PICKUP
-            else _("Only delivery orders can be shipped.")
-        )
+    locked = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk, order_id=order.pk)
+    check_fulfilment_transition(locked, to_status, order_status=order.status)
     from_status = locked.status
     locked.status = to_status
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save(update_fields=["status", "updated_at", *fields])
-    OrderEvent.objects.create(
-        order_id=locked.order_id,
+    record_order_event(
+        order.pk,
+        OrderEvent.Kind.FULFILMENT,
         fulfilment=locked,
-        actor=_who(actor),
-        kind=OrderEvent.Kind.FULFILMENT,
+        actor=actor,
         from_status=from_status,
         to_status=to_status,
-        note=note[:500],
+        note=note,
     )
     fulfilment.status = locked.status
     for name, value in fields.items():
         setattr(fulfilment, name, value)
     return locked
+
+
+def cancel_fulfilments(order: Order, *, actor: User | None = None, note: str = "") -> list[Fulfilment]:
+    """Cancel every fulfilment of an unpaid order that is not cancelled yet, one checked and recorded move
+    each; call before the order becomes cancelled or expired, holding its lock.
+
+    A part that cannot be cancelled (one already handed over, say) raises ``InvalidTransition``.
+    """
+    parts = order.fulfilments.exclude(status=FS.CANCELLED).order_by("pk")
+    return [transition_fulfilment(part, FS.CANCELLED, order=order, actor=actor, note=note) for part in parts]

@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from orders.selectors import orders_for_user
+from orders.selectors import customer_orders
 from storefront.cart import adopt_guest_cart
 from storefront.cart_views import safe_next
 from storefront.forms import RegistrationForm
@@ -71,5 +71,5 @@ class ShopPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @login_required(login_url="storefront:login")
 def order_history(request: HttpRequest) -> HttpResponse:
     """The signed-in customer's own orders, newest first."""
-    page = Paginator(orders_for_user(request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(customer_orders(request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "storefront/order_history.html", {"page_obj": page, "orders": page.object_list})

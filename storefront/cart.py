@@ -14,9 +14,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 
+from orders.cart import add_to_cart, attach_guest_cart, get_cart, get_or_create_cart
 from orders.models import Cart, CartLine
-from orders.selectors import get_cart
-from orders.services import add_to_cart, attach_guest_cart, get_or_create_cart
 
 COOKIE_NAME = "dexiu_cart"
 COOKIE_SALT = "storefront.cart"

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from wagtail.models import Site
 
-from orders.selectors import cart_summary
-from orders.services import CartError, remove_line, set_line_quantity
+from orders.cart import CartError, remove_line, set_line_quantity
+from orders.checkout import cart_summary
 from storefront.cart import add_to_request_cart, note_cart_quantity, remember_cart, request_cart
 
 

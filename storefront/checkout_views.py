@@ -1,4 +1,4 @@
-"""Checkout: the summary, contact, delivery method, invoice and note, placed through ``orders.services``.
+"""Checkout: the summary, contact, delivery method, invoice and note, placed through ``orders.checkout``.
 
 The form carries the cart's ``fingerprint`` as shown and a ``checkout_token``: a cart that changed
 since is shown again instead of becoming a different order, and a form sent twice gives one order.
@@ -18,9 +18,20 @@ from django.views.decorators.http import require_http_methods
 from wagtail.models import Site
 
 from catalog.models import Location
+from orders.checkout import (
+    CartChanged,
+    CartSummary,
+    CheckoutError,
+    Contact,
+    Delivery,
+    Invoice,
+    can_deliver,
+    cart_summary,
+    new_checkout_token,
+    pickup_counters,
+    place_order,
+)
 from orders.models import Cart, DeliveryMethod
-from orders.selectors import CartSummary, can_deliver, cart_summary, pickup_counters
-from orders.services import CartChanged, CheckoutError, Contact, Delivery, Invoice, new_checkout_token, place_order
 from storefront.cart import note_cart_quantity, request_cart
 from storefront.forms import CheckoutForm
 from storefront.ratelimit import limit_posts

@@ -87,7 +87,7 @@ class ProductFilterForm(forms.Form):
 
 
 class CheckoutForm(forms.Form):
-    """Checkout fields, for display and re-display: the rules are checked by ``orders.services.place_order``.
+    """Checkout fields, for display and re-display: the rules are checked by ``orders.checkout.place_order``.
 
     Every field is optional here so that the order service gives the one, specific message for
     each problem; the ``required`` marks in the page are for the browser's benefit only.

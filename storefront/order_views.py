@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from orders.models import Order, OrderStatus
+from orders.payments import cancel_order
 from orders.payments.client import demo_payments_enabled, stripe_enabled
 from orders.selectors import get_order_by_token
-from orders.services import cancel_order
-from orders.state import OrderError
+from orders.state import OrderError, can_cancel
 from storefront.timeline import customer_timeline
 
 
@@ -26,7 +26,7 @@ def _render_status(request: HttpRequest, order: Order, *, status: int = 200) -> 
         "order": order,
         "timeline": customer_timeline(order),
         "awaiting_payment": order.status == OrderStatus.PENDING_PAYMENT,
-        "can_cancel": order.status == OrderStatus.PENDING_PAYMENT,
+        "can_cancel": can_cancel(order),
         "can_pay": order.status == OrderStatus.PENDING_PAYMENT and (stripe_enabled() or demo_payments_enabled()),
     }
     return render(request, "storefront/order_status.html", context, status=status)

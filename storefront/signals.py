@@ -3,8 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant
-from orders.aid.models import AidSettings
-from orders.models import ShopSettings
+from orders.models import AidSettings, ShopSettings
 from storefront.page_cache import bump_on_commit
 
 SHOWN_ON_PAGES = (Product, Variant, ProductImage, Stock, Merchant, Category, Location, ShopSettings, AidSettings)

@@ -41,6 +41,12 @@ def _entry(event: OrderEvent) -> TimelineEntry:
 
 
 def customer_timeline(order: Order) -> list[TimelineEntry]:
-    """The order's placed, status and parcel events, oldest first (one query)."""
-    events = order_history(order).filter(kind__in=CUSTOMER_KINDS).select_related("fulfilment__merchant")
+    """The order's placed, status and parcel events, oldest first (one query); not the parts cancelled with it."""
+    events = (
+        order_history(order)
+        .filter(kind__in=CUSTOMER_KINDS)
+        # Parts are cancelled with their order: the order's own "cancelled" or "expired" says it once.
+        .exclude(kind=OrderEvent.Kind.FULFILMENT, to_status=Fulfilment.Status.CANCELLED)
+        .select_related("fulfilment__merchant")
+    )
     return [_entry(event) for event in events]

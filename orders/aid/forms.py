@@ -9,8 +9,8 @@ from wagtail.admin.widgets import AdminDateInput
 
 from catalog.models import Merchant
 from catalog.selectors import User, merchants_for_user
-from orders.aid.models import AidChannel
-from orders.aid.selectors import DIMENSIONS
+from orders.aid.reports import DIMENSIONS
+from orders.models import AidChannel
 
 
 def last_month() -> tuple[date, date]:

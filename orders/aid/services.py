@@ -9,24 +9,20 @@ refund line, so a replayed or concurrent event cannot count twice.
 
 from datetime import date, datetime
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Location, Merchant
-from orders.aid.models import AidChannel, AidLedgerEntry, SettledEntry, Settlement
-from orders.aid.selectors import (
-    aid_settings,
-    expired_merchant_certificates,
-    expired_product_certificates,
-    forget_impact_figures,
-    statement,
-)
-from orders.models import CounterSale, Order, Payment, Refund
+from catalog.notifications import notify_operators
+from core.scopes import User
+from core.users import acting_user
+from orders.aid.certificates import expired_merchant_certificates, expired_product_certificates
+from orders.aid.impact import forget_impact_figures
+from orders.aid.settings import aid_settings
+from orders.aid.statements import statement
+from orders.models import AidChannel, AidLedgerEntry, CounterSale, Order, Payment, Refund, SettledEntry, Settlement
 from orders.state import OrderError, lock_order
-
-User = AbstractBaseUser | AnonymousUser
 
 
 class SettlementError(OrderError):
@@ -224,7 +220,7 @@ def settle(merchant: Merchant, period_start: date, period_end: date, *, actor: U
             fee=result.fee,
             net=result.net,
             entry_count=len(result.entries),
-            settled_by=actor if actor is not None and actor.is_authenticated else None,
+            settled_by=acting_user(actor),
         )
         SettledEntry.objects.bulk_create(SettledEntry(entry=entry, settlement=settlement) for entry in result.entries)
     return settlement
@@ -234,11 +230,9 @@ def check_certificates(today: date | None = None) -> int:
     """Warn operators once about each expired producer or product certificate; returns how many were found.
 
     The aid badge and, when the setting says so, the product's availability follow the certificate
-    dates on every page (``orders.aid.selectors``); this check tells the operators. The outbox key
+    dates on every page (``orders.aid.certificates``); this check tells the operators. The outbox key
     names the certificate and its date, so a renewed certificate that expires again is reported again.
     """
-    from worker.messages import notify_operators
-
     today = today or timezone.localdate()
     hidden = aid_settings()["hide_expired_products"]
     found = 0

@@ -1,1 +1,39 @@
 """The counter console: pickup orders from preparation to hand-over, and walk-in counter sales."""
+
+from orders.counter.selectors import (
+    CONSOLE_PERMISSION,
+    counter_fulfilments,
+    counter_sales,
+    counters_for_user,
+    fulfilments_ready,
+    fulfilments_to_prepare,
+    has_counter_access,
+    recently_handed_over,
+    sales_totals,
+    sellable_stock_at,
+)
+from orders.counter.services import (
+    CounterError,
+    HandOverLocked,
+    WrongPickupCode,
+    hand_over,
+    record_counter_sale,
+)
+
+__all__ = [
+    "CONSOLE_PERMISSION",
+    "CounterError",
+    "HandOverLocked",
+    "WrongPickupCode",
+    "counter_fulfilments",
+    "counter_sales",
+    "counters_for_user",
+    "fulfilments_ready",
+    "fulfilments_to_prepare",
+    "hand_over",
+    "has_counter_access",
+    "recently_handed_over",
+    "record_counter_sale",
+    "sales_totals",
+    "sellable_stock_at",
+]

@@ -12,14 +12,16 @@ from django.utils import timezone
 
 from catalog.models import Location, Stock
 from catalog.selectors import sees_all_merchants, staffed_location_ids
-from orders.models import CounterSale, DeliveryMethod, Fulfilment, OrderLine, OrderStatus
-from orders.selectors import User, sellable_variants
+from core.scopes import User
+from orders.availability import sellable_variants
+from orders.models import CounterSale, DeliveryMethod, Fulfilment, OrderLine
+from orders.state import ORDER_STATUSES_FOR_FULFILMENT
 
 CONSOLE_PERMISSION = "orders.change_fulfilment"
 RECENT_HANDOVERS = 20
 
-# Orders whose pickup parts the counter may prepare: paid, or already being prepared.
-PREPARABLE_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLING)
+# Orders whose pending pickup parts the counter may mark ready (``orders.state``): paid, or being prepared.
+PREPARABLE_ORDER_STATUSES = sorted(ORDER_STATUSES_FOR_FULFILMENT[Fulfilment.Status.READY_FOR_PICKUP])
 
 
 def counters_for_user(user: User) -> QuerySet[Location]:

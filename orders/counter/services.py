@@ -17,10 +17,15 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from catalog.models import Location, StockMovement, Variant
 from catalog.services import StockChange, apply_stock_changes
+from core.scopes import User
+from core.text import clean_text, site_text
+from core.users import acting_user
 from orders.aid.services import credit_counter_sale
+from orders.availability import sellable_variants
+from orders.events import record_order_event
+from orders.fulfilment.services import complete_fulfilment
 from orders.models import CounterSale, CounterSaleLine, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus
-from orders.selectors import User, sellable_variants
-from orders.services import SHANGHAI, _site_text, _text, _who, complete_fulfilment
+from orders.numbers import counter_sale_number
 from orders.state import OrderError, lock_order
 
 # Written into the order history and the ledger in the site's language, whoever acts.
@@ -50,7 +55,7 @@ def _clock(moment: datetime) -> str:
 
 
 def _person(actor: User | None) -> str:
-    user = _who(actor)
+    user = acting_user(actor)
     return (user.get_full_name() or user.get_username()) if user is not None else "-"
 
 
@@ -78,13 +83,13 @@ def _record_wrong_code(fulfilment: Fulfilment, *, actor: User | None, now: datet
     locked_until = None
     if failures >= limit:
         locked_until = now + timedelta(minutes=settings.COUNTER_HANDOVER_LOCK_MINUTES)
-        note = _site_text(NOTE_LOCKED, count=failures, until=_clock(locked_until))
+        note = site_text(NOTE_LOCKED, count=failures, until=_clock(locked_until))
         refusal: CounterError = HandOverLocked(
             _("Wrong pickup code. After %(count)d wrong codes in a row, this order is locked until %(until)s.")
             % {"count": failures, "until": _clock(locked_until)}
         )
     else:
-        note = _site_text(NOTE_WRONG_CODE, count=failures)
+        note = site_text(NOTE_WRONG_CODE, count=failures)
         left = limit - failures
         refusal = WrongPickupCode(
             ngettext(
@@ -97,14 +102,7 @@ def _record_wrong_code(fulfilment: Fulfilment, *, actor: User | None, now: datet
     # update(), not save(): a refused attempt is not a change of the fulfilment (updated_at stays).
     Fulfilment.objects.filter(pk=fulfilment.pk).update(handover_failures=failures, handover_locked_until=locked_until)
     fulfilment.handover_failures, fulfilment.handover_locked_until = failures, locked_until
-    OrderEvent.objects.create(
-        order_id=fulfilment.order_id,
-        fulfilment=fulfilment,
-        actor=_who(actor),
-        kind=OrderEvent.Kind.NOTE,
-        note=note,
-        created_at=now,
-    )
+    record_order_event(fulfilment.order_id, OrderEvent.Kind.NOTE, fulfilment=fulfilment, actor=actor, note=note, at=now)
     return refusal
 
 
@@ -115,9 +113,9 @@ def hand_over(fulfilment: Fulfilment, code: str, *, actor: User | None) -> Fulfi
     ``WrongPickupCode`` but counted and noted in the order's history, and that record is committed
     even though the hand-over is refused; ``COUNTER_HANDOVER_MAX_FAILURES`` wrong codes in a row lock
     the part for ``COUNTER_HANDOVER_LOCK_MINUTES``. The right code clears the count and completes the
-    part through ``orders.services.complete_fulfilment`` (the order completes when every part has).
+    part through ``orders.fulfilment.complete_fulfilment`` (the order completes when every part has).
     """
-    code = _text(code)
+    code = clean_text(code)
     if not code:
         raise CounterError(_("Enter the customer's pickup code."))
     refusal: CounterError | None = None
@@ -135,7 +133,7 @@ def hand_over(fulfilment: Fulfilment, code: str, *, actor: User | None) -> Fulfi
             locked.handover_failures, locked.handover_locked_until = 0, None
         if secrets.compare_digest(locked.pickup_code.encode(), code.encode()):
             Fulfilment.objects.filter(pk=locked.pk).update(handover_failures=0, handover_locked_until=None)
-            fulfilment = complete_fulfilment(locked, actor=actor, note=_site_text(NOTE_HANDED_OVER))
+            fulfilment = complete_fulfilment(locked, actor=actor, note=site_text(NOTE_HANDED_OVER))
         else:
             refusal = _record_wrong_code(locked, actor=actor, now=now)
     if refusal is not None:
@@ -144,11 +142,6 @@ def hand_over(fulfilment: Fulfilment, code: str, *, actor: User | None) -> Fulfi
 
 
 # --- Counter sales ------------------------------------------------------------------------------
-
-
-def counter_sale_number(sale: CounterSale) -> str:
-    """``CS<date in Asia/Shanghai>-<id, 6 digits or more>``, e.g. CS20261129-000042."""
-    return f"CS{timezone.localtime(sale.created_at, SHANGHAI):%Y%m%d}-{sale.pk:06d}"
 
 
 def _clean_sale_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
@@ -190,7 +183,7 @@ def record_counter_sale(
     held for orders is refused with ``InsufficientStock`` and nothing is written.
     """
     quantities = _clean_sale_lines(lines)
-    note = _text(note)
+    note = clean_text(note)
     if len(note) > MAX_NOTE_LENGTH:
         raise CounterError(_("Use at most %(max)d characters.") % {"max": MAX_NOTE_LENGTH})
     if location.kind != Location.Kind.COUNTER or not location.is_active:
@@ -202,15 +195,15 @@ def record_counter_sale(
             location=location,
             total=sum(variants[pk].price * quantity for pk, quantity in quantities.items()),
             note=note,
-            created_by=_who(actor),
+            created_by=acting_user(actor),
         )
         sale.number = counter_sale_number(sale)
         sale.save(update_fields=["number"])
-        reason = _site_text(REASON_COUNTER_SALE, counter=location.name, user=_person(actor))
+        reason = site_text(REASON_COUNTER_SALE, counter=location.name, user=_person(actor))
         apply_stock_changes(
             [StockChange(variants[pk], location, -quantity) for pk, quantity in quantities.items()],
             kind=StockMovement.Kind.SALE,
-            actor=_who(actor),
+            actor=acting_user(actor),
             reason=f"{reason}: {note}"[:255] if note else reason,
             reference=sale.number,
         )

@@ -22,9 +22,11 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from catalog.backoffice.scoping import clean_pk
 from catalog.models import Location
+from catalog.notifications import audience
 from catalog.services import StockError
+from core.backoffice import clean_pk
+from core.money import format_fen
 from orders.counter.forms import HandOverForm, SaleLineFormSet, SaleNoteForm
 from orders.counter.selectors import (
     CONSOLE_PERMISSION,
@@ -39,12 +41,11 @@ from orders.counter.selectors import (
     sellable_stock_at,
 )
 from orders.counter.services import hand_over, record_counter_sale
+from orders.fulfilment import mark_fulfilment_ready
 from orders.models import Fulfilment
-from orders.services import mark_fulfilment_ready
 from orders.state import OrderError
-from storefront.templatetags.storefront_tags import money
 from worker.models import Notification
-from worker.selectors import counter_messages
+from worker.selectors import queued_messages
 
 SALES_PER_PAGE = 50
 MESSAGES_SHOWN = 10
@@ -53,7 +54,7 @@ MESSAGES_SHOWN = 10
 def message_title(notification: Notification) -> str:
     """A counter-queue message in one line, in the reader's language: the subject its e-mail would have."""
     context = {**notification.payload, "notification": notification}
-    return " ".join(render_to_string(f"worker/email/{notification.template}.subject.txt", context).split())
+    return " ".join(render_to_string(f"email/{notification.template}.subject.txt", context).split())
 
 
 class CounterMenuItem(MenuItem):
@@ -159,7 +160,7 @@ class ConsoleView(CounterPageMixin, TemplateView):
             handed_over=list(recently_handed_over(self.location)),
             counter_messages=[
                 {"time": message.created_at, "title": message_title(message)}
-                for message in counter_messages([self.location.pk], MESSAGES_SHOWN)
+                for message in queued_messages([audience(self.location)], MESSAGES_SHOWN)
             ],
             now=timezone.now(),
             **kwargs,
@@ -281,7 +282,8 @@ class RecordSaleView(CounterPageMixin, TemplateView):
         except (OrderError, StockError) as error:
             return self.render_to_response(self.get_context_data(lines_formset=lines, note_form=note, error=str(error)))
         messages.success(
-            request, _("Sale %(number)s recorded: %(total)s.") % {"number": sale.number, "total": money(sale.total)}
+            request,
+            _("Sale %(number)s recorded: %(total)s.") % {"number": sale.number, "total": format_fen(sale.total)},
         )
         return redirect("counter:sales", self.location.pk)
 

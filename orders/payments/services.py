@@ -12,7 +12,6 @@ from typing import Any
 
 import stripe
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -21,16 +20,19 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import StockMovement
 from catalog.services import StockChange, apply_stock_changes
+from core.money import format_fen
+from core.scopes import User
+from core.text import clean_text, site_text
+from core.users import acting_user
+from orders import notifications as notify
 from orders.aid.services import debit_refund
+from orders.events import record_order_event
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
 from orders.payments.client import demo_payments_enabled, stripe_client
-from orders.services import _site_text, mark_paid
-from orders.state import InvalidTransition, OrderError, can_transition, lock_order, transition
-from worker import messages as notify
+from orders.payments.reservation import mark_paid
+from orders.state import InvalidTransition, OrderError, can_refund, can_transition, lock_order, transition
 
 logger = logging.getLogger(__name__)
-
-User = AbstractBaseUser | AnonymousUser
 
 NOTE_AMOUNT_MISMATCH = gettext_lazy(
     "Payment %(reference)s was for %(amount)s %(currency)s, not the order total: check it before shipping."
@@ -44,14 +46,6 @@ REASON_RETURNED = gettext_lazy("Returned: order refunded")
 
 # Intent statuses in which the customer may still (re)try to pay with the same intent.
 REUSABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
-REFUNDABLE = {
-    OrderStatus.PAID,
-    OrderStatus.FULFILLING,
-    OrderStatus.READY_FOR_PICKUP,
-    OrderStatus.SHIPPED,
-    OrderStatus.COMPLETED,
-    OrderStatus.PARTIALLY_REFUNDED,
-}
 
 
 class PaymentError(OrderError):
@@ -79,15 +73,11 @@ def _id(obj: Any) -> str:
     return obj if isinstance(obj, str) else str(_value(obj, "id", "") or "")
 
 
-def _yuan(fen: int) -> str:
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
-
-
 def _flag(order: Order, note: object, **params: object) -> None:
     """Mark the order for an operator's attention and say why in its history (the caller holds the lock)."""
     Order.objects.filter(pk=order.pk).update(needs_review=True)
     order.needs_review = True
-    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, note=_site_text(note, **params)[:500])
+    record_order_event(order.pk, OrderEvent.Kind.NOTE, note=site_text(note, **params))
 
 
 # --- Paying ----------------------------------------------------------------------------------
@@ -117,7 +107,7 @@ def intent_params(order: Order, attempt: int) -> dict[str, Any]:
         "metadata": {"order_number": order.number, "order_id": str(order.pk), "attempt": str(attempt)},
     }
     optional: dict[str, Any] = {
-        "description": _site_text(gettext_lazy("Dexiu Market order %(number)s"), number=order.number)
+        "description": site_text(gettext_lazy("Dexiu Market order %(number)s"), number=order.number)
     }
     if "wechat_pay" in methods:
         optional["payment_method_options"] = {"wechat_pay": {"client": "web"}}
@@ -186,7 +176,7 @@ def apply_intent_succeeded(payment: Payment, *, amount: int, currency: str, meth
                 order,
                 NOTE_AMOUNT_MISMATCH,
                 reference=payment.intent_id,
-                amount=_yuan(amount),
+                amount=format_fen(amount),
                 currency=currency.upper(),
             )
             return order
@@ -294,10 +284,10 @@ def _on_intent_ended(intent: Any, status: str) -> None:
         payment.method_type = payment.method_type or _method_type(intent)[:32]
         payment.save(update_fields=["status", "failure_message", "method_type", "updated_at"])
         note = NOTE_PAYMENT_FAILED if status == Payment.Status.FAILED else NOTE_PAYMENT_CANCELED
-        OrderEvent.objects.create(
-            order_id=payment.order_id,
-            kind=OrderEvent.Kind.NOTE,
-            note=_site_text(note, reference=payment.intent_id, error=message or "-")[:500],
+        record_order_event(
+            payment.order_id,
+            OrderEvent.Kind.NOTE,
+            note=site_text(note, reference=payment.intent_id, error=message or "-"),
         )
 
 
@@ -477,12 +467,12 @@ def refund_order(
     More than was paid (less what was already refunded) is refused before Stripe is asked. The refund
     row is written first with its own idempotency key, so a retried request never refunds twice.
     """
-    reason = (reason or "").replace("\x00", "").strip()[:500]
+    reason = clean_text(reason)[:500]
     if not reason:
         raise PaymentError(_("Enter a reason for the refund."))
     with transaction.atomic():
         lock_order(order)
-        if order.status not in REFUNDABLE:
+        if not can_refund(order):
             raise PaymentError(_("Only paid orders can be refunded."))
         payment = order.payments.filter(status=Payment.Status.SUCCEEDED).order_by("succeeded_at").first()
         if payment is None:
@@ -499,7 +489,8 @@ def refund_order(
             amount = remaining
         if amount <= 0 or amount > remaining:
             raise PaymentError(
-                _("At most %(amount)s can still be refunded for this order.") % {"amount": _yuan(max(remaining, 0))}
+                _("At most %(amount)s can still be refunded for this order.")
+                % {"amount": format_fen(max(remaining, 0))}
             )
         refund = Refund.objects.create(
             order=order,
@@ -509,7 +500,7 @@ def refund_order(
             reason=reason,
             restock=restock,
             idempotency_key=f"dexiu-refund-{uuid.uuid4().hex}",
-            created_by=actor if actor is not None and actor.is_authenticated else None,
+            created_by=acting_user(actor),
         )
     if payment.provider == PaymentProvider.DEMO:
         status, stripe_id = Refund.Status.SUCCEEDED, None
@@ -542,7 +533,7 @@ def refund_order(
 
 def _complete_refund(order: Order, refund: Refund, *, actor: User | None = None) -> None:
     """A refund Stripe confirmed: goods back to stock if asked, the order's status from the total given back."""
-    who = actor if actor is not None and actor.is_authenticated else None
+    who = acting_user(actor)
     if refund.restock and refund.lines:
         order_lines = {line.pk: line for line in order.lines.select_related("variant", "location")}
         apply_stock_changes(
@@ -553,13 +544,13 @@ def _complete_refund(order: Order, refund: Refund, *, actor: User | None = None)
             ],
             kind=StockMovement.Kind.RETURN,
             actor=who,
-            reason=_site_text(REASON_RETURNED),
+            reason=site_text(REASON_RETURNED),
             reference=order.number,
         )
     debit_refund(order, refund)
-    note = _site_text(NOTE_REFUND, amount=_yuan(refund.amount), reason=refund.reason)
+    note = site_text(NOTE_REFUND, amount=format_fen(refund.amount), reason=refund.reason)
     before = order.status
     _settle_refund_status(order, _refunded_amount(order), actor=who, note=note)
     if order.status == before:
-        OrderEvent.objects.create(order=order, actor=who, kind=OrderEvent.Kind.NOTE, note=note[:500])
+        record_order_event(order.pk, OrderEvent.Kind.NOTE, actor=who, note=note)
     notify.order_refunded(refund)

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from orders.payments.services import record_event
-from worker.tasks import process_stripe_event
+from orders.tasks import process_stripe_event
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates the request instead.

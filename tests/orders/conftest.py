@@ -1,14 +1,6 @@
 import pytest
-from django.utils import translation
 
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English, whatever the site language and its catalogue say."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from catalog.models import Location, Stock, StockMovement
 from catalog.services import receive_stock
+from orders.cart import add_to_cart
+from orders.checkout import Contact, Delivery, cart_summary, new_checkout_token, place_order
 from orders.models import Cart
-from orders.selectors import cart_summary
-from orders.services import Contact, Delivery, add_to_cart, new_checkout_token, place_order
 from tests import factories
 
 

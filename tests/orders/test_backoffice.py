@@ -14,14 +14,16 @@ from django.utils import timezone
 from wagtail.admin.menu import admin_menu
 from wagtail.models import Site
 
-from catalog import roles
 from catalog.models import Stock, StockMovement
+from core import roles
 from orders.backoffice import OrderViewSet
+from orders.checkout import Contact, shipping_rule
+from orders.fulfilment import mark_fulfilment_ready
 from orders.models import Fulfilment, Order, OrderEvent, OrderStatus, ShopSettings
-from orders.selectors import shipping_rule
-from orders.services import Contact, mark_fulfilment_ready, mark_paid
+from orders.payments import mark_paid
 from tests import factories
-from tests.catalog.admin_world import World, build_world, url
+from tests.catalog.admin_world import url
+from tests.fixtures.http import login, messages_of
 from tests.orders.helpers import ADDRESS, CONTACT, cart_with, checkout, pickup_at
 
 OTHER_CONTACT = Contact(name="李秀英", phone="13900001111", email="lixiuying@example.com")
@@ -35,21 +37,11 @@ class Orders:
 
 
 @pytest.fixture
-def world(db) -> World:
-    return build_world()
-
-
-@pytest.fixture
 def orders(world) -> Orders:
     mixed = checkout(cart_with((world.variant_a, 2), (world.variant_b, 1)), pickup_at(world.counter1))
     b_only = checkout(cart_with((world.variant_b, 1)), pickup_at(world.counter2), contact=OTHER_CONTACT)
     a_delivery = checkout(cart_with((world.variant_a, 1)))
     return Orders(mixed, b_only, a_delivery)
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 def listed(response) -> set:
@@ -63,10 +55,6 @@ def detail(client, order):
 
 def cancel(client, order, reason="顾客电话要求取消"):
     return client.post(url("orders:cancel", order.pk), {"reason": reason})
-
-
-def messages_of(response) -> list[str]:
-    return [str(message).strip() for message in response.context["messages"]]
 
 
 # -- Listing: who sees which orders ------------------------------------------------------
@@ -464,9 +452,10 @@ def test_operator_edits_the_shipping_fee_rule(client, world):
     login(client, world.operator)
 
     page = client.get(settings_url())
-    response = client.post(settings_url(), {"shipping_fee": "800", "free_shipping_threshold": "12800"})
+    response = client.post(settings_url(), {"shipping_fee": "8.00", "free_shipping_threshold": "128"})
 
     assert page.status_code == 200
+    assert 'value="12.00"' in page.content.decode()  # the default fee of 1200 fen, shown in yuan
     assert response.status_code == 302
     rule = shipping_rule()
     assert (rule.fee, rule.free_threshold) == (800, 12800)

@@ -11,10 +11,10 @@ from catalog.models import StockMovement
 from orders.models import Order, OrderLine, OrderStatus, Refund
 from orders.payments.client import stripe_client
 from orders.payments.services import reconcile_payments
-from tests.catalog.admin_world import World, build_world, url
+from tests.catalog.admin_world import url
+from tests.fixtures.http import messages_of
 from tests.orders.helpers import cart_with, checkout, pickup_at
-from tests.payments.helpers import stripe_payment
-from tests.payments.test_paying import RecordedStripe, recorded_intent
+from tests.payments.helpers import RecordedStripe, recorded_intent, stripe_payment
 
 
 @dataclass
@@ -23,11 +23,6 @@ class Paid:
     line_a: OrderLine  # two units of A
     line_b: OrderLine  # one unit of B
     stripe: RecordedStripe
-
-
-@pytest.fixture
-def world(db) -> World:
-    return build_world()
 
 
 @pytest.fixture
@@ -50,10 +45,6 @@ def paid(world, monkeypatch) -> Paid:
 
 def refund(client, order, **data):
     return client.post(url("orders:refund", order.pk), {"scope": "whole", "reason": "顾客退货", **data})
-
-
-def messages_of(response) -> list[str]:
-    return [str(message).strip() for message in response.context["messages"]]
 
 
 def test_operator_refunds_one_unit_of_a_line_and_returns_it_to_stock(client, world, paid):

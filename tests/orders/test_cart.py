@@ -4,17 +4,18 @@ import pytest
 from django.test import override_settings
 
 from catalog.models import Variant
-from orders.models import Cart, CartLine
-from orders.selectors import cart_summary, get_cart
-from orders.services import (
+from orders.cart import (
     CartError,
     add_to_cart,
     attach_guest_cart,
+    get_cart,
     get_or_create_cart,
     merge_carts,
     remove_line,
     set_line_quantity,
 )
+from orders.checkout import cart_summary
+from orders.models import Cart, CartLine
 from tests import factories
 from tests.orders.helpers import cart_with, stocked_variant
 

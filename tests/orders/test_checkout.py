@@ -10,17 +10,20 @@ from wagtail.models import Site
 
 from catalog.models import Location, Stock, StockMovement, Variant
 from catalog.services import InsufficientStock
-from orders.models import Cart, Fulfilment, Order, OrderEvent, OrderLine, ShopSettings
-from orders.selectors import can_deliver, cart_summary, get_order_by_token, orders_for_user, pickup_counters_for_cart
-from orders.services import (
+from orders.checkout import (
     CartChanged,
     CheckoutError,
     Contact,
     Delivery,
     Invoice,
     SoldOut,
+    can_deliver,
+    cart_summary,
     new_checkout_token,
+    pickup_counters_for_cart,
 )
+from orders.models import Cart, Fulfilment, Order, OrderEvent, OrderLine, ShopSettings
+from orders.selectors import customer_orders, get_order_by_token
 from tests import factories
 from tests.orders.helpers import (
     ADDRESS,
@@ -453,6 +456,6 @@ def test_order_lookups_by_token_and_by_customer(warehouse):
     assert get_order_by_token(order.token) == order
     for bad in ("", "nope", order.token + "\x00", "x" * 65, None):
         assert get_order_by_token(bad) is None
-    assert list(orders_for_user(customer)) == [order]
-    assert list(orders_for_user(stranger)) == []
-    assert list(orders_for_user(AnonymousUser())) == []
+    assert list(customer_orders(customer)) == [order]
+    assert list(customer_orders(stranger)) == []
+    assert list(customer_orders(AnonymousUser())) == []

@@ -1,44 +1,17 @@
 """Concurrent checkouts on PostgreSQL: each thread has its own database connection."""
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from catalog.models import StockMovement
+from orders.checkout import SoldOut, cart_summary, new_checkout_token
 from orders.models import Order
-from orders.selectors import cart_summary
-from orders.services import SoldOut, expire_overdue_orders, mark_paid, new_checkout_token
+from orders.payments import expire_overdue_orders, mark_paid
 from orders.state import InvalidTransition
 from tests import factories
+from tests.fixtures.races import run_together
 from tests.orders.helpers import cart_with, checkout, stock_of, stocked_variant
-
-
-def run_together(jobs: list[Callable[[], object]]) -> list[object]:
-    """Start every job at the same moment; return each result or the exception it raised."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def work(index: int, job: Callable[[], object]) -> None:
-        translation.activate("en")
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as exc:  # returned to the test, which asserts on it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a checkout hung"
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -49,7 +22,7 @@ def test_fifty_checkouts_for_ten_units_make_ten_orders_and_forty_sold_outs():
     fingerprints = [cart_summary(cart).fingerprint for cart in carts]
 
     results = run_together(
-        [lambda c=cart, f=fp: checkout(c, fingerprint=f) for cart, fp in zip(carts, fingerprints, strict=True)]
+        *[lambda c=cart, f=fp: checkout(c, fingerprint=f) for cart, fp in zip(carts, fingerprints, strict=True)]
     )
 
     orders = [r for r in results if isinstance(r, Order)]
@@ -79,7 +52,7 @@ def test_two_variants_bought_in_opposite_orders_do_not_deadlock():
     def buyer(own_carts):
         return [checkout(cart) for cart in own_carts]
 
-    results = run_together([lambda c=own: buyer(c) for own in carts])
+    results = run_together(*[lambda c=own: buyer(c) for own in carts])
 
     assert [r for r in results if not isinstance(r, list)] == []
     assert Order.objects.count() == 12 * rounds
@@ -94,7 +67,7 @@ def test_the_same_checkout_submitted_twice_at_once_makes_one_order():
     cart = cart_with((variant, 2))
     token, fingerprint = new_checkout_token(), cart_summary(cart).fingerprint
 
-    results = run_together([lambda: checkout(cart, checkout_token=token, fingerprint=fingerprint) for _ in range(2)])
+    results = run_together(lambda: checkout(cart, checkout_token=token, fingerprint=fingerprint), n=2)
 
     assert all(isinstance(r, Order) for r in results), results
     assert results[0].pk == results[1].pk
@@ -109,7 +82,7 @@ def test_concurrent_expiry_runs_release_each_order_once():
     orders = [checkout(cart_with((variant, 2))) for _ in range(5)]
     later = max(order.expires_at for order in orders) + timedelta(seconds=1)
 
-    results = run_together([lambda: expire_overdue_orders(now=later) for _ in range(4)])
+    results = run_together(lambda: expire_overdue_orders(now=later), n=4)
 
     assert sum(results) == 5
     assert set(Order.objects.values_list("status", flat=True)) == {"expired"}
@@ -124,7 +97,7 @@ def test_payment_racing_expiry_has_exactly_one_winner():
     order = checkout(cart_with((variant, 3)))
 
     paid, expired = run_together(
-        [lambda: mark_paid(Order.objects.get(pk=order.pk)), lambda: expire_overdue_orders(now=order.expires_at)]
+        lambda: mark_paid(Order.objects.get(pk=order.pk)), lambda: expire_overdue_orders(now=order.expires_at)
     )
 
     order.refresh_from_db()

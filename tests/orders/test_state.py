@@ -5,20 +5,11 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import StockMovement
+from orders.fulfilment import complete_fulfilment, mark_fulfilling, mark_fulfilment_ready, mark_fulfilment_shipped
 from orders.models import Order, OrderEvent, OrderStatus
+from orders.payments import cancel_order, expire_order, expire_overdue_orders, mark_paid
 from orders.selectors import order_history
-from orders.services import (
-    OrderError,
-    cancel_order,
-    complete_fulfilment,
-    expire_order,
-    expire_overdue_orders,
-    mark_fulfilling,
-    mark_fulfilment_ready,
-    mark_fulfilment_shipped,
-    mark_paid,
-)
-from orders.state import InvalidTransition, can_transition, transition
+from orders.state import InvalidTransition, OrderError, can_transition, transition
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, pickup_at, stock_of, stocked_variant
 
@@ -172,9 +163,10 @@ def test_cancelling_an_unpaid_order_releases_its_stock_at_once(order, variant, w
     assert StockMovement.objects.filter(kind="release", reference=order.number).count() == 1
     event = order.events.latest("pk")
     assert (event.to_status, event.actor, event.note) == ("cancelled", customer, "买错了")
-    assert [(e.kind, e.to_status) for e in order_history(order)] == [
-        ("placed", "pending_payment"),
-        ("status", "cancelled"),
+    assert [(e.kind, e.from_status, e.to_status, e.actor) for e in order_history(order)] == [
+        ("placed", "", "pending_payment", None),
+        ("fulfilment", "pending", "cancelled", customer),
+        ("status", "pending_payment", "cancelled", customer),
     ]
     with pytest.raises(InvalidTransition):
         cancel_order(order, actor=customer)

@@ -1,0 +1,126 @@
+"""The public impact figures: a handful of aggregate queries over the whole ledger, cached.
+
+The result is cached (``IMPACT_CACHE_KEY``) and dropped when the ledger changes, so a page view never
+aggregates the whole ledger itself.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+
+from orders.aid.reports import CHOICE_LABELS, period_label
+from orders.models import AidLedgerEntry
+
+IMPACT_CACHE_KEY = "aid:impact:v1"
+IMPACT_CACHE_SECONDS = 300
+TOP_PRODUCTS = 5
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount for a township, county, month or product; choice labels are looked up when shown."""
+
+    key: str
+    amount: int
+    name: str = ""
+    kind: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.kind in CHOICE_LABELS:
+            return str(CHOICE_LABELS[self.kind].get(self.key, self.key))
+        return self.name
+
+
+@dataclass(frozen=True)
+class ImpactFigures:
+    """What the public impact page shows; plain values, so it can be cached."""
+
+    total: int
+    orders: int
+    counter_sales: int
+    producers: int
+    households: int
+    by_township: list[Amount]
+    by_county: list[Amount]
+    monthly: list[Amount]
+    top_products: list[Amount]
+
+
+def _grouped(amounts: dict[str, int], kind: str) -> list[Amount]:
+    rows = [Amount(key, amount, kind=kind) for key, amount in amounts.items() if amount]
+    return sorted(rows, key=lambda row: (-row.amount, row.key))
+
+
+def compute_impact_figures() -> ImpactFigures:
+    """The impact figures from the whole ledger in two queries (called on a cache miss only).
+
+    One query sums the ledger by producer, place, month and product (a few hundred rows at most,
+    whatever the number of entries); the totals, places, trend and top products are added up from it.
+    The other counts the distinct orders and counter sales credited.
+    """
+    entries = AidLedgerEntry.objects.order_by()
+    grouped = (
+        entries.annotate(month=TruncMonth("created_at"))
+        .values(
+            "merchant_id",
+            "merchant__households_benefited",
+            "township",
+            "paired_county",
+            "month",
+            "product_id",
+            "product__name",
+        )
+        .annotate(net=Sum("amount"))
+    )
+    townships: dict[str, int] = {}
+    counties: dict[str, int] = {}
+    merchants: dict[int, int] = {}
+    households: dict[int, int] = {}
+    months: dict[datetime, int] = {}
+    products: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for row in grouped:
+        net = row["net"]
+        townships[row["township"]] = townships.get(row["township"], 0) + net
+        counties[row["paired_county"]] = counties.get(row["paired_county"], 0) + net
+        merchants[row["merchant_id"]] = merchants.get(row["merchant_id"], 0) + net
+        households[row["merchant_id"]] = row["merchant__households_benefited"]
+        months[row["month"]] = months.get(row["month"], 0) + net
+        products[row["product_id"]] = products.get(row["product_id"], 0) + net
+        names[row["product_id"]] = row["product__name"]
+    reached = [pk for pk, net in merchants.items() if net > 0]
+    counts = entries.filter(amount__gt=0).aggregate(
+        orders=Count("order_id", distinct=True), counter_sales=Count("counter_sale_id", distinct=True)
+    )
+    top = sorted(((net, pk) for pk, net in products.items() if net > 0), key=lambda item: (-item[0], item[1]))
+    return ImpactFigures(
+        total=sum(merchants.values()),
+        orders=counts["orders"],
+        counter_sales=counts["counter_sales"],
+        producers=len(reached),
+        households=sum(households[pk] for pk in reached),
+        by_township=_grouped(townships, "township"),
+        by_county=_grouped(counties, "paired_county"),
+        monthly=[
+            Amount(period_label("month", month), net, name=period_label("month", month))
+            for month, net in sorted(months.items())
+        ],
+        top_products=[Amount(str(pk), net, name=names[pk]) for net, pk in top[:TOP_PRODUCTS]],
+    )
+
+
+def impact_figures() -> ImpactFigures:
+    """The cached impact figures: recomputed at most every ``IMPACT_CACHE_SECONDS`` or after a ledger write."""
+    figures = cache.get(IMPACT_CACHE_KEY)
+    if figures is None:
+        figures = compute_impact_figures()
+        cache.set(IMPACT_CACHE_KEY, figures, IMPACT_CACHE_SECONDS)
+    return figures
+
+
+def forget_impact_figures() -> None:
+    cache.delete(IMPACT_CACHE_KEY)

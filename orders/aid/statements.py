@@ -1,0 +1,80 @@
+"""Merchants' statements: what a producer is owed for a period, and settled statements as they were."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+
+from catalog.models import Merchant
+from orders.aid.reports import day_start
+from orders.models import AidLedgerEntry, Settlement
+
+
+@dataclass
+class Statement:
+    """What a merchant is owed for a period: every entry not yet settled up to the period's end."""
+
+    merchant: Merchant
+    period_start: date
+    period_end: date
+    entries: list[AidLedgerEntry]
+    fee_basis_points: int
+    gross: int = 0
+    refunds: int = 0
+    fee: int = 0
+    net: int = 0
+    carried_over: int = field(default=0)
+
+
+def platform_fee(amount: int, basis_points: int) -> int:
+    """The fee on ``amount`` fen at ``basis_points`` (1/100 of a percent), rounded half up; never negative."""
+    if amount <= 0 or basis_points <= 0:
+        return 0
+    return (amount * basis_points + 5000) // 10000
+
+
+def unsettled_entries(merchant: Merchant, period_end: date) -> QuerySet[AidLedgerEntry]:
+    """The merchant's entries up to the end of ``period_end`` that no settlement covers yet, oldest first."""
+    return (
+        AidLedgerEntry.objects.filter(merchant=merchant, created_at__lt=day_start(period_end + timedelta(days=1)))
+        .filter(settled__isnull=True)
+        .select_related("counter")
+        .order_by("created_at", "pk")
+    )
+
+
+def statement(merchant: Merchant, period_start: date, period_end: date, *, fee_basis_points: int) -> Statement:
+    """The open statement: unsettled entries to ``period_end`` (older unsettled ones are carried over)."""
+    entries = list(unsettled_entries(merchant, period_end))
+    return summarise(Statement(merchant, period_start, period_end, entries, fee_basis_points))
+
+
+def summarise(result: Statement) -> Statement:
+    result.gross = sum(entry.amount for entry in result.entries if entry.amount > 0)
+    result.refunds = -sum(entry.amount for entry in result.entries if entry.amount < 0)
+    result.fee = platform_fee(result.gross - result.refunds, result.fee_basis_points)
+    result.net = result.gross - result.refunds - result.fee
+    start = day_start(result.period_start)
+    result.carried_over = sum(1 for entry in result.entries if entry.created_at < start)
+    return result
+
+
+def settled_statement(settlement: Settlement) -> Statement:
+    """A settlement as a statement: the entries it covered and the totals recorded when it was settled."""
+    entries = list(
+        AidLedgerEntry.objects.filter(settled__settlement=settlement)
+        .select_related("counter")
+        .order_by("created_at", "pk")
+    )
+    result = Statement(
+        settlement.merchant, settlement.period_start, settlement.period_end, entries, settlement.fee_basis_points
+    )
+    result.gross, result.refunds, result.fee, result.net = (
+        settlement.gross,
+        settlement.refunds,
+        settlement.fee,
+        settlement.net,
+    )
+    start = day_start(settlement.period_start)
+    result.carried_over = sum(1 for entry in entries if entry.created_at < start)
+    return result

@@ -1,0 +1,45 @@
+"""What the shop sells, and how many of a variant one order could get.
+
+One rule for the cart, checkout and the counter: a variant is sellable when it is active, its product
+published, its producer active, and it is not taken off sale for an expired aid certificate.
+"""
+
+from django.db.models import QuerySet
+
+from catalog.models import Location, Stock, Variant
+from orders.aid.certificates import hidden_for_expired_certificate, is_hidden_for_expired_certificate
+
+
+def sellable_variants() -> QuerySet[Variant]:
+    """Variants a customer may buy: active, of a published product of an active producer, not taken off
+    sale for an expired aid certificate."""
+    variants = Variant.objects.filter(is_active=True, product__is_published=True, product__merchant__is_active=True)
+    hidden = hidden_for_expired_certificate("product__")
+    return variants if hidden is None else variants.exclude(hidden)
+
+
+def is_sellable(variant: Variant) -> bool:
+    """The same rule as ``sellable_variants`` for a variant loaded with its product and merchant."""
+    product = variant.product
+    return (
+        variant.is_active
+        and product.is_published
+        and product.merchant.is_active
+        and not is_hidden_for_expired_certificate(product)
+    )
+
+
+def available_quantities(variant_ids: list[int]) -> dict[int, int]:
+    """How many of each variant one order could get: all active warehouses together, or the best counter."""
+    warehouse_total: dict[int, int] = {}
+    best_counter: dict[int, int] = {}
+    rows = Stock.objects.filter(variant_id__in=variant_ids, location__is_active=True).values_list(
+        "variant_id", "location__kind", "on_hand", "allocated"
+    )
+    for variant_id, kind, on_hand, allocated in rows:
+        free = max(on_hand - allocated, 0)
+        if kind == Location.Kind.WAREHOUSE:
+            warehouse_total[variant_id] = warehouse_total.get(variant_id, 0) + free
+        else:
+            best_counter[variant_id] = max(best_counter.get(variant_id, 0), free)
+    return {vid: max(warehouse_total.get(vid, 0), best_counter.get(vid, 0)) for vid in variant_ids}

@@ -1,0 +1,207 @@
+"""Placing an order: the cart becomes an order awaiting payment, its units reserved, in one transaction.
+
+Lock order, everywhere: cart row, then order row, then ``Stock`` rows by primary key (through
+``catalog.services``). Nothing locks them the other way round, so checkouts cannot deadlock.
+Errors raised here carry a translated message meant for the customer.
+"""
+
+import re
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.models import Site
+
+from catalog.models import Location, StockMovement
+from catalog.services import StockChange, apply_stock_changes
+from core.scopes import User
+from core.text import site_text
+from core.users import acting_user
+from orders.checkout.allocation import plan_allocation
+from orders.checkout.details import Contact, Delivery, Invoice, validate_checkout
+from orders.checkout.errors import CartChanged, CheckoutError, SoldOut
+from orders.checkout.selectors import CartSummary, cart_summary, pickup_counters
+from orders.events import record_order_event
+from orders.models import Cart, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+from orders.numbers import order_number
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+# The ledger reason is written in the site's language, whoever places the order.
+REASON_RESERVED = gettext_lazy("Reserved for order")
+
+
+def _clean_checkout_token(token: object) -> str:
+    token = token.strip() if isinstance(token, str) else ""
+    if not TOKEN_RE.fullmatch(token):
+        raise CheckoutError(_("This checkout form is out of date. Please check your order and place it again."))
+    return token
+
+
+def new_checkout_token() -> str:
+    """A fresh token for a checkout form; placing twice with the same token gives one order."""
+    return secrets.token_urlsafe(24)
+
+
+def _refuse_changed_cart(summary: CartSummary, expected_fingerprint: str) -> None:
+    """Refuse a cart with a line no longer sold or short of stock, or that changed since the customer saw it."""
+    for item in summary.items:
+        if not item.sellable:
+            raise CartChanged(
+                _("%(name)s is no longer available. Please remove it from your cart.") % {"name": item.name}
+            )
+    for item in summary.items:
+        if not item.in_stock:
+            raise SoldOut(
+                _("Sorry, %(name)s is sold out or not enough is left (%(available)d). Please check your cart.")
+                % {"name": item.name, "available": item.available}
+            )
+    if summary.fingerprint != expected_fingerprint:
+        raise CartChanged(
+            _("Prices or shipping have changed since you saw your cart. Please check your order and place it again.")
+        )
+
+
+def _existing_checkout(token: str, cart: Cart) -> Order | None:
+    order = Order.objects.filter(checkout_token=token).first()
+    if order is not None and order.cart_id != cart.pk:
+        raise CheckoutError(_("This checkout form has already been used. Please start checkout again."))
+    return order
+
+
+def place_order(
+    *,
+    cart: Cart,
+    contact: Contact,
+    delivery: Delivery,
+    invoice: Invoice | None = None,
+    note: str = "",
+    checkout_token: str,
+    expected_fingerprint: str,
+    user: User | None = None,
+    language: str | None = None,
+    site: Site | None = None,
+) -> Order:
+    """Turn the cart into an order awaiting payment, in one transaction.
+
+    Validates the form data (``CheckoutError`` with field errors), refuses a cart that changed since
+    the customer saw it (``CartChanged``, ``SoldOut`` when stock ran out), locks the stock rows by
+    primary key and reserves the units (``allocated``, ledger kind ALLOCATE), creates the order with
+    line snapshots and per-producer, per-location fulfilments, and empties the cart. Submitting again
+    with the same ``checkout_token`` returns the first order.
+    """
+    fields, pickup_location = validate_checkout(contact, delivery, invoice, note)
+    token = _clean_checkout_token(checkout_token)
+    try:
+        with transaction.atomic():
+            if not Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True):
+                existing = _existing_checkout(token, cart)
+                if existing is not None:
+                    return existing
+                raise CheckoutError(_("Your cart is empty."))
+            existing = _existing_checkout(token, cart)
+            if existing is not None:
+                return existing
+            return _place_locked_cart(
+                cart=cart,
+                fields=fields,
+                pickup_location=pickup_location,
+                token=token,
+                expected_fingerprint=expected_fingerprint,
+                user=acting_user(user),
+                language=language if language is not None else translation.get_language() or "",
+                site=site,
+            )
+    except IntegrityError:
+        # A concurrent submit with the same token won the race; its order is the answer.
+        existing = _existing_checkout(token, cart)
+        if existing is None:
+            raise
+        return existing
+
+
+def _place_locked_cart(
+    *,
+    cart: Cart,
+    fields: dict[str, object],
+    pickup_location: Location | None,
+    token: str,
+    expected_fingerprint: str,
+    user: AbstractBaseUser | None,
+    language: str,
+    site: Site | None,
+) -> Order:
+    summary = cart_summary(cart, site=site)
+    if summary.is_empty:
+        raise CheckoutError(_("Your cart is empty."))
+    _refuse_changed_cart(summary, expected_fingerprint)
+    if pickup_location is not None and not pickup_counters(summary.quantities).filter(pk=pickup_location.pk).exists():
+        raise CheckoutError(
+            {"pickup_location": [_("This counter does not hold enough stock for your order. Choose another.")]}
+        )
+    plan = plan_allocation(summary, pickup_location)
+
+    method = fields["delivery_method"]
+    subtotal = sum(item.unit_price * quantity for item, _loc, quantity in plan)
+    shipping_fee = summary.rule.fee_for(subtotal, method)
+    now = timezone.now()
+    order = Order.objects.create(
+        number=f"NEW-{uuid.uuid4().hex}",
+        token=secrets.token_urlsafe(24),
+        checkout_token=token,
+        user=user,
+        cart=cart,
+        pickup_location=pickup_location,
+        subtotal=subtotal,
+        shipping_fee=shipping_fee,
+        total=subtotal + shipping_fee,
+        language=language[:16],
+        expires_at=now + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
+        created_at=now,
+        **fields,
+    )
+    order.number = order_number(order)
+    order.save(update_fields=["number"])
+
+    apply_stock_changes(
+        [StockChange(item.variant, location, 0, quantity) for item, location, quantity in plan],
+        kind=StockMovement.Kind.ALLOCATE,
+        actor=user,
+        reason=site_text(REASON_RESERVED),
+        reference=order.number,
+    )
+    fulfilments: dict[tuple[int, int], Fulfilment] = {}
+    lines = []
+    for item, location, quantity in plan:
+        key = (item.merchant.pk, location.pk)
+        if key not in fulfilments:
+            fulfilments[key] = Fulfilment.objects.create(
+                order=order, merchant=item.merchant, location=location, method=method
+            )
+        lines.append(
+            OrderLine(
+                order=order,
+                fulfilment=fulfilments[key],
+                variant=item.variant,
+                merchant=item.merchant,
+                location=location,
+                product_name=item.product.name,
+                variant_name=item.variant.name,
+                sku=item.variant.sku,
+                merchant_name=item.merchant.name,
+                location_name=location.name,
+                unit_price=item.unit_price,
+                quantity=quantity,
+                line_total=item.unit_price * quantity,
+            )
+        )
+    OrderLine.objects.bulk_create(lines)
+    record_order_event(order.pk, OrderEvent.Kind.PLACED, actor=user, to_status=OrderStatus.PENDING_PAYMENT)
+    cart.lines.all().delete()
+    return order

@@ -1,0 +1,56 @@
+"""Every model of the ``orders`` app, importable from ``orders.models`` (Django loads them from here).
+
+- ``cart``: ``Cart``, ``CartLine``
+- ``order``: ``Order`` (``OrderStatus``, ``DeliveryMethod``), ``Fulfilment``, ``OrderLine``, ``OrderEvent``
+- ``payment``: ``Payment`` (``PaymentProvider``), ``Refund``, ``StripeEvent``
+- ``counter``: ``CounterSale``, ``CounterSaleLine``
+- ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
+- ``settings``: ``ShopSettings``
+"""
+
+from orders.models.aid import (
+    AID_SETTINGS_CACHE_KEY,
+    AidChannel,
+    AidLedgerEntry,
+    AidSettings,
+    SettledEntry,
+    Settlement,
+)
+from orders.models.cart import Cart, CartLine
+from orders.models.counter import CounterSale, CounterSaleLine
+from orders.models.order import (
+    DeliveryMethod,
+    Fulfilment,
+    LineSnapshot,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from orders.models.payment import Payment, PaymentProvider, Refund, StripeEvent
+from orders.models.settings import ShopSettings
+
+__all__ = [
+    "AID_SETTINGS_CACHE_KEY",
+    "AidChannel",
+    "AidLedgerEntry",
+    "AidSettings",
+    "Cart",
+    "CartLine",
+    "CounterSale",
+    "CounterSaleLine",
+    "DeliveryMethod",
+    "Fulfilment",
+    "LineSnapshot",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "Payment",
+    "PaymentProvider",
+    "Refund",
+    "SettledEntry",
+    "Settlement",
+    "ShopSettings",
+    "StripeEvent",
+]

@@ -1,0 +1,58 @@
+"""Walk-in sales recorded at a counter, with their line snapshots."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Location
+from orders.models.order import LineSnapshot
+
+
+class CounterSale(models.Model):
+    """A walk-in sale recorded by counter staff against their counter's stock."""
+
+    number = models.CharField(_("sale number"), max_length=40, unique=True)
+    location = models.ForeignKey(
+        Location, verbose_name=_("counter"), on_delete=models.PROTECT, related_name="counter_sales"
+    )
+    total = models.PositiveIntegerField(_("total (fen)"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("counter sale")
+        verbose_name_plural = _("counter sales")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CounterSaleLine(LineSnapshot):
+    """One product of a counter sale, snapshotted like an order line."""
+
+    sale = models.ForeignKey(CounterSale, verbose_name=_("sale"), on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(LineSnapshot.Meta):
+        verbose_name = _("counter sale line")
+        verbose_name_plural = _("counter sale lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="counter_sale_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(line_total=F("unit_price") * F("quantity")), name="counter_sale_line_total_consistent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id} {self.sku} × {self.quantity}"

@@ -1,0 +1,128 @@
+"""The end of an order's reservation: paid (its units are sold), cancelled or expired (they are released).
+
+An order awaiting payment holds its units as ``allocated`` stock. ``mark_paid`` is the payment hook
+(``apply_intent_succeeded`` and the demo payment call it); ``cancel_order`` and the expiry release the
+units and cancel the order's fulfilments. Each locks the order row, then the ``Stock`` rows by primary key.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.models import StockMovement
+from catalog.services import StockChange, apply_stock_changes
+from core.scopes import User
+from core.text import clean_text, site_text
+from core.users import acting_user
+from orders import notifications as notify
+from orders.aid.services import credit_order
+from orders.events import record_order_event
+from orders.models import Order, OrderEvent, OrderStatus
+from orders.state import InvalidTransition, cancel_fulfilments, check_transition, lock_order, transition
+
+# Ledger reasons and system notes are written in the site's language, whoever triggers them.
+REASON_SOLD = gettext_lazy("Sold: order paid")
+REASON_CANCELLED = gettext_lazy("Order cancelled: reservation released")
+REASON_EXPIRED = gettext_lazy("Order not paid in time: reservation released")
+NOTE_LATE_PAYMENT = gettext_lazy("Payment %(reference)s arrived for an order that is %(status)s: refund it.")
+NOTE_PAYMENT = gettext_lazy("Payment reference: %(reference)s")
+
+
+def _move_order_stock(order: Order, *, kind: str, actor: AbstractBaseUser | None, reason: object) -> None:
+    """Release the order's reservation (RELEASE) or turn it into a sale (SALE)."""
+    lines = list(order.lines.select_related("variant", "location"))
+    on_hand_change = -1 if kind == StockMovement.Kind.SALE else 0
+    apply_stock_changes(
+        [StockChange(line.variant, line.location, on_hand_change * line.quantity, -line.quantity) for line in lines],
+        kind=kind,
+        actor=actor,
+        reason=site_text(reason),
+        reference=order.number,
+    )
+
+
+def _is_overdue(order: Order, now: datetime) -> bool:
+    return order.status == OrderStatus.PENDING_PAYMENT and order.expires_at <= now
+
+
+def _expire_locked(order: Order) -> None:
+    _move_order_stock(order, kind=StockMovement.Kind.RELEASE, actor=None, reason=REASON_EXPIRED)
+    cancel_fulfilments(order)
+    transition(order, OrderStatus.EXPIRED)
+
+
+def mark_paid(order: Order, *, actor: User | None = None, note: str = "", payment_reference: str = "") -> Order:
+    """Record the payment of an unpaid order: its reserved units become sold (on hand and allocated go down).
+
+    Refused with ``InvalidTransition`` unless the order is awaiting payment and its reservation has not
+    run out. An order found overdue is expired on the spot; a payment arriving for an expired or
+    cancelled order flags it for review (someone must refund it) before refusing.
+    """
+    payment_reference = clean_text(payment_reference)[:64]
+    refusal = None
+    with transaction.atomic():
+        lock_order(order)
+        if _is_overdue(order, timezone.now()):
+            _expire_locked(order)
+        if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+            status_label = str(OrderStatus(order.status).label).lower()
+            Order.objects.filter(pk=order.pk).update(needs_review=True)
+            order.needs_review = True
+            record_order_event(
+                order.pk,
+                OrderEvent.Kind.NOTE,
+                actor=actor,
+                note=site_text(NOTE_LATE_PAYMENT, reference=payment_reference or "-", status=status_label),
+            )
+            refusal = InvalidTransition(
+                _("This order is %(status)s and can no longer be paid.") % {"status": status_label}
+            )
+        else:
+            check_transition(order, OrderStatus.PAID)
+            _move_order_stock(order, kind=StockMovement.Kind.SALE, actor=acting_user(actor), reason=REASON_SOLD)
+            order.paid_at = timezone.now()
+            Order.objects.filter(pk=order.pk).update(paid_at=order.paid_at)
+            credit_order(order)
+            parts = [clean_text(note)]
+            if payment_reference:
+                parts.append(site_text(NOTE_PAYMENT, reference=payment_reference))
+            transition(order, OrderStatus.PAID, actor=actor, note=" ".join(p for p in parts if p))
+            notify.order_paid(order)
+    if refusal is not None:
+        raise refusal
+    return order
+
+
+def cancel_order(order: Order, *, actor: User | None, reason: str = "") -> Order:
+    """Cancel an unpaid order; its reserved stock is released at once and its fulfilments cancelled."""
+    with transaction.atomic():
+        lock_order(order)
+        check_transition(order, OrderStatus.CANCELLED)
+        _move_order_stock(order, kind=StockMovement.Kind.RELEASE, actor=acting_user(actor), reason=REASON_CANCELLED)
+        cancel_fulfilments(order, actor=actor)
+        transition(order, OrderStatus.CANCELLED, actor=actor, note=clean_text(reason))
+    return order
+
+
+def expire_order(order: Order, *, now: datetime | None = None) -> bool:
+    """Expire the order if it is still unpaid past its time (releasing its stock); False if not due.
+
+    Safe to call at any time and from several workers: the order row is locked and re-checked.
+    """
+    with transaction.atomic():
+        lock_order(order)
+        if not _is_overdue(order, now or timezone.now()):
+            return False
+        _expire_locked(order)
+    return True
+
+
+def expire_overdue_orders(now: datetime | None = None) -> int:
+    """Expire every unpaid order past its reservation time; returns how many were expired."""
+    now = now or timezone.now()
+    due = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now).order_by("expires_at", "pk")
+    return sum(expire_order(order, now=now) for order in due)
