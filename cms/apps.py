@@ -7,4 +7,9 @@ class CmsConfig(AppConfig):
     verbose_name = _("Pages")
 
     def ready(self) -> None:
-        from cms import signals  # noqa: F401
+        """Keep caches and search text current (signals); show producers' stories on product pages."""
+        from cms import signals  # noqa: F401 - connects the receivers
+        from cms.sections import producer_stories
+        from storefront.extensions import register_product_section
+
+        register_product_section(producer_stories)

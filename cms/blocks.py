@@ -1,6 +1,6 @@
 """StreamField blocks shared by the editorial pages.
 
-Product blocks load their products through ``cms.selectors.block_products``, shaped for display
+Product blocks load their products through ``cms.products.block_products``, shaped for display
 (variants with live stock, pictures and renditions prefetched). A page serving itself first fetches
 every product of every product block of its body in one go (``products_prefetched``), so the page
 costs the same number of queries whatever the number of products. A product that has been
@@ -20,7 +20,8 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import RichText
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from cms.richtext import clean_html
+from cms.products import block_products
+from core.richtext import clean_html
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr"]
 
@@ -65,8 +66,6 @@ class ProductChooserBlock(SnippetChooserBlock):
         super().__init__("catalog.Product", **kwargs)
 
     def bulk_to_python(self, values):
-        from cms.selectors import block_products
-
         values = list(values)
         ahead = _prefetched.get()
         if ahead is not None and all(pk in ahead for pk in values if pk):
@@ -221,10 +220,8 @@ def prefetched_products() -> list:
 @contextmanager
 def products_prefetched(*streams, renditions: bool = True, known: tuple = ()) -> Iterator[None]:
     """Within the block, product blocks of ``streams`` find their products fetched in one bulk query
-    (their pictures' renditions too unless ``renditions`` is false: see ``cms.selectors.attach_renditions``),
+    (their pictures' renditions too unless ``renditions`` is false: see ``cms.renditions.attach_renditions``),
     and image and producer blocks take the ``known`` objects (model instances) without a query."""
-    from cms.selectors import block_products
-
     ids = list(dict.fromkeys(pk for stream in streams for pk in product_ids(stream.raw_data)))
     token = _prefetched.set(dict(zip(ids, block_products(ids, renditions), strict=True)))
     known_token = _known.set({(type(obj), obj.pk): obj for obj in known if obj is not None})

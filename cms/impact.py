@@ -1,6 +1,6 @@
 """The public impact page: what the programme's sales delivered, from the cached aid-ledger figures.
 
-The figures come from ``orders.aid.selectors.impact_figures``: a few aggregate queries over the ledger,
+The figures come from ``orders.aid.impact_figures``: a few aggregate queries over the ledger,
 cached and dropped after every ledger write (or after a few minutes), never recomputed per request.
 """
 
@@ -11,8 +11,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
+from orders.aid import impact_figures
 from orders.aid.charts import bar_chart, column_chart
-from orders.aid.selectors import impact_figures
 
 
 class ImpactPage(ViewRestrictionsInOneQueryMixin, Page):

@@ -5,6 +5,7 @@ import datetime
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
@@ -16,12 +17,28 @@ from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
 from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, TranslatableMixin
+from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
 from wagtail.search import index
 
+from catalog.models import Location
 from catalog.regions import XiushanTownship
 from cms.blocks import BodyBlock, prefetched_products, products_prefetched
+from cms.caching import cached
+from cms.counters import counters_by_district
+from cms.impact import ImpactPage  # noqa: F401 - the public impact page, built on the aid ledger
+from cms.querysets import (
+    CampaignPageQuerySet,
+    CounterIndexPageQuerySet,
+    Figure,
+    HomeFacts,
+    LocalizedQuerySet,
+    StoryPageQuerySet,
+)
+from cms.renditions import attach_renditions, product_pictures
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
+from cms.services import record_form_submission
+from core.form_submissions import SafeSubmissionsListView
+from storefront.selectors import featured_products
 
 
 def route_in_default_language(page: Page, request, path_components: list[str]):
@@ -75,25 +92,37 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
             return route_in_default_language(self, request, path_components)
 
     def get_context(self, request, *args, **kwargs):
-        from cms import selectors
-        from storefront.selectors import featured_products
-
         context = super().get_context(request, *args, **kwargs)
-        context["featured_products"] = featured_products(self, renditions=False)
-        context["featured_stories"] = selectors.featured_stories(self.locale_id, renditions=False)
-        context["current_campaign"] = selectors.current_campaign(self.locale_id)
-        selectors.attach_renditions(
+        context["featured_products"] = featured_products(
+            [item.product_id for item in self.featured_products.all()], renditions=False
+        )
+        context["featured_stories"] = StoryPage.objects.featured(self.locale_id, renditions=False)
+        context["current_campaign"] = CampaignPage.objects.current(self.locale_id)
+        attach_renditions(
             [
                 (self, "hero_image"),
                 (context["current_campaign"], "hero_image"),
                 *((story, "hero_image") for story in context["featured_stories"]),
-                *selectors.product_pictures(context["featured_products"]),
+                *product_pictures(context["featured_products"]),
             ]
         )
-        facts = selectors.home_facts(self.locale_id)
+        facts = self.facts()
         context["counters_teaser"] = facts.counters
         context["headline_figures"] = facts.figures
         return context
+
+    def facts(self) -> "HomeFacts":
+        """Headline figures and the counters teaser in the page's language, cached until they change
+        (``cms.signals`` clears the cache when figures, counters or pages do)."""
+        locale_id = self.locale_id
+
+        def build() -> HomeFacts:
+            figures = HeadlineFigure.objects.order_by("sort_order", "pk").localized(locale_id)
+            return HomeFacts(
+                [Figure(row.figure, row.label) for row in figures], CounterIndexPage.objects.teaser(locale_id)
+            )
+
+        return cached(f"home-facts:{locale_id}", build)
 
 
 class HomePageFeaturedProduct(Orderable):
@@ -112,7 +141,7 @@ class HomePageFeaturedProduct(Orderable):
 class ProductBlocksMixin:
     """Serves (and previews) the page with every product of its body fetched in one bulk query.
 
-    A page whose ``get_context`` reads the pictures' renditions itself (``cms.selectors.attach_renditions``,
+    A page whose ``get_context`` reads the pictures' renditions itself (``cms.renditions.attach_renditions``,
     with the other images it shows) sets ``product_renditions`` false."""
 
     product_renditions = True
@@ -172,15 +201,15 @@ class StoryIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
         return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
-        from cms import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["stories"] = selectors.story_cards(selectors.live_stories(self.locale_id).child_of(self))
+        context["stories"] = StoryPage.objects.published(self.locale_id).child_of(self).cards()
         return context
 
 
 class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A producer's story: who they are, where, and what they make, with their products inside."""
+
+    objects = PageManager.from_queryset(StoryPageQuerySet)()
 
     producer = models.ForeignKey(
         "catalog.Merchant",
@@ -231,15 +260,13 @@ class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, P
         return self.intro
 
     def get_context(self, request, *args, **kwargs):
-        from cms import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["more_stories"] = selectors.more_stories(self, renditions=False)
-        selectors.attach_renditions(
+        context["more_stories"] = StoryPage.objects.more_like(self, renditions=False)
+        attach_renditions(
             [
                 (self, "hero_image"),
                 *((story, "hero_image") for story in context["more_stories"]),
-                *selectors.product_pictures(prefetched_products()),
+                *product_pictures(prefetched_products()),
             ]
         )
         return context
@@ -247,6 +274,8 @@ class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, P
 
 class CampaignPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A sales campaign (a fair zone, a harvest pre-sale): its dates, products and counters."""
+
+    objects = PageManager.from_queryset(CampaignPageQuerySet)()
 
     start_date = models.DateField(_("starts"))
     end_date = models.DateField(_("ends"))
@@ -294,22 +323,22 @@ class CampaignPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin
         return "running" if today <= self.end_date else "past"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The campaign cannot end before it starts.")})
 
     def get_context(self, request, *args, **kwargs):
-        from cms import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["campaign_counters"] = selectors.campaign_counters(self)
+        context["campaign_counters"] = counters_by_district(
+            self.counters.filter(kind=Location.Kind.COUNTER, is_active=True)
+        )
         return context
 
 
 class CounterIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
     """Every active Dezhou counter, grouped by district, with what it stocks."""
+
+    objects = PageManager.from_queryset(CounterIndexPageQuerySet)()
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
 
@@ -326,10 +355,8 @@ class CounterIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
         return self.intro
 
     def get_context(self, request, *args, **kwargs):
-        from cms import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["districts"] = selectors.counters_by_district()
+        context["districts"] = counters_by_district()
         return context
 
 
@@ -378,9 +405,11 @@ class ContactPage(ViewRestrictionsInOneQueryMixin, SeoMixin, AbstractForm):
         return self.intro
 
     def process_form_submission(self, form):
-        from cms.services import record_form_submission
-
         return record_form_submission(self, form)
+
+    def get_submissions_list_view_class(self) -> type:
+        """The submissions listing whose CSV/XLSX export neutralises formulas (``core.spreadsheets``)."""
+        return SafeSubmissionsListView
 
 
 class HeadlineFigure(TranslatableMixin, models.Model):
@@ -389,6 +418,8 @@ class HeadlineFigure(TranslatableMixin, models.Model):
     figure = models.CharField(_("figure"), max_length=32)
     label = models.CharField(_("label"), max_length=80)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    objects = LocalizedQuerySet.as_manager()
 
     panels = [FieldPanel("figure"), FieldPanel("label"), FieldPanel("sort_order")]
 
@@ -415,6 +446,8 @@ class Footer(TranslatableMixin, models.Model):
 
     text = models.TextField(_("text"), blank=True)
     links = StreamField([("link", FooterLinkBlock())], verbose_name=_("links"), blank=True)
+
+    objects = LocalizedQuerySet.as_manager()
 
     panels = [FieldPanel("text"), FieldPanel("links")]
 
@@ -451,6 +484,3 @@ class SiteSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("site settings")
-
-
-from cms.impact import ImpactPage  # noqa: E402, F401  (the public impact page, built on the aid ledger)

@@ -1,21 +1,25 @@
-"""Writes for the editorial pages: the stories' search text and contact-form submissions."""
+"""Writes for the editorial pages: the stories' search text and contact-form submissions.
+
+The page models call these (a story's ``pre_save``, the contact page's ``process_form_submission``), so
+this module takes pages as Wagtail's base types and imports no cms model.
+"""
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import strip_tags
-from wagtail.contrib.forms.models import AbstractFormSubmission
+from wagtail.contrib.forms.models import AbstractForm, AbstractFormSubmission
+from wagtail.models import Page
 
+from catalog.notifications import notify_operators
 from catalog.search import build_search_text
-from cms.models import ContactPage, StoryPage
-from worker import messages
 
 CONTACT_TEMPLATE = "contact_submission"
 # Raw StreamField keys that hold ids, addresses or block bookkeeping rather than words.
 SKIPPED_KEYS = {"id", "type", "product", "products", "producer", "image", "video", "page", "url"}
 
 
-def story_search_text(story: StoryPage) -> str:
+def story_search_text(story: Page) -> str:
     """The segmented text a story is found by: title, introduction, body text, producer and township."""
     producer = story.producer
     return build_search_text(
@@ -27,7 +31,7 @@ def story_search_text(story: StoryPage) -> str:
     )
 
 
-def _stream_text(story: StoryPage) -> str:
+def _stream_text(story: Page) -> str:
     """The plain words of the body's paragraphs, quotes, captions and facts (no product lookups)."""
     words: list[str] = []
 
@@ -46,7 +50,7 @@ def _stream_text(story: StoryPage) -> str:
     return " ".join(words)
 
 
-def record_form_submission(page: ContactPage, form) -> AbstractFormSubmission:
+def record_form_submission(page: AbstractForm, form) -> AbstractFormSubmission:
     """Store the submission and e-mail the operators through the outbox, in one transaction."""
     with transaction.atomic():
         submission = page.get_submission_class().objects.create(form_data=form.cleaned_data, page=page)
@@ -54,7 +58,7 @@ def record_form_submission(page: ContactPage, form) -> AbstractFormSubmission:
             {"label": field.label, "value": str(form.cleaned_data.get(field.clean_name, ""))}
             for field in page.get_form_fields()
         ]
-        messages.notify_operators(
+        notify_operators(
             template=CONTACT_TEMPLATE,
             payload={
                 "page": page.title,

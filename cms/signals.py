@@ -9,6 +9,7 @@ from catalog.models import Location
 from cms import caching
 from cms.models import Footer, HeadlineFigure, StoryPage
 from cms.services import story_search_text
+from storefront import page_cache
 
 
 @receiver(pre_save, sender=StoryPage, dispatch_uid="cms_story_search_text")
@@ -29,5 +30,7 @@ def story_saving(sender, instance: StoryPage, raw: bool = False, **kwargs) -> No
 @receiver(post_save, sender=Location, dispatch_uid="cms_cache_location_saved")
 @receiver(post_delete, sender=Location, dispatch_uid="cms_cache_location_deleted")
 def editorial_content_changed(sender, **kwargs) -> None:
-    """Menus, footers, home-page facts and translations are cached: start a new generation."""
+    """Menus, footers, home-page facts and translations are cached, and shown on every cached page:
+    start a new generation of both."""
     caching.invalidate()
+    page_cache.bump()

@@ -9,7 +9,7 @@ from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 from wagtail.models import Locale, Page
 
 from catalog.models import Merchant, Product
-from cms import selectors
+from cms.products import public_merchants
 from storefront.selectors import public_products
 
 
@@ -67,7 +67,7 @@ class ProducerSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return selectors.public_producers().only("slug").order_by("pk")
+        return public_merchants().only("slug").order_by("pk")
 
     def location(self, merchant: Merchant) -> str:
         return reverse("cms:producer", kwargs={"slug": merchant.slug})

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from cms import selectors
+from cms import products, selectors
 from cms.forms import SearchForm
 from storefront.page_cache import cache_public_page
 
@@ -20,7 +20,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "form": form,
         "query": query,
         "stories": selectors.search_stories(query) if query else [],
-        "products": selectors.search_products(query) if query else [],
+        "products": products.search_products(query) if query else [],
     }
     return render(request, "cms/search.html", context)
 
@@ -28,10 +28,10 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_public_page
 def producer(request: HttpRequest, slug: str) -> HttpResponse:
-    merchant = selectors.producer(slug)
+    merchant = products.merchant_or_404(slug)
     context = {
         "producer": merchant,
-        "products": selectors.producer_products(merchant),
+        "products": products.merchant_products(merchant),
         "stories": selectors.stories_about(merchant),
     }
     return render(request, "cms/producer.html", context)

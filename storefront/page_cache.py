@@ -11,8 +11,8 @@ a 200 GET, responses that set a cookie (other than CSRF's), and previews. Cached
 most (0 turns the cache off), which also bounds what changes with the date (seasons, campaigns).
 
 ``bump()`` moves the generation on: it runs after commit of every change to what public pages show
-(products, variants, pictures, stock, producers, categories, locations, shop and aid settings); pages
-and snippets move the editorial generation (``cms.caching``), which is part of the key as well.
+(products, variants, pictures, stock, producers, categories, locations, shop and aid settings); the
+editorial pages call it too whenever they move their own generation (``cms.caching``).
 """
 
 import hashlib
@@ -27,6 +27,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+
+from storefront.cart import HeaderCart
 
 GENERATION_KEY = "pages:generation"
 CSRF_HOLE = "__dx_csrf__"
@@ -74,21 +76,16 @@ def _eligible(request: HttpRequest) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    """Language, path and query, under both the page generation and the editorial one."""
-    from cms.caching import GENERATION_KEY as CMS_GENERATION_KEY
-
-    generations = cache.get_many([GENERATION_KEY, CMS_GENERATION_KEY])
-    for key in (GENERATION_KEY, CMS_GENERATION_KEY):
-        if key not in generations:
-            cache.add(key, 1, None)
-            generations[key] = cache.get(key, 1)
+    """Language, path and query, under the current page generation."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, 1, None)
+        generation = cache.get(GENERATION_KEY, 1)
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"pages:{generations[GENERATION_KEY]}.{generations[CMS_GENERATION_KEY]}:{request.LANGUAGE_CODE}:{digest}"
+    return f"pages:{generation}:{request.LANGUAGE_CODE}:{digest}"
 
 
 def _cart_link(request: HttpRequest) -> str:
-    from storefront.cart import HeaderCart
-
     return render_to_string("storefront/includes/cart_link.html", {"header_cart": HeaderCart(request)}, request)
 
 

@@ -8,7 +8,7 @@ renditions the templates ask for.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -20,10 +20,7 @@ from wagtail.images import get_image_model
 
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant
 from catalog.search import search
-from orders.aid.selectors import hidden_for_expired_certificate
-
-if TYPE_CHECKING:
-    from cms.models import HomePage
+from orders.aid import hidden_for_expired_certificate
 
 # The renditions every product picture is shown in (WebP, for ``srcset``); the
 # ``product_image`` template tag renders exactly these, so the prefetch always finds them.
@@ -86,7 +83,7 @@ def _free_stock(kind: str, aggregate: type[Sum] | type[Max]) -> Coalesce:
 def available_quantity() -> Greatest:
     """How many of a variant one order can get: all active warehouses together, or the best counter.
 
-    The same rule as checkout (``orders.selectors.available_quantities``), computed in SQL.
+    The same rule as checkout (``orders.availability.available_quantities``), computed in SQL.
     """
     return Greatest(
         _free_stock(Location.Kind.WAREHOUSE, Sum),
@@ -238,11 +235,12 @@ def related_products(product: Product, limit: int = RELATED_LIMIT) -> list[Produ
 
 
 def featured_products(
-    page: "HomePage | None" = None, limit: int = FEATURED_LIMIT, renditions: bool = True
+    chosen: Iterable[int] = (), limit: int = FEATURED_LIMIT, renditions: bool = True
 ) -> list[Product]:
-    """The home page's chosen products; else products marked featured; else the newest."""
+    """The products chosen (ids, in order, e.g. by the home page's editors) that are public; else products
+    marked featured; else the newest."""
     cards = shape_products(public_products(), renditions)
-    chosen = [item.product_id for item in page.featured_products.all()] if page is not None else []
+    chosen = list(chosen)
     if chosen:
         by_pk = {p.pk: p for p in cards.filter(pk__in=chosen)}
         picked = [by_pk[pk] for pk in chosen if pk in by_pk][:limit]

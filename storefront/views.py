@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from cms import selectors as editorial
 from storefront import selectors
+from storefront.extensions import product_sections
 from storefront.forms import ProductFilterForm
 from storefront.page_cache import cache_public_page
 
@@ -56,6 +56,6 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "product": product,
         "counters": selectors.pickup_counters(product),
         "related_products": selectors.related_products(product),
-        "stories": editorial.stories_about(product.merchant),
+        "sections": product_sections(request, product),
     }
     return render(request, "storefront/product_detail.html", context)

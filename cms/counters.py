@@ -1,0 +1,56 @@
+"""The Dezhou counters as the editorial pages show them: grouped by division, with what each stocks."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import F, QuerySet
+
+from catalog.models import Location, Stock
+from catalog.regions import DezhouCounty
+
+
+@dataclass
+class CounterCard:
+    counter: Location
+    stocks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class District:
+    code: str
+    label: str
+    counters: list[CounterCard] = field(default_factory=list)
+
+
+def _stocked_categories(counter_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Per counter, the categories of public products it holds free stock of (one query)."""
+    rows = (
+        Stock.objects.filter(
+            location_id__in=list(counter_ids),
+            on_hand__gt=F("allocated"),
+            variant__is_active=True,
+            variant__product__is_published=True,
+            variant__product__merchant__is_active=True,
+        )
+        .order_by("location_id", "variant__product__category__sort_order", "variant__product__category__name")
+        .values_list("location_id", "variant__product__category__name")
+        .distinct()
+    )
+    stocked: dict[int, list[str]] = {}
+    for location_id, category in rows:
+        stocked.setdefault(location_id, []).append(category)
+    return stocked
+
+
+def counters_by_district(counters: QuerySet[Location] | None = None) -> list[District]:
+    """Active counters grouped by Dezhou division (in the divisions' order), each with what it stocks."""
+    if counters is None:
+        counters = Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True)
+    counters = list(counters.order_by("name"))
+    stocked = _stocked_categories(c.pk for c in counters)
+    order = {code: index for index, code in enumerate(DezhouCounty.values)}
+    districts: dict[str, District] = {}
+    for counter in sorted(counters, key=lambda c: (order.get(c.district, len(order)), c.name)):
+        district = districts.setdefault(counter.district, District(counter.district, counter.get_district_display()))
+        district.counters.append(CounterCard(counter, stocked.get(counter.pk, [])))
+    return list(districts.values())
