@@ -15,9 +15,9 @@ import django
 def load(products: int = 2000, variants: int = 6000) -> dict[str, int]:
     from django.db import transaction
 
-    from catalog.demo.loader import load_demo
     from catalog.models import Location, Product, ProductImage, Stock, StockMovement, Variant
     from catalog.search import build_search_text
+    from demo.loader import load_demo
 
     load_demo(with_users=False)
     templates = list(Product.objects.select_related("merchant", "category").prefetch_related("images"))

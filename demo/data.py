@@ -9,8 +9,8 @@ Prices are in fen.
 import datetime
 from dataclasses import dataclass
 
-from catalog import roles
 from catalog.regions import DezhouCounty, XiushanTownship
+from core import roles
 
 AID_ISSUER = "秀山县乡村振兴局"
 STOCK_REASON = "演示数据入库"

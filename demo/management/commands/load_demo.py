@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog import roles
-from catalog.demo import data
-from catalog.demo.loader import DemoSummary, load_demo
+from core import roles
+from demo import data
+from demo.loader import DemoSummary, load_demo
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 ROLE_LABELS = {**roles.ROLE_LABELS, data.MODERATORS: gettext_lazy("Moderators")}

@@ -15,12 +15,12 @@ from django.db import models, transaction
 from wagtail.images.models import Image
 from wagtail.utils.file import hash_filelike
 
-from catalog import roles
-from catalog.demo import data, images
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, StockMovement, Variant
 from catalog.services import StockChange, apply_stock_changes
-from cms.demo.loader import load_pages
 from cms.models import HomePage, HomePageFeaturedProduct
+from core import roles
+from demo import data, images
+from demo.pages import load_pages
 
 PERISHABLE_SHELF_LIFE_DAYS = 30
 
