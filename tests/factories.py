@@ -4,9 +4,9 @@ import itertools
 
 from django.contrib.auth.models import Group, User
 
-from catalog import roles
 from catalog.models import Category, Location, Merchant, Product, Variant
 from catalog.regions import DezhouCounty, XiushanTownship
+from core import roles
 
 _seq = itertools.count(1)
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import translation
 
 ROOT = Path(settings.BASE_DIR)
-SOURCE_DIRS = ["catalog", "cms", "config", "orders", "storefront", "worker", "templates"]
+SOURCE_DIRS = ["catalog", "cms", "config", "core", "demo", "orders", "storefront", "worker", "templates"]
 
 
 def statistics(po: Path) -> dict[str, int]:

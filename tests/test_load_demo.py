@@ -12,8 +12,6 @@ from django.utils import translation
 from PIL import Image as PILImage
 from wagtail.images.models import Image
 
-from catalog import roles
-from catalog.demo import data, images
 from catalog.models import (
     Category,
     Location,
@@ -27,6 +25,8 @@ from catalog.models import (
 from catalog.regions import DezhouCounty, XiushanTownship
 from catalog.search import search
 from cms.models import HomePage, HomePageFeaturedProduct
+from core import roles
+from demo import data, images
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,7 @@ _cached_picture = functools.cache(images.product_picture)
 
 
 @pytest.fixture
-def demo_settings(settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def demo_settings(settings, monkeypatch):
     monkeypatch.setattr(images, "product_picture", _cached_picture)
     return settings
 

@@ -13,9 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.regions import DezhouCounty, XiushanTownship
-from orders.aid.models import AidLedgerEntry
-from orders.aid.selectors import report, report_totals
-from orders.models import CounterSale, CounterSaleLine, Payment, PaymentProvider
+from orders.aid import report, report_totals
+from orders.models import AidLedgerEntry, CounterSale, CounterSaleLine, Payment, PaymentProvider
 from orders.payments.services import refund_order
 from tests.aid.helpers import order_of, pay, pickup_at, sell_at_counter
 

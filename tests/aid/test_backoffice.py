@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from catalog import roles
-from orders.aid.models import AidLedgerEntry, AidSettings, Settlement
-from orders.aid.selectors import unsettled_entries
+from core import roles
+from orders.aid import unsettled_entries
+from orders.models import AidLedgerEntry, AidSettings, Settlement
 from tests import factories
 from tests.aid.helpers import order_of, pay, sell_at_counter
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.aid.models import AidSettings
 from orders.aid.services import check_certificates
-from orders.models import Cart
-from orders.services import CartError, CheckoutError, add_to_cart
+from orders.cart import CartError, add_to_cart
+from orders.checkout import CheckoutError
+from orders.models import AidSettings, Cart
 from tests import factories
 from tests.aid.helpers import order_of
 from tests.orders.helpers import checkout

@@ -6,9 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cms.impact import ImpactPage
 from cms.models import HomePage
-from orders.aid.models import AidLedgerEntry
-from orders.aid.selectors import forget_impact_figures, impact_figures, report, report_totals
-from orders.models import CounterSale, CounterSaleLine
+from orders.aid import forget_impact_figures, impact_figures, report, report_totals
+from orders.models import AidLedgerEntry, CounterSale, CounterSaleLine
 from orders.payments.services import refund_order
 from tests.aid.helpers import order_of, pay, sell_at_counter
 

@@ -3,9 +3,8 @@
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 
-from orders.aid.models import AidLedgerEntry
 from orders.aid.services import credit_counter_sale, credit_order
-from orders.models import CounterSale, CounterSaleLine, Refund
+from orders.models import AidLedgerEntry, CounterSale, CounterSaleLine, Refund
 from orders.payments.services import process_event, record_event, refund_order
 from tests.aid.helpers import order_of, pay, pickup_at, sell_at_counter
 from tests.payments.helpers import intent_event, stripe_payment

@@ -4,12 +4,11 @@ import uuid
 
 import pytest
 
-from orders.aid.models import AidLedgerEntry
-from orders.models import Order, Payment, PaymentProvider
+from orders.models import AidLedgerEntry, Order, Payment, PaymentProvider
 from orders.payments.services import PaymentError, apply_intent_succeeded, refund_order
 from tests import factories
 from tests.aid.helpers import order_of, pay, programme
-from tests.orders.test_races import run_together
+from tests.fixtures.races import run_together
 
 
 def demo_payment(order: Order, attempt: int) -> Payment:
@@ -30,12 +29,10 @@ def test_concurrent_deliveries_of_the_same_and_of_a_second_payment_credit_once()
     first, second = demo_payment(order, 1), demo_payment(order, 2)
 
     results = run_together(
-        [
-            lambda: apply_intent_succeeded(first, amount=order.total, currency="CNY"),
-            lambda: apply_intent_succeeded(first, amount=order.total, currency="CNY"),
-            lambda: apply_intent_succeeded(second, amount=order.total, currency="CNY"),
-            lambda: apply_intent_succeeded(second, amount=order.total, currency="CNY"),
-        ]
+        lambda: apply_intent_succeeded(first, amount=order.total, currency="CNY"),
+        lambda: apply_intent_succeeded(first, amount=order.total, currency="CNY"),
+        lambda: apply_intent_succeeded(second, amount=order.total, currency="CNY"),
+        lambda: apply_intent_succeeded(second, amount=order.total, currency="CNY"),
     )
 
     assert [type(r) for r in results] == [Order] * 4
@@ -52,9 +49,7 @@ def test_concurrent_refunds_of_the_last_unit_debit_once():
     order = pay(order_of((prog.oil, 1)))
     line = order.lines.get()
 
-    results = run_together(
-        [lambda: refund_order(order, actor=operator, reason="重复", lines={line.pk: 1}) for _ in range(4)]
-    )
+    results = run_together(lambda: refund_order(order, actor=operator, reason="重复", lines={line.pk: 1}), n=4)
 
     refused = [r for r in results if isinstance(r, PaymentError)]
     assert len(refused) == 3, results

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.urls import reverse
-from wagtail.users.models import UserProfile
 
-from catalog import roles
 from catalog.models import Location, Merchant, Product, Stock, Variant
 from catalog.services import receive_stock
+from core import roles
 from tests import factories
+from tests.fixtures.users import english_admin
 
 PRODUCT = "wagtailsnippets_catalog_product"
 CHOOSER = "wagtailsnippetchoosers_catalog_product"
@@ -56,8 +56,7 @@ def build_world() -> World:
     product_a = factories.make_product(merchant_a, name="红安山茶油礼盒")
     product_b = factories.make_product(merchant_b, name="贵措脐橙十斤装")
     for user in (alice, bob, operator, carol, dave):
-        # Tests read the English messages; the Chinese admin is the translators' business.
-        UserProfile.objects.update_or_create(user=user, defaults={"preferred_language": "en"})
+        english_admin(user)  # tests read the English messages; the Chinese admin is the translators' business
     for product in (product_a, product_b):
         variant = product.variants.get()
         for location, quantity in ((warehouse, 50), (counter1, 10), (counter2, 7)):

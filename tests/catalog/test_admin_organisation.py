@@ -4,18 +4,8 @@ import pytest
 from wagtail.test.utils.form_data import querydict_from_html
 
 from catalog.models import Category, Location, Merchant
-from tests.catalog.admin_world import build_world, url
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
+from tests.catalog.admin_world import url
+from tests.fixtures.http import login
 
 # -- Producers ---------------------------------------------------------------------------
 

@@ -8,17 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, reverse
 
 from catalog.models import Stock, StockMovement
-from tests.catalog.admin_world import build_world, url
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
+from tests.catalog.admin_world import url
+from tests.fixtures.http import login
 
 
 def listed(response) -> set:

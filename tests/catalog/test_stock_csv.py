@@ -9,12 +9,6 @@ from catalog import services, stock_csv
 from catalog.models import Stock, StockMovement
 from catalog.stock_csv import export_stock, import_stock
 from tests import factories
-from tests.catalog.admin_world import build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def on_hand(world, variant, location) -> int:

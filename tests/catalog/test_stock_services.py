@@ -1,7 +1,5 @@
-import threading
-
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from catalog.models import Stock, StockMovement
 from catalog.services import (
@@ -13,6 +11,7 @@ from catalog.services import (
     transfer_stock,
 )
 from tests import factories
+from tests.fixtures.races import errors_in, run_together
 
 
 @pytest.fixture
@@ -141,24 +140,12 @@ def test_concurrent_adjustments_of_one_row_end_exact():
     warehouse = factories.make_location(kind="warehouse")
     variant = factories.make_product().variants.get()
     receive_stock(variant=variant, location=warehouse, quantity=100, actor=operator, reason="入库")
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
     def work(delta: int) -> None:
-        try:
-            barrier.wait()
-            for _ in range(10):
-                adjust_stock(variant=variant, location=warehouse, quantity=delta, actor=operator, reason="并发调整")
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+        for _ in range(10):
+            adjust_stock(variant=variant, location=warehouse, quantity=delta, actor=operator, reason="并发调整")
 
-    threads = [threading.Thread(target=work, args=(delta,)) for delta in (3, -2, 5, -1, 4, -3, 2, -1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = errors_in(run_together(*[lambda d=delta: work(d) for delta in (3, -2, 5, -1, 4, -3, 2, -1)]))
 
     assert errors == []
     stock = stock_of(variant, warehouse)
@@ -179,26 +166,16 @@ def test_concurrent_removals_never_oversell():
     warehouse = factories.make_location(kind="warehouse")
     variant = factories.make_product().variants.get()
     receive_stock(variant=variant, location=warehouse, quantity=10, actor=operator, reason="入库")
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
 
-    def work() -> None:
-        try:
-            barrier.wait()
-            adjust_stock(variant=variant, location=warehouse, quantity=-1, actor=operator, reason="出库")
-            outcomes.append("ok")
-        except InsufficientStock:
-            outcomes.append("refused")
-        except BaseException as exc:  # recorded so the assertion shows it
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
+    def outcome(result: object) -> str:
+        if isinstance(result, InsufficientStock):
+            return "refused"
+        return repr(result) if isinstance(result, BaseException) else "ok"  # repr so the assertion shows it
 
-    threads = [threading.Thread(target=work) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(
+        lambda: adjust_stock(variant=variant, location=warehouse, quantity=-1, actor=operator, reason="出库"), n=20
+    )
+    outcomes = [outcome(result) for result in results]
 
     assert sorted(outcomes) == ["ok"] * 10 + ["refused"] * 10
     assert stock_of(variant, warehouse).on_hand == 0
@@ -213,26 +190,14 @@ def test_opposite_transfers_do_not_deadlock():
     variant = factories.make_product().variants.get()
     receive_stock(variant=variant, location=a, quantity=100, actor=operator, reason="入库")
     receive_stock(variant=variant, location=b, quantity=100, actor=operator, reason="入库")
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def work(source, destination) -> None:
-        try:
-            barrier.wait()
-            for _ in range(20):
-                transfer_stock(
-                    variant=variant, source=source, destination=destination, quantity=1, actor=operator, reason="互调"
-                )
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+        for _ in range(20):
+            transfer_stock(
+                variant=variant, source=source, destination=destination, quantity=1, actor=operator, reason="互调"
+            )
 
-    threads = [threading.Thread(target=work, args=(a, b)), threading.Thread(target=work, args=(b, a))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = errors_in(run_together(lambda: work(a, b), lambda: work(b, a)))
 
     assert errors == []
     assert stock_of(variant, a).on_hand + stock_of(variant, b).on_hand == 200

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.utils import translation
 from wagtail.contrib.forms.models import FormSubmission
 
-from catalog import roles
 from cms.models import ContactFormField, ContactPage, Footer, HeadlineFigure, HomePage, StoryPage
+from core import roles
 from tests import factories
-from tests.cms.conftest import make_story
+from tests.cms.helpers import make_story
 from worker.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -111,8 +111,7 @@ def test_menu_footer_and_headline_figures_are_edited_in_the_admin(client, home, 
     assert "2亿元" in html
 
 
-def test_the_demo_has_stories_a_campaign_counters_about_and_english_pages(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "demo-media")
+def test_the_demo_has_stories_a_campaign_counters_about_and_english_pages(settings):
     settings.DEBUG = False
     with translation.override("en"):
         call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115

@@ -10,8 +10,8 @@ from django.utils import timezone
 from catalog.regions import DezhouCounty
 from cms.models import CampaignPage, CounterIndexPage
 from tests import factories
-from tests.cms.conftest import grid, make_story
-from tests.storefront.conftest import set_stock
+from tests.cms.helpers import grid, make_story
+from tests.fixtures.catalog import set_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from wagtail.models import PageViewRestriction
 
 from catalog.regions import XiushanTownship
 from tests import factories
-from tests.cms.conftest import card, make_story
-from tests.storefront.conftest import add_images, make_image
+from tests.cms.helpers import card, make_story
+from tests.fixtures.catalog import add_images, make_image
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cms.models import HomePageFeaturedProduct
 from tests import factories
-from tests.cms.conftest import card, grid, make_story
-from tests.storefront.conftest import add_images, make_image, set_stock
+from tests.cms.helpers import card, grid, make_story
+from tests.fixtures.catalog import add_images, make_image, set_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 from catalog.models import Merchant
 from cms.models import StoryPage
 from tests import factories
-from tests.storefront.conftest import set_stock
+from tests.fixtures.catalog import set_stock
 
 pytestmark = pytest.mark.django_db
 

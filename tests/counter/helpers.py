@@ -1,10 +1,9 @@
-"""Builders for the counter tests: paid pickup and delivery orders, logging in, reading messages."""
-
-from django.test import Client
+"""Builders for the counter tests: paid pickup and delivery orders, ready parcels, wrong pickup codes."""
 
 from catalog.models import Location, Variant
+from orders.fulfilment import mark_fulfilment_ready
 from orders.models import Fulfilment, Order
-from orders.services import mark_fulfilment_ready, mark_paid
+from orders.payments import mark_paid
 from tests.orders.helpers import cart_with, checkout, pickup_at
 
 
@@ -19,15 +18,6 @@ def ready_fulfilment(order: Order, **lookup) -> Fulfilment:
     """The order's (only, or looked-up) fulfilment, marked ready: it now has a pickup code."""
     fulfilment = order.fulfilments.get(**lookup)
     return mark_fulfilment_ready(fulfilment, actor=None)
-
-
-def login(client: Client, user) -> Client:
-    client.force_login(user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(message).strip() for message in response.context["messages"]]
 
 
 def wrong_code(fulfilment: Fulfilment) -> str:

@@ -13,14 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.admin.menu import admin_menu
 
-from catalog import roles
+from core import roles
+from core.text import site_text
 from orders.counter.services import NOTE_HANDED_OVER, NOTE_LOCKED, NOTE_WRONG_CODE
 from orders.counter.services import hand_over as hand_over_service
 from orders.models import Fulfilment, OrderEvent, OrderStatus
-from orders.services import _site_text
 from tests import factories
 from tests.catalog.admin_world import url
-from tests.counter.helpers import login, messages_of, paid_order, ready_fulfilment, wrong_code
+from tests.counter.helpers import paid_order, ready_fulfilment, wrong_code
+from tests.fixtures.http import login, messages_of
 from tests.orders.helpers import cart_with, checkout, pickup_at
 
 
@@ -220,7 +221,7 @@ def test_hand_over_with_the_right_code_completes_the_order(client, world):
     assert (event.actor, event.to_status, event.note) == (
         world.carol,
         Fulfilment.Status.COMPLETED,
-        _site_text(NOTE_HANDED_OVER),
+        site_text(NOTE_HANDED_OVER),
     )
 
 
@@ -241,7 +242,7 @@ def test_hand_over_with_a_wrong_code_is_refused_and_recorded(client, world, sett
     assert fulfilment.handover_failures == 1
     note = order.events.get(kind=OrderEvent.Kind.NOTE)
     assert (note.actor, note.fulfilment) == (world.carol, fulfilment)
-    assert note.note == _site_text(NOTE_WRONG_CODE, count=1)  # history notes are written in the site's language
+    assert note.note == site_text(NOTE_WRONG_CODE, count=1)  # history notes are written in the site's language
 
 
 def test_a_malformed_code_is_a_form_error_and_not_counted(client, world):
@@ -311,7 +312,7 @@ def test_too_many_wrong_codes_lock_the_hand_over_until_the_window_ends(client, w
     assert fulfilment.handover_failures == 5
     assert before + timedelta(minutes=15) <= fulfilment.handover_locked_until <= timezone.now() + timedelta(minutes=15)
     until = f"{timezone.localtime(fulfilment.handover_locked_until):%H:%M}"
-    assert order.events.filter(kind=OrderEvent.Kind.NOTE).last().note == _site_text(NOTE_LOCKED, count=5, until=until)
+    assert order.events.filter(kind=OrderEvent.Kind.NOTE).last().note == site_text(NOTE_LOCKED, count=5, until=until)
 
     # While locked, even the right code is refused, and the refusal is not another wrong try.
     locked = hand_over(client, fulfilment, fulfilment.pickup_code)

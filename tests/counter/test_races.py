@@ -7,8 +7,8 @@ from orders.counter.services import CounterError, HandOverLocked, WrongPickupCod
 from orders.models import CounterSale, Fulfilment, OrderEvent, OrderStatus
 from tests import factories
 from tests.counter.helpers import paid_order, ready_fulfilment, wrong_code
+from tests.fixtures.races import run_together
 from tests.orders.helpers import stock_of, stocked_variant
-from tests.orders.test_races import run_together
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def test_ten_concurrent_wrong_codes_are_all_counted(ready, settings):
     settings.COUNTER_HANDOVER_MAX_FAILURES = 20
     staff = factories.make_user()
 
-    results = run_together([lambda: hand_over(ready, wrong_code(ready), actor=staff) for _ in range(10)])
+    results = run_together(lambda: hand_over(ready, wrong_code(ready), actor=staff), n=10)
 
     assert all(isinstance(result, WrongPickupCode) for result in results), results
     ready.refresh_from_db()
@@ -40,7 +40,7 @@ def test_ten_concurrent_wrong_codes_are_all_counted(ready, settings):
 def test_concurrent_wrong_codes_lock_after_exactly_the_limit(ready, settings):
     settings.COUNTER_HANDOVER_MAX_FAILURES = 5
 
-    results = run_together([lambda: hand_over(ready, wrong_code(ready), actor=None) for _ in range(10)])
+    results = run_together(lambda: hand_over(ready, wrong_code(ready), actor=None), n=10)
 
     wrong = [r for r in results if type(r) is WrongPickupCode]
     locked = [r for r in results if type(r) is HandOverLocked]
@@ -54,7 +54,7 @@ def test_concurrent_wrong_codes_lock_after_exactly_the_limit(ready, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_right_codes_hand_over_once(ready):
-    results = run_together([lambda: hand_over(ready, ready.pickup_code, actor=None) for _ in range(2)])
+    results = run_together(lambda: hand_over(ready, ready.pickup_code, actor=None), n=2)
 
     done = [r for r in results if isinstance(r, Fulfilment)]
     refused = [r for r in results if isinstance(r, CounterError)]
@@ -73,7 +73,7 @@ def test_two_concurrent_right_codes_hand_over_once(ready):
 def test_concurrent_counter_sales_never_sell_more_than_the_counter_holds(counter):
     variant = stocked_variant((counter, 10))
 
-    results = run_together([lambda: record_counter_sale(counter, [(variant.pk, 3)], actor=None) for _ in range(5)])
+    results = run_together(lambda: record_counter_sale(counter, [(variant.pk, 3)], actor=None), n=5)
 
     sales = [r for r in results if isinstance(r, CounterSale)]
     assert len(sales) == 3, results

@@ -11,7 +11,7 @@ from orders.counter.services import CounterError, record_counter_sale
 from orders.models import CounterSale
 from tests import factories
 from tests.catalog.admin_world import url
-from tests.counter.helpers import login, messages_of
+from tests.fixtures.http import login, messages_of
 from tests.orders.helpers import cart_with, checkout, pickup_at, stock_snapshot
 
 

@@ -2,7 +2,8 @@
 
 from orders.models import Fulfilment, OrderEvent, OrderStatus
 from tests.catalog.admin_world import url
-from tests.counter.helpers import login, messages_of, paid_order
+from tests.counter.helpers import paid_order
+from tests.fixtures.http import login, messages_of
 from tests.orders.helpers import cart_with, checkout
 
 SHIPMENT = {"carrier": "顺丰速运", "tracking_number": "SF1234567890", "note": "两箱"}

@@ -3,6 +3,8 @@
 The site gets its own PostgreSQL database (the suite's name + ``_e2e``) with the demo data, so the
 journeys use the demo users. Each test leaves a screenshot of its last page in ``E2E_ARTIFACTS``
 (default ``test-artifacts/e2e``), and the page's HTML as well when it failed.
+
+Every test collected here gets the ``e2e`` marker, so ``pytest -m "not e2e"`` leaves them all out.
 """
 
 import os
@@ -24,6 +26,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "test-artifacts" / "e2e"))
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under ``tests/e2e`` ``e2e`` (the hook sees the whole session's items)."""
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from catalog.demo import data
+from demo import data
 from tests.e2e.actions import admin_login
 
 TITLE = "织锦新品上架记"

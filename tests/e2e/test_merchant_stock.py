@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from catalog.demo import data
+from demo import data
 from tests.e2e.actions import admin_login
 
 PRODUCT = "/products/guicuo-navel-orange-taster/"

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from catalog.demo import data
+from demo import data
 from tests.e2e.actions import admin_login
 
 COUNTER = data.COUNTERS[0]  # dz-decheng, where the demo counter user works

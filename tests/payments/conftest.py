@@ -1,18 +1,6 @@
 import pytest
 
-from tests.payments.helpers import post_event
 from tests.payments.localstripe import LocalStripe
-
-
-@pytest.fixture
-def webhook(client, django_capture_on_commit_callbacks):
-    """POST a signed event and run what its transaction queued (the Celery task runs eagerly in tests)."""
-
-    def post(event, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return post_event(client, event, **kwargs)
-
-    return post
 
 
 @pytest.fixture(scope="session")

@@ -1,51 +1,14 @@
 """Paying: the PaymentIntent sent to Stripe (through a recorded-response fake HTTP client), the pay,
 return and demo pages."""
 
-import json
-from urllib.parse import parse_qs, urlparse
-
 import pytest
-import stripe
 
 from orders.models import OrderStatus, Payment
 from orders.payments.client import stripe_client
 from orders.payments.services import start_payment
-from tests.payments.helpers import placed_order
+from tests.payments.helpers import RecordedStripe, placed_order, recorded_intent
 
 pytestmark = pytest.mark.django_db
-
-
-class RecordedStripe(stripe.HTTPClient):
-    """A fake HTTP client answering with recorded Stripe responses; it keeps every request it was sent."""
-
-    name = "recorded"
-
-    def __init__(self, responses: dict[tuple[str, str], dict]):
-        super().__init__()
-        self.responses = responses
-        self.requests: list[dict] = []
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        path = urlparse(url).path
-        self.requests.append(
-            {"method": method, "path": path, "headers": dict(headers or {}), "data": parse_qs(post_data or "")}
-        )
-        body = self.responses[(method, path)]
-        return json.dumps(body), 200, {"Request-Id": "req_recorded"}
-
-
-def recorded_intent(order, status="requires_payment_method", **extra) -> dict:
-    return {
-        "id": "pi_recorded_1",
-        "object": "payment_intent",
-        "amount": order.total,
-        "currency": "cny",
-        "status": status,
-        "client_secret": "pi_recorded_1_secret_abc",
-        "payment_method_types": ["card", "alipay", "wechat_pay"],
-        "metadata": {"order_number": order.number},
-        **extra,
-    }
 
 
 def test_the_intent_is_the_order_total_in_cny_with_the_order_number_and_an_idempotency_key():

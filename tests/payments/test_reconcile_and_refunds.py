@@ -7,8 +7,14 @@ from catalog.models import StockMovement
 from orders.models import OrderStatus, Refund
 from orders.payments.client import stripe_client
 from orders.payments.services import PaymentError, reconcile_payments, refund_order
-from tests.payments.helpers import placed_order, stripe_payment
-from tests.payments.test_paying import RecordedStripe, recorded_intent
+from tests.payments.helpers import (
+    RecordedStripe,
+    paid_order,
+    placed_order,
+    recorded_intent,
+    refund_response,
+    stripe_payment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,19 +42,6 @@ def test_the_command_leaves_unpaid_intents_alone(monkeypatch):
 
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_PAYMENT
-
-
-def paid_order():
-    order = placed_order(quantity=2, price=1000)
-    stripe_payment(order, "pi_recorded_1")
-    fake = RecordedStripe({("get", "/v1/payment_intents/pi_recorded_1"): recorded_intent(order, status="succeeded")})
-    reconcile_payments(client=stripe_client(http_client=fake))
-    order.refresh_from_db()
-    return order
-
-
-def refund_response(amount, refund_id="re_1"):
-    return {"id": refund_id, "object": "refund", "amount": amount, "status": "succeeded", "currency": "cny"}
 
 
 def test_a_partial_refund_of_one_unit_returned_to_stock(operator):

@@ -1,18 +1,17 @@
 """The Stripe webhook: signatures, store-first, replays, and what each event does to the order."""
 
 import json
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Stock, StockMovement
 from orders.models import Order, OrderStatus, Payment, StripeEvent
-from orders.services import expire_overdue_orders
+from orders.payments import expire_overdue_orders
+from tests.fixtures.races import errors_in, run_together
 from tests.payments.helpers import intent_event, placed_order, post_event, stripe_payment
 
 pytestmark = pytest.mark.django_db
@@ -204,21 +203,8 @@ def test_ten_concurrent_deliveries_of_one_event_pay_the_order_once():
     order = placed_order(quantity=3)
     stripe_payment(order)
     event = intent_event(order)
-    barrier = threading.Barrier(10)
-    statuses: list[int] = []
 
-    def deliver() -> None:
-        try:
-            barrier.wait()
-            statuses.append(post_event(Client(), event).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = run_together(lambda: post_event(Client(), event).status_code, n=10, timeout=60)
 
     assert statuses == [200] * 10
     order.refresh_from_db()
@@ -233,7 +219,7 @@ def test_ten_concurrent_deliveries_of_one_event_pay_the_order_once():
 @pytest.mark.django_db(transaction=True)
 def test_ten_events_about_one_payment_processed_together_sell_the_stock_once():
     """Distinct event ids (so no replay guard) about the same intent, processed by ten workers at once."""
-    from worker.tasks import process_stripe_event
+    from orders.tasks import process_stripe_event
 
     order = placed_order(quantity=3)
     stripe_payment(order)
@@ -243,23 +229,8 @@ def test_ten_events_about_one_payment_processed_together_sell_the_stock_once():
         event["id"] = f"evt_{i}"
         StripeEvent.objects.create(id=event["id"], type=event["type"], payload=event)
         ids.append(event["id"])
-    barrier = threading.Barrier(10)
-    errors: list[BaseException] = []
 
-    def work(event_id: str) -> None:
-        try:
-            barrier.wait()
-            process_stripe_event(event_id)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(event_id,)) for event_id in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = errors_in(run_together(*[lambda e=event_id: process_stripe_event(e) for event_id in ids], timeout=60))
 
     assert errors == []
     order.refresh_from_db()

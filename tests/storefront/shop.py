@@ -5,8 +5,8 @@ from django.test import Client
 
 from catalog.models import Location, Stock, StockMovement, Variant
 from catalog.services import receive_stock
+from orders.cart import add_to_cart
 from orders.models import Cart, Order
-from orders.services import add_to_cart
 from storefront.cart import COOKIE_NAME, COOKIE_SALT
 from tests import factories
 
@@ -66,7 +66,3 @@ def checkout_data(page_context, **fields) -> dict[str, str]:
     }
     data.update(fields)
     return data
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]] if response.context else []

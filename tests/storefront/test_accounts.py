@@ -8,13 +8,14 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
+from orders.cart import add_to_cart
 from orders.models import Cart
-from orders.services import add_to_cart
 from storefront import ratelimit
 from storefront.cart import COOKIE_NAME
 from tests import factories
+from tests.fixtures.http import messages_of
 from tests.orders.helpers import cart_with, checkout
-from tests.storefront.shop import guest_cart, messages_of, stocked_variant
+from tests.storefront.shop import guest_cart, stocked_variant
 
 LOGIN = "/en/account/login/"
 REGISTER = "/en/account/register/"

@@ -9,7 +9,8 @@ from catalog.models import Variant
 from orders.models import Cart, CartLine
 from storefront.cart import COOKIE_NAME
 from tests import factories
-from tests.storefront.shop import guest_cart, messages_of, set_cart_cookie, stocked_variant, world_snapshot
+from tests.fixtures.http import messages_of
+from tests.storefront.shop import guest_cart, set_cart_cookie, stocked_variant, world_snapshot
 
 CART = "/en/cart/"
 ADD = "/en/cart/add/"

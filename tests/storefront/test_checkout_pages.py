@@ -9,12 +9,12 @@ from wagtail.models import Site
 from catalog.models import Product, Stock, Variant
 from orders.models import Cart, Order, ShopSettings
 from tests import factories
+from tests.fixtures.http import messages_of
 from tests.storefront.shop import (
     ADDRESS,
     checkout_data,
     guest_cart,
     make_counter,
-    messages_of,
     stocked_variant,
     world_snapshot,
 )

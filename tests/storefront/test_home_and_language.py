@@ -8,7 +8,7 @@ from django.views.defaults import server_error
 from cms.models import HomePage, HomePageFeaturedProduct
 from storefront.selectors import featured_products
 from tests import factories
-from tests.storefront.conftest import add_images, make_image
+from tests.fixtures.catalog import add_images, make_image
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_home_page_shows_the_editors_choice_in_their_order(client, home):
 
 def test_featured_products_without_a_page_falls_back_to_newest(db):
     product = factories.make_product()
-    assert featured_products(None) == [product]
+    assert featured_products() == [product]
 
 
 def test_chinese_is_served_without_prefix_and_english_under_en(client, db):

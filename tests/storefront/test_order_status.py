@@ -4,10 +4,12 @@ import pytest
 from django.test import Client
 
 from catalog.models import Stock, StockMovement
+from orders.fulfilment import mark_fulfilment_shipped
 from orders.models import Order, OrderEvent
-from orders.services import mark_fulfilment_shipped, mark_paid
+from orders.payments import mark_paid
+from tests.fixtures.http import messages_of
 from tests.orders.helpers import ADDRESS, cart_with, checkout, pickup_at
-from tests.storefront.shop import make_counter, messages_of, stocked_variant, world_snapshot
+from tests.storefront.shop import make_counter, stocked_variant, world_snapshot
 
 
 @pytest.fixture

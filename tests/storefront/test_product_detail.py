@@ -5,10 +5,10 @@ import pytest
 from django.utils import timezone, translation
 
 from catalog.models import Variant
-from orders.selectors import available_quantities
+from orders.availability import available_quantities
 from storefront import selectors
 from tests import factories
-from tests.storefront.conftest import add_images, set_stock
+from tests.fixtures.catalog import add_images, set_stock
 
 
 def detail_url(product, language: str = "en") -> str:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from catalog.models import Variant
 from catalog.regions import XiushanTownship
 from tests import factories
-from tests.storefront.conftest import set_stock
+from tests.fixtures.catalog import set_stock
 
 LIST = "/en/products/"
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
-from tests.storefront.conftest import build_catalogue
+from tests.fixtures.catalog import build_catalogue
 
 MAX_QUERIES = 12
 
