@@ -35,9 +35,11 @@ bench: $(VENV)/.installed-dev
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(PY) -m bench.run
 
+## make lint: ruff, and the layer rules of pyproject.toml (lint-imports; templates: tests/test_layers.py)
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## make messages: extract strings and compile both locales (needs GNU gettext)
 messages: $(VENV)/.installed
