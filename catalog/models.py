@@ -40,10 +40,12 @@ class AidCertification(models.Model):
 
     @property
     def has_valid_aid_certificate(self) -> bool:
+        return self.aid_certificate_valid_on(timezone.localdate())
+
+    def aid_certificate_valid_on(self, day: datetime.date) -> bool:
+        """A certificate number with a validity that runs to ``day`` or later."""
         return bool(
-            self.aid_certificate_number
-            and self.aid_certificate_valid_until
-            and self.aid_certificate_valid_until >= timezone.localdate()
+            self.aid_certificate_number and self.aid_certificate_valid_until and self.aid_certificate_valid_until >= day
         )
 
 

@@ -108,6 +108,16 @@ def test_expired_certificate_condition_is_certificate_expired(certified):
     assert both_answers(certified, certificate_expired)
 
 
+@pytest.mark.parametrize("days", [-1, 1, 31])
+def test_the_certificate_rule_agrees_on_any_day_it_is_asked_about(days, certified):
+    """The check for a given day (the hourly certificate check passes one) uses that day throughout."""
+    day = timezone.localdate() + timedelta(days=days)
+    in_sql = set(Product.objects.filter(expired_certificate_condition(today=day), pk__in=[p.pk for p in certified]))
+    in_python = {product for product in certified if certificate_expired(product, today=day)}
+
+    assert in_sql == in_python
+
+
 @pytest.mark.parametrize("on", [True, False], ids=["hiding", "not-hiding"])
 def test_hidden_for_expired_certificate_is_is_hidden_for_expired_certificate(on, certified):
     hide_expired(on)

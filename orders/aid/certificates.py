@@ -37,7 +37,7 @@ def certificate_expired(product: Product, today: date | None = None) -> bool:
 
     merchant = product.merchant
     return (expired(product) or expired(merchant)) and not (
-        product.has_valid_aid_certificate or merchant.has_valid_aid_certificate
+        product.aid_certificate_valid_on(today) or merchant.aid_certificate_valid_on(today)
     )
 
 
