@@ -1,6 +1,6 @@
 """The scaled catalogue: the demo, then clones of its products up to 2,000 products and 6,000 variants.
 
-Clones share the demo's pictures, producers, categories and locations (11 counters and the origin
+Clones share the demo's pictures, merchants, categories and locations (11 counters and the origin
 warehouse), and every variant gets stock everywhere. Rows are bulk-inserted for speed; each stock row
 gets the matching "receive" entry in the stock ledger, as the services would write.
 

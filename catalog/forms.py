@@ -15,7 +15,7 @@ MAX_QUANTITY = 1_000_000
 
 
 class ProductForm(WagtailAdminModelForm):
-    """Create/edit a product: the producer must be one of the user's own; a lone one is preselected."""
+    """Create/edit a product: the merchant must be one of the user's own; a lone one is preselected."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,15 +150,15 @@ class TransferStockForm(forms.Form):
 
 
 class StockExportForm(forms.Form):
-    """Which stock to export: the user's own, optionally narrowed to one producer or location."""
+    """Which stock to export: the user's own, optionally narrowed to one merchant or location."""
 
-    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), required=False, label=_("Producer"))
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), required=False, label=_("Merchant"))
     location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False, label=_("Location"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["merchant"].queryset = merchants_for_user(user)
-        self.fields["merchant"].empty_label = _("All producers I can see")
+        self.fields["merchant"].empty_label = _("All merchants I can see")
         self.fields["location"].queryset = locations_for_user(user)
         self.fields["location"].empty_label = _("All locations")
 
@@ -181,11 +181,11 @@ class StockImportForm(forms.Form):
     merchant = forms.ModelChoiceField(
         queryset=Merchant.objects.none(),
         required=False,
-        label=_("Producer"),
-        help_text=_("Only this producer's SKUs are accepted; leave empty to accept any producer you manage."),
+        label=_("Merchant"),
+        help_text=_("Only this merchant's SKUs are accepted; leave empty to accept any merchant you manage."),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["merchant"].queryset = merchants_for_user(user)
-        self.fields["merchant"].empty_label = _("Any of my producers")
+        self.fields["merchant"].empty_label = _("Any of my merchants")

@@ -1,4 +1,4 @@
-"""The catalogue: producers, what they sell, where it is kept, and every stock change."""
+"""The catalogue: merchants, what they sell, where it is kept, and every stock change."""
 
 import datetime
 import secrets
@@ -29,7 +29,7 @@ class QualityMarks(models.Model):
 
 
 class AidCertification(models.Model):
-    """The consumption-aid certificate (帮扶产品认定) that qualifies a producer or product."""
+    """The consumption-aid certificate (帮扶产品认定) that qualifies a merchant or product."""
 
     aid_certificate_number = models.CharField(_("aid certificate number"), max_length=64, blank=True)
     aid_certificate_issuer = models.CharField(_("aid certificate issuer"), max_length=128, blank=True)
@@ -50,7 +50,7 @@ class AidCertification(models.Model):
 
 
 class Merchant(QualityMarks, AidCertification):
-    """A Xiushan producer: cooperative, workshop, company or family farm."""
+    """A merchant: a Xiushan cooperative, workshop, company or family farm that sells through the market."""
 
     class Kind(models.TextChoices):
         COOPERATIVE = "cooperative", _("Cooperative")
@@ -83,17 +83,17 @@ class Merchant(QualityMarks, AidCertification):
         verbose_name=_("member users"),
         blank=True,
         related_name="merchants",
-        help_text=_("Users who manage this producer's products, stock and orders."),
+        help_text=_("Users who manage this merchant's products, stock and orders."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("producer")
-        verbose_name_plural = _("producers")
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
         ordering = ["name"]
         permissions = [
-            ("access_all_merchants", _("Can see every producer's products, stock and orders")),
+            ("access_all_merchants", _("Can see every merchant's products, stock and orders")),
         ]
 
     def __str__(self) -> str:
@@ -119,10 +119,10 @@ MONTH_VALIDATORS = [MinValueValidator(1), MaxValueValidator(12)]
 
 
 class Product(QualityMarks, AidCertification, ClusterableModel):
-    """Something a producer sells; bought through its variants."""
+    """Something a merchant sells; bought through its variants."""
 
     merchant = models.ForeignKey(
-        Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="products"
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="products"
     )
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
@@ -236,7 +236,7 @@ class Location(models.Model):
     name = models.CharField(_("name"), max_length=128)
     code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("Short code used in CSV files."))
     host = models.CharField(_("host supermarket or market"), max_length=128, blank=True)
-    district = models.CharField(
+    county = models.CharField(
         _("Dezhou division"),
         max_length=16,
         choices=DezhouCounty.choices,
@@ -269,11 +269,9 @@ class Location(models.Model):
     class Meta:
         verbose_name = _("location")
         verbose_name_plural = _("locations")
-        ordering = ["kind", "district", "name"]
+        ordering = ["kind", "county", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="warehouse") | ~Q(district=""), name="location_counter_has_district"
-            )
+            models.CheckConstraint(condition=Q(kind="warehouse") | ~Q(county=""), name="location_counter_has_county")
         ]
 
     def __str__(self) -> str:

@@ -215,7 +215,7 @@ def _check(
     for row in rows:
         variant, location = variants_by_sku.get(row.sku), locations_by_code.get(row.location_code)
         if variant is None:
-            # Another producer's SKU is reported exactly like one that does not exist.
+            # Another merchant's SKU is reported exactly like one that does not exist.
             errors.append(RowError(row.line, _("Unknown SKU “%(sku)s”.") % {"sku": row.sku}))
         if location is None:
             errors.append(RowError(row.line, _("Unknown location code “%(code)s”.") % {"code": row.location_code}))

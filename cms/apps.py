@@ -7,9 +7,9 @@ class CmsConfig(AppConfig):
     verbose_name = _("Pages")
 
     def ready(self) -> None:
-        """Keep caches and search text current (signals); show producers' stories on product pages."""
+        """Keep caches and search text current (signals); show merchants' stories on product pages."""
         from cms import signals  # noqa: F401 - connects the receivers
-        from cms.sections import producer_stories
+        from cms.sections import merchant_stories
         from storefront.extensions import register_product_section
 
-        register_product_section(producer_stories)
+        register_product_section(merchant_stories)

@@ -38,7 +38,7 @@ class SafeRichTextBlock(blocks.RichTextBlock):
 
 # Products fetched ahead for the page being served: id → shaped product (None when deleted).
 _prefetched: ContextVar[dict | None] = ContextVar("cms_block_products", default=None)
-# Objects the page being served already holds (its hero image, its producer): (model, pk) → object.
+# Objects the page being served already holds (its hero image, its merchant): (model, pk) → object.
 _known: ContextVar[dict | None] = ContextVar("cms_known_objects", default=None)
 
 
@@ -80,10 +80,10 @@ merchant_chooser_viewset = ChooserViewSet(
     "merchant_chooser",
     model="catalog.Merchant",
     icon="group",
-    choose_one_text=_("Choose a producer"),
-    choose_another_text=_("Choose another producer"),
-    edit_item_text=_("Edit this producer"),
-    url_prefix="cms/producer-chooser",
+    choose_one_text=_("Choose a merchant"),
+    choose_another_text=_("Choose another merchant"),
+    edit_item_text=_("Edit this merchant"),
+    url_prefix="cms/merchant-chooser",
 )
 _MerchantChooserBlock = merchant_chooser_viewset.get_block_class(name="MerchantChooserBlock", module_path="cms.blocks")
 
@@ -173,13 +173,13 @@ class ProductGridBlock(blocks.StructBlock):
         template = "cms/blocks/product_grid.html"
 
 
-class ProducerCardBlock(blocks.StructBlock):
-    producer = MerchantChooserBlock(label=_("producer"))
+class MerchantCardBlock(blocks.StructBlock):
+    merchant = MerchantChooserBlock(label=_("merchant"))
 
     class Meta:
         icon = "group"
-        label = _("Producer card")
-        template = "cms/blocks/producer_card.html"
+        label = _("Merchant card")
+        template = "cms/blocks/merchant_card.html"
 
 
 class BodyBlock(blocks.StreamBlock):
@@ -191,7 +191,7 @@ class BodyBlock(blocks.StreamBlock):
     video = VideoBlock()
     product_card = ProductCardBlock()
     product_grid = ProductGridBlock()
-    producer_card = ProducerCardBlock()
+    merchant_card = MerchantCardBlock()
 
     class Meta:
         block_counts = {}
@@ -221,7 +221,7 @@ def prefetched_products() -> list:
 def products_prefetched(*streams, renditions: bool = True, known: tuple = ()) -> Iterator[None]:
     """Within the block, product blocks of ``streams`` find their products fetched in one bulk query
     (their pictures' renditions too unless ``renditions`` is false: see ``cms.renditions.attach_renditions``),
-    and image and producer blocks take the ``known`` objects (model instances) without a query."""
+    and image and merchant blocks take the ``known`` objects (model instances) without a query."""
     ids = list(dict.fromkeys(pk for stream in streams for pk in product_ids(stream.raw_data)))
     token = _prefetched.set(dict(zip(ids, block_products(ids, renditions), strict=True)))
     known_token = _known.set({(type(obj), obj.pk): obj for obj in known if obj is not None})

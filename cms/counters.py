@@ -16,7 +16,9 @@ class CounterCard:
 
 
 @dataclass
-class District:
+class County:
+    """A Dezhou county-level division (``DezhouCounty``) and its counters."""
+
     code: str
     label: str
     counters: list[CounterCard] = field(default_factory=list)
@@ -42,15 +44,15 @@ def _stocked_categories(counter_ids: Iterable[int]) -> dict[int, list[str]]:
     return stocked
 
 
-def counters_by_district(counters: QuerySet[Location] | None = None) -> list[District]:
+def counters_by_county(counters: QuerySet[Location] | None = None) -> list[County]:
     """Active counters grouped by Dezhou division (in the divisions' order), each with what it stocks."""
     if counters is None:
         counters = Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True)
     counters = list(counters.order_by("name"))
     stocked = _stocked_categories(c.pk for c in counters)
     order = {code: index for index, code in enumerate(DezhouCounty.values)}
-    districts: dict[str, District] = {}
-    for counter in sorted(counters, key=lambda c: (order.get(c.district, len(order)), c.name)):
-        district = districts.setdefault(counter.district, District(counter.district, counter.get_district_display()))
-        district.counters.append(CounterCard(counter, stocked.get(counter.pk, [])))
-    return list(districts.values())
+    counties: dict[str, County] = {}
+    for counter in sorted(counters, key=lambda c: (order.get(c.county, len(order)), c.name)):
+        county = counties.setdefault(counter.county, County(counter.county, counter.get_county_display()))
+        county.counters.append(CounterCard(counter, stocked.get(counter.pk, [])))
+    return list(counties.values())

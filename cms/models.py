@@ -1,4 +1,4 @@
-"""Wagtail pages: home, producer stories, campaigns, counters, standard pages and the inquiry form;
+"""Wagtail pages: home, merchant stories, campaigns, counters, standard pages and the inquiry form;
 the snippets and settings behind the navigation, footer and headline figures."""
 
 import datetime
@@ -24,7 +24,7 @@ from catalog.models import Location
 from catalog.regions import XiushanTownship
 from cms.blocks import BodyBlock, prefetched_products, products_prefetched
 from cms.caching import cached
-from cms.counters import counters_by_district
+from cms.counters import counters_by_county
 from cms.impact import ImpactPage  # noqa: F401 - the public impact page, built on the aid ledger
 from cms.querysets import (
     CampaignPageQuerySet,
@@ -122,7 +122,8 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
                 [Figure(row.figure, row.label) for row in figures], CounterIndexPage.objects.teaser(locale_id)
             )
 
-        return cached(f"home-facts:{locale_id}", build)
+        # A new version in the name whenever ``HomeFacts`` changes shape (v2: the teaser counts ``counties``).
+        return cached(f"home-facts:v2:{locale_id}", build)
 
 
 class HomePageFeaturedProduct(Orderable):
@@ -155,8 +156,8 @@ class ProductBlocksMixin:
             return _rendered(super().serve_preview(request, mode_name))
 
     def _known_objects(self) -> tuple:
-        """The page's hero image and producer when already loaded, for its image and producer blocks."""
-        names = [name for name in ("hero_image", "producer") if hasattr(self, f"{name}_id")]
+        """The page's hero image and merchant when already loaded, for its image and merchant blocks."""
+        names = [name for name in ("hero_image", "merchant") if hasattr(self, f"{name}_id")]
         return tuple(getattr(self, name) for name in names if self._meta.get_field(name).is_cached(self))
 
 
@@ -192,7 +193,7 @@ class StoryIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
     def route(self, request, path_components):
         """Find a story by its slug with one query (every child is a story)."""
         if path_components:
-            stories = StoryPage.objects.child_of(self).select_related("producer", "hero_image")
+            stories = StoryPage.objects.child_of(self).select_related("merchant", "hero_image")
             story = stories.filter(slug=path_components[0]).first()
             if story is None:
                 return route_in_default_language(self, request, path_components)
@@ -207,13 +208,13 @@ class StoryIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
 
 
 class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
-    """A producer's story: who they are, where, and what they make, with their products inside."""
+    """A merchant's story: who they are, where, and what they make, with their products inside."""
 
     objects = PageManager.from_queryset(StoryPageQuerySet)()
 
-    producer = models.ForeignKey(
+    merchant = models.ForeignKey(
         "catalog.Merchant",
-        verbose_name=_("producer"),
+        verbose_name=_("merchant"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -237,7 +238,7 @@ class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, P
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("producer"), FieldRowPanel([FieldPanel("township"), FieldPanel("date")])],
+            [FieldPanel("merchant"), FieldRowPanel([FieldPanel("township"), FieldPanel("date")])],
             heading=_("About"),
         ),
         FieldPanel("hero_image"),
@@ -329,14 +330,14 @@ class CampaignPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["campaign_counters"] = counters_by_district(
+        context["campaign_counters"] = counters_by_county(
             self.counters.filter(kind=Location.Kind.COUNTER, is_active=True)
         )
         return context
 
 
 class CounterIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
-    """Every active Dezhou counter, grouped by district, with what it stocks."""
+    """Every active Dezhou counter, grouped by Dezhou division, with what it stocks."""
 
     objects = PageManager.from_queryset(CounterIndexPageQuerySet)()
 
@@ -356,7 +357,7 @@ class CounterIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["districts"] = counters_by_district()
+        context["counties"] = counters_by_county()
         return context
 
 

@@ -20,7 +20,7 @@ def block_products(pks: Sequence[int | None], renditions: bool = True) -> list[P
     """Products for product blocks, in the order asked, shaped and prepared for display.
 
     Products the shop does not sell (``storefront.selectors.public_products``: unpublished, inactive
-    producer...) come with ``is_public`` false so the editor still sees them chosen; deleted ones are
+    merchant...) come with ``is_public`` false so the editor still sees them chosen; deleted ones are
     ``None``. With ``renditions`` false the pictures' renditions are left for ``attach_renditions``.
     """
     wanted = [pk for pk in pks if pk]
@@ -33,7 +33,7 @@ def block_products(pks: Sequence[int | None], renditions: bool = True) -> list[P
 
 
 def merchant_or_404(slug: str) -> Merchant:
-    """An active producer with at least one public product, or 404."""
+    """An active merchant with at least one public product, or 404."""
     has_products = Exists(shop.public_products().filter(merchant=OuterRef("pk")))
     return get_object_or_404(Merchant.objects.filter(is_active=True).filter(has_products), slug=slug)
 
@@ -45,7 +45,7 @@ def merchant_products(merchant: Merchant) -> list[Product]:
 
 
 def public_merchants() -> QuerySet[Merchant]:
-    """Active producers with public products (the ones that get a page)."""
+    """Active merchants with public products (the ones that get a page)."""
     return Merchant.objects.filter(is_active=True).filter(
         Exists(shop.public_products().filter(merchant=OuterRef("pk")))
     )

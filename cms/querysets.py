@@ -65,9 +65,9 @@ class StoryPageQuerySet(PageQuerySet):
         return stories
 
     def cards(self, renditions: bool = True) -> list[Page]:
-        """The stories shaped for cards: producer and hero image joined, and (unless ``renditions`` is false,
+        """The stories shaped for cards: merchant and hero image joined, and (unless ``renditions`` is false,
         for a caller that uses ``cms.renditions.attach_renditions``) the hero image's card renditions."""
-        stories = self.select_related("producer", "hero_image").defer("search_text")
+        stories = self.select_related("merchant", "hero_image").defer("search_text")
         return list(stories.prefetch_related(story_images()) if renditions else stories)
 
     def featured(self, locale: Locale | int, limit: int = FEATURED_STORIES, renditions: bool = True) -> list[Page]:
@@ -75,10 +75,10 @@ class StoryPageQuerySet(PageQuerySet):
         return self.published(locale).order_by("-featured", "-date", "-pk")[:limit].cards(renditions)
 
     def more_like(self, story: Page, limit: int = MORE_STORIES, renditions: bool = True) -> list[Page]:
-        """Other stories than ``story``, those about the same producer first, then the newest."""
-        same = Case(When(producer_id=story.producer_id, then=1), default=0) if story.producer_id else Value(0)
-        others = self.published(story.locale_id).exclude(pk=story.pk).alias(same_producer=same)
-        return others.order_by("-same_producer", "-date", "-pk")[:limit].cards(renditions)
+        """Other stories than ``story``, those about the same merchant first, then the newest."""
+        same = Case(When(merchant_id=story.merchant_id, then=1), default=0) if story.merchant_id else Value(0)
+        others = self.published(story.locale_id).exclude(pk=story.pk).alias(same_merchant=same)
+        return others.order_by("-same_merchant", "-date", "-pk")[:limit].cards(renditions)
 
 
 class CampaignPageQuerySet(PageQuerySet):
@@ -109,7 +109,7 @@ class HomeFacts:
 @dataclass(frozen=True)
 class CountersTeaser:
     count: int
-    districts: int
+    counties: int
     url: str | None
 
 
@@ -117,10 +117,10 @@ class CounterIndexPageQuerySet(PageQuerySet):
     def teaser(self, locale: Locale | int) -> CountersTeaser:
         """How many counters in how many divisions, and the address of the counters page."""
         counts = Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True).aggregate(
-            count=Count("pk"), districts=Count("district", distinct=True)
+            count=Count("pk"), counties=Count("county", distinct=True)
         )
         page = self.live().filter(locale=locale).first() if counts["count"] else None
-        return CountersTeaser(counts["count"], counts["districts"], page.get_url() if page else None)
+        return CountersTeaser(counts["count"], counts["counties"], page.get_url() if page else None)
 
 
 class LocalizedQuerySet(QuerySet):

@@ -8,9 +8,9 @@ from catalog.models import Product
 from cms import selectors
 
 
-def producer_stories(request: HttpRequest, product: Product) -> SafeString | str:
-    """The published stories about the product's producer, as story cards; nothing when there are none."""
+def merchant_stories(request: HttpRequest, product: Product) -> SafeString | str:
+    """The published stories about the product's merchant, as story cards; nothing when there are none."""
     stories = selectors.stories_about(product.merchant)
     if not stories:
         return ""
-    return render_to_string("cms/includes/producer_stories.html", {"stories": stories, "product": product}, request)
+    return render_to_string("cms/includes/merchant_stories.html", {"stories": stories, "product": product}, request)

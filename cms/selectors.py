@@ -14,8 +14,8 @@ from cms.querysets import public
 
 
 def stories_about(merchant: Merchant) -> list[StoryPage]:
-    """Published stories about a producer that the reader can read (see ``StoryPageQuerySet.readable``)."""
-    return StoryPage.objects.readable().filter(producer=merchant).cards()
+    """Published stories about a merchant that the reader can read (see ``StoryPageQuerySet.readable``)."""
+    return StoryPage.objects.readable().filter(merchant=merchant).cards()
 
 
 def search_stories(query: str, limit: int = SEARCH_LIMIT) -> list[StoryPage]:

@@ -16,17 +16,17 @@ from catalog.search import build_search_text
 
 CONTACT_TEMPLATE = "contact_submission"
 # Raw StreamField keys that hold ids, addresses or block bookkeeping rather than words.
-SKIPPED_KEYS = {"id", "type", "product", "products", "producer", "image", "video", "page", "url"}
+SKIPPED_KEYS = {"id", "type", "product", "products", "merchant", "image", "video", "page", "url"}
 
 
 def story_search_text(story: Page) -> str:
-    """The segmented text a story is found by: title, introduction, body text, producer and township."""
-    producer = story.producer
+    """The segmented text a story is found by: title, introduction, body text, merchant and township."""
+    merchant = story.merchant
     return build_search_text(
         story.title,
         story.intro,
         _stream_text(story),
-        producer.name if producer else "",
+        merchant.name if merchant else "",
         story.get_township_display(),
     )
 

@@ -1,4 +1,4 @@
-"""``/sitemap.xml``: Wagtail pages in every language, and products and producers in both languages."""
+"""``/sitemap.xml``: Wagtail pages in every language, and products and merchants in both languages."""
 
 from collections import defaultdict
 
@@ -60,7 +60,7 @@ class ProductSitemap(Sitemap):
         return product.updated_at
 
 
-class ProducerSitemap(Sitemap):
+class MerchantSitemap(Sitemap):
     i18n = True
     alternates = True
     x_default = True
@@ -70,7 +70,7 @@ class ProducerSitemap(Sitemap):
         return public_merchants().only("slug").order_by("pk")
 
     def location(self, merchant: Merchant) -> str:
-        return reverse("cms:producer", kwargs={"slug": merchant.slug})
+        return reverse("cms:merchant", kwargs={"slug": merchant.slug})
 
 
-SITEMAPS = {"pages": PageSitemap, "products": ProductSitemap, "producers": ProducerSitemap}
+SITEMAPS = {"pages": PageSitemap, "products": ProductSitemap, "merchants": MerchantSitemap}

@@ -1,6 +1,6 @@
-"""Public views outside the page tree: the site search, producer pages and robots.txt."""
+"""Public views outside the page tree: the site search, merchant pages and robots.txt."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -27,14 +27,23 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @cache_public_page
-def producer(request: HttpRequest, slug: str) -> HttpResponse:
+def merchant(request: HttpRequest, slug: str) -> HttpResponse:
     merchant = products.merchant_or_404(slug)
     context = {
-        "producer": merchant,
+        "merchant": merchant,
         "products": products.merchant_products(merchant),
         "stories": selectors.stories_about(merchant),
     }
-    return render(request, "cms/producer.html", context)
+    return render(request, "cms/merchant.html", context)
+
+
+@require_safe
+def merchant_moved(request: HttpRequest, slug: str) -> HttpResponsePermanentRedirect:
+    """``/producers/<slug>/``, a merchant page's former address: 301 to ``/merchants/<slug>/`` in the same
+    language, keeping the query string."""
+    url = reverse("cms:merchant", kwargs={"slug": slug})
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 @require_safe

@@ -1,4 +1,4 @@
-"""The editorial back office: snippets for headline figures and footers, and the producer chooser."""
+"""The editorial back office: snippets for headline figures and footers, and the merchant chooser."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks

@@ -1,1 +1,1 @@
-"""The demo: ``manage.py load_demo`` builds the catalogue, stock and pages of the programme's producers."""
+"""The demo: ``manage.py load_demo`` builds the catalogue, stock and pages of the programme's merchants."""

@@ -1,4 +1,4 @@
-"""The demo catalogue: producers modelled on the programme's real ones, their products, and the counters.
+"""The demo catalogue: merchants modelled on the programme's real ones, their products, and the counters.
 
 Facts come from the programme's report (tea-oil centre: 3,000 t of seed, 600 t of oil, 50,000 亩;
 贵措社区: 3,500 亩 of navel oranges, "合作社+党员+农户"; 隘口镇 brocade workshop: 320 weavers, 400+
@@ -69,7 +69,7 @@ class DemoMerchant:
 
     @property
     def contact_email(self) -> str:
-        return f"{self.slug}@producers.dexiu.example"
+        return f"{self.slug}@merchants.dexiu.example"
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class DemoLocation:
     code: str
     name: str
     host: str
-    district: str
+    county: str
     address: str
     opening_hours: str
     phone: str
@@ -135,7 +135,7 @@ CATEGORIES = [
     DemoCategory("tea", "茶叶", "秀山毛尖、绿茶与红茶。", "tea"),
 ]
 
-# Certificates of the form XSXF-<year>-<number>; one producer's has lapsed.
+# Certificates of the form XSXF-<year>-<number>; one merchant's has lapsed.
 MERCHANTS = [
     DemoMerchant(
         slug="xiushan-camellia-oil-centre",

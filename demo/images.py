@@ -249,7 +249,7 @@ def product_picture(motif: str, seed: str) -> bytes:
 
 
 def logo_picture(motif: str, seed: str, colour: Colour) -> bytes:
-    """A round 400x400 badge: the producer's colour around a small version of its motif."""
+    """A round 400x400 badge: the merchant's colour around a small version of its motif."""
     s = 400 * SCALE
     motif_image = Image.open(io.BytesIO(product_picture(motif, seed))).resize((int(s * 0.7), int(s * 0.7)))
     image = Image.new("RGB", (s, s), (255, 255, 255))

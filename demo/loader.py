@@ -204,7 +204,7 @@ def _load_locations(created: Counter) -> list[Location]:
                     "kind": spec.kind,
                     "name": spec.name,
                     "host": spec.host,
-                    "district": spec.district,
+                    "county": spec.county,
                     "address": spec.address,
                     "opening_hours": spec.opening_hours,
                     "phone": spec.phone,

@@ -1,4 +1,4 @@
-"""The demo's editorial content, in Chinese and English: producer stories drawn from the programme's
+"""The demo's editorial content, in Chinese and English: merchant stories drawn from the programme's
 report (see ``demo/data.py`` for the facts), the "德州味" fair campaign, the counters page,
 the about page, the inquiry form, the headline figures and the footer. People's names are invented.
 """
@@ -21,7 +21,7 @@ class DemoStory:
     intro: Text
     paragraphs: tuple[Text, ...]
     motif: str
-    producer: str = ""
+    merchant: str = ""
     township: str = ""
     quote: tuple[Text, str] | None = None
     facts: tuple[tuple[str, Text], ...] = ()
@@ -69,7 +69,7 @@ STORIES = [
         ),
         products=("tujia-brocade-scarf", "xilankapu-wall-hanging", "tujia-brocade-tote-bag", "tujia-brocade-coasters"),
         motif="brocade",
-        producer="aikou-tujia-brocade-workshop",
+        merchant="aikou-tujia-brocade-workshop",
         township=XiushanTownship.AIKOU,
         featured=True,
         days_ago=3,
@@ -108,7 +108,7 @@ STORIES = [
         ),
         products=("guicuo-navel-orange-gift-5kg", "guicuo-navel-orange-family-10kg", "navel-orange-dried-slices"),
         motif="citrus",
-        producer="guicuo-navel-orange-cooperative",
+        merchant="guicuo-navel-orange-cooperative",
         township=XiushanTownship.HONGAN,
         featured=True,
         days_ago=6,
@@ -141,7 +141,7 @@ STORIES = [
         ),
         products=("xiushan-wild-camellia-oil", "camellia-oil-gift-box"),
         motif="oil",
-        producer="xiushan-camellia-oil-centre",
+        merchant="xiushan-camellia-oil-centre",
         township=XiushanTownship.QINGXICHANG,
         featured=True,
         days_ago=9,
@@ -164,7 +164,7 @@ STORIES = [
         facts=(("20%+", Text("附加值提高", "more value added")),),
         products=("xiushan-honeysuckle", "nine-steamed-polygonatum", "xiushan-atractylodes"),
         motif="herbs",
-        producer="wuling-yaodu-herb-processing",
+        merchant="wuling-yaodu-herb-processing",
         township=XiushanTownship.PINGKAI,
         days_ago=12,
     ),
@@ -195,7 +195,7 @@ STORIES = [
         ),
         products=("organic-tomatoes", "seasonal-vegetable-box", "cherry-tomatoes"),
         motif="vegetables",
-        producer="guanzhuang-vegetable-park",
+        merchant="guanzhuang-vegetable-park",
         township=XiushanTownship.GUANZHUANG,
         days_ago=15,
     ),
@@ -239,7 +239,7 @@ class DemoPage:
 
 STORY_INDEX = DemoPage(
     "stories",
-    Text("生产者故事", "Producer stories"),
+    Text("商户故事", "Merchant stories"),
     Text(
         "秀山的织娘、果农、茶农和药农，以及他们的好物。",
         "The weavers, growers and makers of Xiushan, and what they make.",
@@ -258,7 +258,7 @@ COUNTERS_PAGE = DemoPage(
 ABOUT_PAGE = DemoPage(
     "about",
     Text("关于德秀集市", "About Dexiu Market"),
-    Text("鲁渝协作的消费帮扶平台：德州人买秀山货，钱回到生产者手中。", "A Shandong–Chongqing consumption-aid market."),
+    Text("鲁渝协作的消费帮扶平台：德州人买秀山货，钱回到商户手中。", "A Shandong–Chongqing consumption-aid market."),
     paragraphs=(
         Text(
             "2011年起，山东德州与重庆秀山结为东西部协作对子。德州11个县（市、区）各结对帮扶秀山一个乡镇，两地已结成帮扶对子66对。",
@@ -283,9 +283,9 @@ IMPACT_PAGE = DemoPage(
     "impact",
     Text("帮扶成效", "Aid delivered"),
     Text(
-        "每一笔订单和专柜销售都记入消费帮扶台账：这里是它们为秀山的生产者和农户带来的收入。",
+        "每一笔订单和专柜销售都记入消费帮扶台账：这里是它们为秀山的商户和农户带来的收入。",
         "Every order and counter sale is entered in the consumption-aid ledger: here is what it brought "
-        "Xiushan's producers and households.",
+        "Xiushan's merchants and households.",
     ),
 )
 
@@ -328,7 +328,7 @@ CAMPAIGN_DAYS = (-7, 45)  # starts a week before the demo is loaded, ends 45 day
 HOME_EN = Text("德秀集市", "Dexiu Market")
 HOME_HERO_EN = (
     "Xiushan produce, delivered in Dezhou",
-    "Buy tea oil, navel oranges and Tujia brocade straight from Xiushan's producers.",
+    "Buy tea oil, navel oranges and Tujia brocade straight from Xiushan's merchants.",
 )
 
 HEADLINE_FIGURES = (
@@ -339,9 +339,9 @@ HEADLINE_FIGURES = (
 )
 
 FOOTER = Text(
-    "德秀集市是鲁渝协作消费帮扶平台：每一笔消费都回到秀山的生产者手中。\n在德州超市的秀山专柜自提，或送货到家。",
+    "德秀集市是鲁渝协作消费帮扶平台：每一笔消费都回到秀山的商户手中。\n在德州超市的秀山专柜自提，或送货到家。",
     "Dexiu Market is a Shandong–Chongqing consumption-aid platform: every purchase goes back to Xiushan's "
-    "producers.\nCollect at a Xiushan counter in Dezhou, or have it delivered.",
+    "merchants.\nCollect at a Xiushan counter in Dezhou, or have it delivered.",
 )
 FOOTER_LINKS = ("about", "counters", "contact")
 

@@ -69,10 +69,10 @@ def _story_body(spec: data.DemoStory, language: str, products: dict[str, Product
         body.append({"type": "product_card", "value": {"product": chosen[0], "note": ""}})
     if len(chosen) > 1:
         body.append({"type": "product_grid", "value": {"heading": "", "products": chosen[1:]}})
-    if spec.producer:
-        merchant = Merchant.objects.filter(slug=spec.producer).first()
+    if spec.merchant:
+        merchant = Merchant.objects.filter(slug=spec.merchant).first()
         if merchant is not None:
-            body.append({"type": "producer_card", "value": {"producer": merchant.pk}})
+            body.append({"type": "merchant_card", "value": {"merchant": merchant.pk}})
     return body
 
 
@@ -125,13 +125,13 @@ def _load_stories(index: Page, products: dict[str, Product], picture: Picture, c
         )
         story = _child(index, spec.slug)
         if story is None:
-            merchant = Merchant.objects.filter(slug=spec.producer).first() if spec.producer else None
+            merchant = Merchant.objects.filter(slug=spec.merchant).first() if spec.merchant else None
             story = _add(
                 index,
                 StoryPage(
                     title=spec.title.zh,
                     slug=spec.slug,
-                    producer=merchant,
+                    merchant=merchant,
                     township=spec.township or (merchant.township if merchant else ""),
                     hero_image=hero,
                     date=today - datetime.timedelta(days=spec.days_ago),

@@ -1,7 +1,7 @@
 """What the shop sells, and how many of a variant one order could get.
 
 One rule for the cart, checkout and the counter: a variant is sellable when it is active, its product
-published, its producer active, and it is not taken off sale for an expired aid certificate.
+published, its merchant active, and it is not taken off sale for an expired aid certificate.
 """
 
 from django.db.models import QuerySet
@@ -11,7 +11,7 @@ from orders.aid.certificates import hidden_for_expired_certificate, is_hidden_fo
 
 
 def sellable_variants() -> QuerySet[Variant]:
-    """Variants a customer may buy: active, of a published product of an active producer, not taken off
+    """Variants a customer may buy: active, of a published product of an active merchant, not taken off
     sale for an expired aid certificate."""
     variants = Variant.objects.filter(is_active=True, product__is_published=True, product__merchant__is_active=True)
     hidden = hidden_for_expired_certificate("product__")

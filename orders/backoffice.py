@@ -99,7 +99,7 @@ def _own_locations(request) -> QuerySet:
 
 
 def _may_search_contacts(user) -> bool:
-    """Operators and counter staff may find orders by the customer's number; producers may not."""
+    """Operators and counter staff may find orders by the customer's number; merchants may not."""
     return sees_all_merchants(user) or bool(staffed_location_ids(user))
 
 
@@ -109,7 +109,7 @@ def _may_search_contacts(user) -> bool:
 class OrderFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=gettext_lazy("Status"))
     merchant = django_filters.ModelChoiceFilter(
-        queryset=_own_merchants, method="filter_merchant", label=gettext_lazy("Producer")
+        queryset=_own_merchants, method="filter_merchant", label=gettext_lazy("Merchant")
     )
     counter = django_filters.ModelChoiceFilter(
         queryset=_own_locations, method="filter_counter", label=gettext_lazy("Counter or warehouse")
@@ -285,7 +285,7 @@ class OrderDetailView(generic.InspectView):
         return self.user_has_permission_for_instance("change", self.object) and can_cancel(self.object)
 
     def shippable_ids(self, fulfilments: list[Fulfilment]) -> set[int]:
-        """The delivery parts the user may mark shipped now (its producer's members and operators)."""
+        """The delivery parts the user may mark shipped now (its merchant's members and operators)."""
         user = self.request.user
         if not user.has_perm("orders.change_fulfilment"):
             return set()
@@ -459,10 +459,10 @@ class OrderRefundView(OrderActionView):
 
 
 class FulfilmentShipView(OrderActionView):
-    """Mark one delivery part shipped with carrier and tracking number: its producer's members and operators.
+    """Mark one delivery part shipped with carrier and tracking number: its merchant's members and operators.
 
     The URL names the fulfilment (``fulfilment_id``, not ``pk``, which the scoped viewset would check as an
-    order); one of another producer, or not a delivery, answers 404.
+    order); one of another merchant, or not a delivery, answers 404.
     """
 
     form_class = ShipFulfilmentForm
@@ -533,6 +533,8 @@ class FulfilmentShipView(OrderActionView):
 class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Orders in the user's scope: a listing, the order page, the cancel and refund forms; nothing else."""
 
+    menu_name = "orders"  # fixed: a name derived from the label would change with the language
+
     model = Order
     name = "orders"
     icon = "clipboard-list"
@@ -574,7 +576,7 @@ class OrderViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
 class FulfilmentFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(choices=Fulfilment.Status.choices, label=gettext_lazy("Status"))
     location = django_filters.ModelChoiceFilter(queryset=_own_locations, label=gettext_lazy("Counter or warehouse"))
-    merchant = django_filters.ModelChoiceFilter(queryset=_own_merchants, label=gettext_lazy("Producer"))
+    merchant = django_filters.ModelChoiceFilter(queryset=_own_merchants, label=gettext_lazy("Merchant"))
     method = django_filters.ChoiceFilter(choices=DeliveryMethod.choices, label=gettext_lazy("Delivery method"))
 
     class Meta:
@@ -592,7 +594,8 @@ class FulfilmentIndexView(generic.IndexView):
 
 
 class FulfilmentViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
-    """Fulfilments of the user's producers or at the user's counters; read-only, each linking to its order."""
+    """Fulfilments of the user's merchants or at the user's counters; read-only, each linking to its order."""
+
 
     model = Fulfilment
     name = "fulfilments"
@@ -611,7 +614,7 @@ class FulfilmentViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
             sort_key="order__number",
         ),
         DateColumn("created_at", label=gettext_lazy("Created"), sort_key="created_at"),
-        Column("merchant", label=gettext_lazy("Producer"), accessor="merchant.name"),
+        Column("merchant", label=gettext_lazy("Merchant"), accessor="merchant.name"),
         Column("location", label=gettext_lazy("Counter or warehouse"), accessor="location.name"),
         Column("method", label=gettext_lazy("Delivery method"), accessor="get_method_display"),
         Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),

@@ -1,8 +1,8 @@
 """The back office: who sees which orders, lines, fulfilments and events (registered with ``core.scopes``).
 
-Operators (and anyone who sees every merchant) see everything. A producer's members see the orders
+Operators (and anyone who sees every merchant) see everything. A merchant's members see the orders
 holding one of its lines, and of those only its own lines and fulfilments; counter staff see what is
-handed over at their counters. A fulfilment belongs to one producer at one location, and so do its
+handed over at their counters. A fulfilment belongs to one merchant at one location, and so do its
 lines, so the three scopes agree: an order is visible exactly when one of its lines is.
 """
 
@@ -27,7 +27,7 @@ def orders_for_backoffice_user(user: User, queryset: QuerySet | None = None) -> 
 
     Annotated with ``visible_subtotal`` (the goods total of the lines the user sees) and
     ``contact_visible`` (whether the user may see the customer's contact details: operators, and counter
-    staff for orders handed over at their counter; not producers).
+    staff for orders handed over at their counter; not merchants).
     """
     queryset = (Order.objects.all() if queryset is None else queryset).select_related("pickup_location")
     condition = _lines_in_scope(user)
@@ -45,14 +45,14 @@ def orders_for_backoffice_user(user: User, queryset: QuerySet | None = None) -> 
 
 
 def lines_for_backoffice_user(user: User, order: Order) -> QuerySet[OrderLine]:
-    """The order's lines the user may see (its own producers' lines, or those handed over at its counters)."""
+    """The order's lines the user may see (its own merchants' lines, or those handed over at its counters)."""
     condition = _lines_in_scope(user)
     lines = order.lines.order_by("fulfilment_id", "pk")
     return lines if condition is None else lines.filter(condition)
 
 
 def fulfilments_for_backoffice_user(user: User, queryset: QuerySet | None = None) -> QuerySet[Fulfilment]:
-    """Fulfilments of the user's producers or at the user's counters (all of them for operators)."""
+    """Fulfilments of the user's merchants or at the user's counters (all of them for operators)."""
     queryset = (Fulfilment.objects.all() if queryset is None else queryset).select_related(
         "order", "merchant", "location"
     )
@@ -61,7 +61,7 @@ def fulfilments_for_backoffice_user(user: User, queryset: QuerySet | None = None
 
 
 def fulfilments_user_may_ship(user: User, queryset: QuerySet | None = None) -> QuerySet[Fulfilment]:
-    """Delivery fulfilments of the user's producers (every producer's for operators): the ones they ship."""
+    """Delivery fulfilments of the user's merchants (every merchant's for operators): the ones they ship."""
     queryset = (Fulfilment.objects.all() if queryset is None else queryset).select_related(
         "order", "merchant", "location"
     )

@@ -48,5 +48,5 @@ def send_counter_digests() -> int:
 
 @shared_task(name="worker.check_certificates", **IDEMPOTENT)
 def check_certificates() -> int:
-    """Warn operators once about each expired aid certificate (producers' and products')."""
+    """Warn operators once about each expired aid certificate (merchants' and products')."""
     return check_certificates_now()

@@ -2,7 +2,7 @@
 
 The shop sits below the editorial pages (``cms`` uses the shop's product selectors and page cache,
 never the reverse). Where a shop page shows editorial content — the stories about a product's
-producer — the editorial app registers a section from its ``AppConfig.ready``.
+merchant — the editorial app registers a section from its ``AppConfig.ready``.
 """
 
 from collections.abc import Callable

@@ -45,7 +45,7 @@ class ProductFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), max_length=100, required=False, widget=forms.SearchInput)
     category = forms.ChoiceField(label=_("Category"), required=False)
-    merchant = forms.ChoiceField(label=_("Producer"), required=False)
+    merchant = forms.ChoiceField(label=_("Merchant"), required=False)
     township = forms.ChoiceField(
         label=_("Township"),
         required=False,
@@ -72,7 +72,7 @@ class ProductFilterForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("All categories")), *((c.slug, c.name) for c in categories)]
-        self.fields["merchant"].choices = [("", _("All producers")), *((m.slug, m.name) for m in merchants)]
+        self.fields["merchant"].choices = [("", _("All merchants")), *((m.slug, m.name) for m in merchants)]
 
     @property
     def filters(self) -> dict[str, Any]:
@@ -159,7 +159,7 @@ class CheckoutForm(forms.Form):
         help_text=_("Companies only: the unified social credit code (18 characters)."),
     )
     note = forms.CharField(
-        label=_("Note for the producers"),
+        label=_("Note for the merchants"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -11,7 +11,7 @@ a 200 GET, responses that set a cookie (other than CSRF's), and previews. Cached
 most (0 turns the cache off), which also bounds what changes with the date (seasons, campaigns).
 
 ``bump()`` moves the generation on: it runs after commit of every change to what public pages show
-(products, variants, pictures, stock, producers, categories, locations, shop and aid settings); the
+(products, variants, pictures, stock, merchants, categories, locations, shop and aid settings); the
 editorial pages call it too whenever they move their own generation (``cms.caching``).
 """
 

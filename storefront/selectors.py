@@ -104,7 +104,7 @@ def _in_stock() -> Exists:
 
 
 def public_products() -> QuerySet[Product]:
-    """Published products of active producers, less those taken off sale for an expired aid certificate."""
+    """Published products of active merchants, less those taken off sale for an expired aid certificate."""
     products = Product.objects.filter(is_published=True, merchant__is_active=True)
     hidden = hidden_for_expired_certificate()
     return products if hidden is None else products.exclude(hidden)
@@ -126,7 +126,7 @@ def product_images(renditions: bool = True) -> QuerySet[ProductImage]:
 
 
 def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> QuerySet[Product]:
-    """Join producer and category, annotate the lowest active price, prefetch variants and images
+    """Join merchant and category, annotate the lowest active price, prefetch variants and images
     (with their renditions unless ``renditions`` is false)."""
     min_price = (
         Variant.objects.filter(product=OuterRef("pk"), is_active=True)
@@ -147,7 +147,7 @@ def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> Quer
 
 
 def quality_badges(product: Product) -> list[Badge]:
-    """Quality marks held by the product or its producer, and the aid badge when certified."""
+    """Quality marks held by the product or its merchant, and the aid badge when certified."""
     merchant = product.merchant
     badges = [
         Badge(key, str(label))
@@ -175,7 +175,7 @@ def prepare_for_display(products: Iterable[Product]) -> list[Product]:
 
 
 def filter_options() -> tuple[list[Category], list[Merchant]]:
-    """Categories and producers that have public products, for the filter form's choices."""
+    """Categories and merchants that have public products, for the filter form's choices."""
     public = public_products()
     categories = Category.objects.filter(Exists(public.filter(category=OuterRef("pk"))))
     merchants = Merchant.objects.filter(Exists(public.filter(merchant=OuterRef("pk"))))

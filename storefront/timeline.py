@@ -32,8 +32,8 @@ def _entry(event: OrderEvent) -> TimelineEntry:
     if event.kind == OrderEvent.Kind.PLACED:
         return TimelineEntry(event.created_at, _("Order placed"), event.to_status)
     if event.kind == OrderEvent.Kind.FULFILMENT and event.fulfilment is not None:
-        title = _("%(producer)s: %(status)s") % {
-            "producer": event.fulfilment.merchant.name,
+        title = _("%(merchant)s: %(status)s") % {
+            "merchant": event.fulfilment.merchant.name,
             "status": _label(Fulfilment.Status, event.to_status),
         }
         return TimelineEntry(event.created_at, title, event.to_status)

@@ -84,7 +84,7 @@ def make_location(kind: str = Location.Kind.COUNTER, *, staff: tuple = (), **ext
         "kind": kind,
         "name": f"专柜{i}" if kind == Location.Kind.COUNTER else f"仓库{i}",
         "code": f"loc-{i}",
-        "district": DezhouCounty.DECHENG if kind == Location.Kind.COUNTER else "",
+        "county": DezhouCounty.DECHENG if kind == Location.Kind.COUNTER else "",
         "address": f"德州市某路{i}号",
         **extra,
     }

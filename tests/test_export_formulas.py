@@ -133,7 +133,7 @@ def test_aid_report_and_statement_exports(client, operator, aid_sales):
     statement = client.get(reverse("aid:statement"), {"merchant": aid_sales.oil_coop.pk, **period, "export": "csv"})
     cells = csv_cells(statement)
     assert_neutralised(cells)
-    assert cells.count(QUOTED) >= 2  # the producer and the product line
+    assert cells.count(QUOTED) >= 2  # the merchant and the product line
 
 
 @pytest.fixture

@@ -93,14 +93,14 @@ def test_demo_catalogue_without_debug(demo_settings):
 
     assert not User.objects.exists()
     assert "Demo users skipped" in output and "demo-operator" not in output
-    check_producers()
+    check_merchants()
     check_products_variants_and_pictures()
     check_counters_and_stock()
     check_stock_arrived_through_the_ledger(actor=None)
     check_home_page()
 
 
-def check_producers():
+def check_merchants():
     merchants = list(Merchant.objects.all())
     assert len(merchants) >= 8
     names = " ".join(m.name for m in merchants)
@@ -157,7 +157,7 @@ def check_products_variants_and_pictures():
 
 def check_counters_and_stock():
     counters = Location.objects.filter(kind=Location.Kind.COUNTER)
-    assert sorted(counters.values_list("district", flat=True)) == sorted(DezhouCounty.values)
+    assert sorted(counters.values_list("county", flat=True)) == sorted(DezhouCounty.values)
     for counter in counters:
         assert counter.host and counter.address and counter.phone and counter.notification_email
         assert re.fullmatch(r"\d\d:\d\d–\d\d:\d\d", counter.opening_hours)
@@ -214,7 +214,7 @@ def check_demo_users(output, client):
     assert "http://127.0.0.1:8000/admin/" in output
     assert User.objects.get(username="guicuo").merchants.get().slug == "guicuo-navel-orange-cooperative"
     assert User.objects.get(username="brocade").merchants.get().slug == "aikou-tujia-brocade-workshop"
-    assert User.objects.get(username="counter").counters.get().district == DezhouCounty.DECHENG
+    assert User.objects.get(username="counter").counters.get().county == DezhouCounty.DECHENG
     check_stock_arrived_through_the_ledger(actor=User.objects.get(username="operator").pk)
 
     client.login(username="operator", password="demo-operator")

@@ -60,7 +60,7 @@ def both_answers(rows, answer) -> bool:
 
 @pytest.fixture
 def certified() -> list[Product]:
-    """Every product certificate state under every producer certificate state (36 products)."""
+    """Every product certificate state under every merchant certificate state (36 products)."""
     products = []
     for merchant_state in CERTIFICATES:
         merchant = factories.make_merchant(**certificate(merchant_state))
@@ -70,8 +70,8 @@ def certified() -> list[Product]:
 
 @pytest.fixture
 def shop_variants() -> list[Variant]:
-    """Active and inactive variants of published and unpublished products of active and inactive producers,
-    with no, an expired and a valid certificate on the product or on its producer."""
+    """Active and inactive variants of published and unpublished products of active and inactive merchants,
+    with no, an expired and a valid certificate on the product or on its merchant."""
     variants = []
     for merchant_active in (True, False):
         for merchant_state in ("none", "expired yesterday", "valid next month"):

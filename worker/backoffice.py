@@ -109,6 +109,7 @@ class NotificationInspectView(ActionInspectView):
 class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """Every notification with its status, attempts and last error; failed ones can be sent again."""
 
+
     model = Notification
     name = "notifications"
     icon = "mail"
@@ -166,6 +167,7 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
 
 class FailedTaskViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """Tasks that exhausted their retries, with the error; operators send them again."""
+
 
     model = FailedTask
     name = "failed_tasks"

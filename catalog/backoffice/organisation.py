@@ -1,4 +1,4 @@
-"""Producers, categories and locations in the back office."""
+"""Merchants, categories and locations in the back office."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -12,10 +12,11 @@ from core.backoffice import ProtectedDeleteViewSetMixin
 
 
 class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
-    """Operators manage every producer; a member sees only its own."""
+    """Operators manage every merchant; a member sees only its own."""
+
 
     model = Merchant
-    url_prefix = "producers"
+    url_prefix = "merchants"
     icon = "group"
     inspect_view_enabled = True
     copy_view_enabled = False
@@ -61,7 +62,8 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
 
 
 class CategoryViewSet(ProtectedDeleteViewSetMixin, ModelViewSet):
-    """Categories are shared by every producer; operators manage them."""
+    """Categories are shared by every merchant; operators manage them."""
+
 
     model = Category
     url_prefix = "categories"
@@ -76,21 +78,22 @@ class CategoryViewSet(ProtectedDeleteViewSetMixin, ModelViewSet):
 class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
     """Warehouses and counters. Operators manage them; counter staff see their own counters."""
 
+
     model = Location
     url_prefix = "locations"
     icon = "site"
     inspect_view_enabled = True
     copy_view_enabled = False
     protected_message = _("“%(object)s” holds stock records and cannot be deleted. Mark it inactive instead.")
-    list_display = ["name", "code", "kind", "district", "host", BooleanColumn("is_active", label=_("Active"))]
-    list_filter = ["kind", "district", "is_active"]
+    list_display = ["name", "code", "kind", "county", "host", BooleanColumn("is_active", label=_("Active"))]
+    list_filter = ["kind", "county", "is_active"]
     search_fields = ["name", "code", "host", "address"]
     inspect_view_fields = [
         "name",
         "code",
         "kind",
         "host",
-        "district",
+        "county",
         "address",
         "opening_hours",
         "phone",
@@ -102,7 +105,7 @@ class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("is_active")]),
-        FieldRowPanel([FieldPanel("host"), FieldPanel("district")]),
+        FieldRowPanel([FieldPanel("host"), FieldPanel("county")]),
         FieldPanel("address"),
         FieldRowPanel([FieldPanel("opening_hours"), FieldPanel("phone")]),
         FieldRowPanel([FieldPanel("notification_email"), FieldPanel("opens_at")]),

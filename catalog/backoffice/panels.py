@@ -1,4 +1,4 @@
-"""Edit-form panels shared by producers and products (both carry marks and an aid certificate)."""
+"""Edit-form panels shared by merchants and products (both carry marks and an aid certificate)."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel

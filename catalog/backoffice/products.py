@@ -31,7 +31,7 @@ PROTECTED_PRODUCT_MESSAGE = _(
 
 
 def product_search_condition(query: str) -> Q:
-    """Products whose name, summary, origin, producer or one of whose SKUs contains ``query``."""
+    """Products whose name, summary, origin, merchant or one of whose SKUs contains ``query``."""
     return (
         Q(name__icontains=query)
         | Q(summary__icontains=query)
@@ -46,7 +46,7 @@ def _own_merchants(request) -> QuerySet:
 
 
 class ProductFilterSet(WagtailFilterSet):
-    merchant = django_filters.ModelChoiceFilter(queryset=_own_merchants, label=_("Producer"))
+    merchant = django_filters.ModelChoiceFilter(queryset=_own_merchants, label=_("Merchant"))
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label=_("Category"))
     is_published = django_filters.BooleanFilter(label=_("Published"))
 
@@ -109,7 +109,7 @@ class ScopedProductChooserMixin:
 
     @property
     def columns(self):
-        return [*super().columns, Column("merchant", label=_("Producer"), accessor="merchant.name")]
+        return [*super().columns, Column("merchant", label=_("Merchant"), accessor="merchant.name")]
 
 
 class ProductChooseView(ScopedProductChooserMixin, snippet_chooser.ChooseView):
@@ -191,7 +191,7 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
 
     list_display = [
         "name",
-        Column("merchant", label=_("Producer"), accessor="merchant.name", sort_key="merchant__name"),
+        Column("merchant", label=_("Merchant"), accessor="merchant.name", sort_key="merchant__name"),
         Column("category", label=_("Category"), accessor="category.name", sort_key="category__name"),
         BooleanColumn("is_published", label=_("Published"), sort_key="is_published"),
         DateColumn("updated_at", label=_("Updated"), sort_key="updated_at"),
@@ -200,7 +200,7 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
     export_headings = {
         "name": _("Name"),
         "slug": _("Slug"),
-        "merchant": _("Producer"),
+        "merchant": _("Merchant"),
         "category": _("Category"),
         "is_published": _("Published"),
         "updated_at": _("Updated"),

@@ -55,7 +55,7 @@ def _own_locations(request) -> QuerySet:
 class StockFilterSet(WagtailFilterSet):
     location = django_filters.ModelChoiceFilter(queryset=_own_locations, label=gettext_lazy("Location"))
     merchant = django_filters.ModelChoiceFilter(
-        field_name="variant__product__merchant", queryset=_own_merchants, label=gettext_lazy("Producer")
+        field_name="variant__product__merchant", queryset=_own_merchants, label=gettext_lazy("Merchant")
     )
 
     class Meta:
@@ -277,6 +277,7 @@ class StockExportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVie
 class StockViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Stock per variant and location, in the user's scope; changed only through the forms above."""
 
+
     model = Stock
     icon = "table"
     menu_label = gettext_lazy("Stock")
@@ -287,7 +288,7 @@ class StockViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
         "variant__sku",
         Column("product", label=gettext_lazy("Product"), accessor="variant.product.name"),
         Column("variant", label=gettext_lazy("Variant"), accessor="variant.name"),
-        Column("merchant", label=gettext_lazy("Producer"), accessor="variant.product.merchant.name"),
+        Column("merchant", label=gettext_lazy("Merchant"), accessor="variant.product.merchant.name"),
         Column("location", label=gettext_lazy("Location"), accessor="location.name", sort_key="location__code"),
         NumberColumn("on_hand", label=gettext_lazy("On hand"), sort_key="on_hand"),
         NumberColumn("allocated", label=gettext_lazy("Allocated"), sort_key="allocated"),
@@ -329,7 +330,7 @@ class LedgerFilterSet(WagtailFilterSet):
         field_name="stock__location", queryset=_own_locations, label=gettext_lazy("Location")
     )
     merchant = django_filters.ModelChoiceFilter(
-        field_name="stock__variant__product__merchant", queryset=_own_merchants, label=gettext_lazy("Producer")
+        field_name="stock__variant__product__merchant", queryset=_own_merchants, label=gettext_lazy("Merchant")
     )
     created_at = django_filters.DateFromToRangeFilter(label=gettext_lazy("Date"), widget=DateRangePickerWidget)
 
@@ -345,6 +346,7 @@ class LedgerIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
 
 class LedgerViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """The append-only stock ledger: read-only, filterable, in the user's scope."""
+
 
     model = StockMovement
     name = "stock_ledger"

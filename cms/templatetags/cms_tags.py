@@ -83,8 +83,8 @@ def article_json_ld(context: template.Context, page) -> SafeString:
         "url": absolute(request, page.get_url(request=request) or ""),
         "publisher": {"@type": "Organization", "name": settings.WAGTAIL_SITE_NAME},
     }
-    if page.producer_id:
-        data["about"] = {"@type": "Organization", "name": page.producer.name}
+    if page.merchant_id:
+        data["about"] = {"@type": "Organization", "name": page.merchant.name}
     if page.hero_image_id:
         data["image"] = absolute(request, page.hero_image.file.url)
     return json_ld(data)

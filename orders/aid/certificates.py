@@ -1,4 +1,4 @@
-"""Aid certificates: which products and producers hold an expired one, and which products are taken off
+"""Aid certificates: which products and merchants hold an expired one, and which products are taken off
 sale for it (when the aid settings say so)."""
 
 from datetime import date
@@ -20,7 +20,7 @@ def _certificate(prefix: str, today: date) -> tuple[Q, Q]:
 
 
 def expired_certificate_condition(prefix: str = "", today: date | None = None) -> Q:
-    """Products (at ``prefix``) whose own or producer's certificate has expired and none is valid."""
+    """Products (at ``prefix``) whose own or merchant's certificate has expired and none is valid."""
     today = today or timezone.localdate()
     product_valid, product_expired = _certificate(prefix, today)
     merchant_valid, merchant_expired = _certificate(f"{prefix}merchant__", today)

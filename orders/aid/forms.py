@@ -37,7 +37,7 @@ class ReportForm(PeriodForm):
         label=_("Totals by"), choices=[(key, label) for key, (label, _fields) in DIMENSIONS.items()], required=False
     )
     merchant = forms.ModelChoiceField(
-        label=_("Producer"), queryset=Merchant.objects.none(), required=False, empty_label=_("All producers")
+        label=_("Merchant"), queryset=Merchant.objects.none(), required=False, empty_label=_("All merchants")
     )
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("All channels")), *AidChannel.choices], required=False
@@ -51,9 +51,9 @@ class ReportForm(PeriodForm):
 
 
 class StatementForm(PeriodForm):
-    """A producer (among the user's) and a period; both days are required."""
+    """A merchant (among the user's) and a period; both days are required."""
 
-    merchant = forms.ModelChoiceField(label=_("Producer"), queryset=Merchant.objects.none())
+    merchant = forms.ModelChoiceField(label=_("Merchant"), queryset=Merchant.objects.none())
 
     field_order = ["merchant", "date_from", "date_to"]
 

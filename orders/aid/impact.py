@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from orders.aid.reports import CHOICE_LABELS, period_label
 from orders.models import AidLedgerEntry
 
-IMPACT_CACHE_KEY = "aid:impact:v1"
+IMPACT_CACHE_KEY = "aid:impact:v2"  # a new version whenever ``ImpactFigures`` changes shape
 IMPACT_CACHE_SECONDS = 300
 TOP_PRODUCTS = 5
 
@@ -42,7 +42,7 @@ class ImpactFigures:
     total: int
     orders: int
     counter_sales: int
-    producers: int
+    merchants: int
     households: int
     by_township: list[Amount]
     by_county: list[Amount]
@@ -58,7 +58,7 @@ def _grouped(amounts: dict[str, int], kind: str) -> list[Amount]:
 def compute_impact_figures() -> ImpactFigures:
     """The impact figures from the whole ledger in two queries (called on a cache miss only).
 
-    One query sums the ledger by producer, place, month and product (a few hundred rows at most,
+    One query sums the ledger by merchant, place, month and product (a few hundred rows at most,
     whatever the number of entries); the totals, places, trend and top products are added up from it.
     The other counts the distinct orders and counter sales credited.
     """
@@ -101,7 +101,7 @@ def compute_impact_figures() -> ImpactFigures:
         total=sum(merchants.values()),
         orders=counts["orders"],
         counter_sales=counts["counter_sales"],
-        producers=len(reached),
+        merchants=len(reached),
         households=sum(households[pk] for pk in reached),
         by_township=_grouped(townships, "township"),
         by_county=_grouped(counties, "paired_county"),

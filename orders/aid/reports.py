@@ -1,4 +1,4 @@
-"""Aid ledger reports: the entries in a period, summed by day, month, quarter, year, producer, township,
+"""Aid ledger reports: the entries in a period, summed by day, month, quarter, year, merchant, township,
 paired county, counter, category or channel.
 
 Every report is one ``values().annotate(Sum(...))`` query over the entries in scope
@@ -25,7 +25,7 @@ DIMENSIONS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "month": (_("Month"), ("period",)),
     "quarter": (_("Quarter"), ("period",)),
     "year": (_("Year"), ("period",)),
-    "merchant": (_("Producer"), ("merchant_id", "merchant__name")),
+    "merchant": (_("Merchant"), ("merchant_id", "merchant__name")),
     "township": (_("Township"), ("township",)),
     "paired_county": (_("Paired Dezhou division"), ("paired_county",)),
     "counter": (_("Counter"), ("counter_id", "counter__name")),

@@ -1,4 +1,4 @@
-"""Who sees which aid figures: operators every producer's, merchant members their own producers'.
+"""Who sees which aid figures: operators every merchant's, merchant members their own merchants'.
 
 Registered with ``core.scopes`` by ``OrdersConfig.ready``; the aid back office reads through these.
 """
@@ -11,7 +11,7 @@ from orders.models import AidLedgerEntry, Settlement
 
 
 def entries_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet[AidLedgerEntry]:
-    """Ledger entries the user may see: all for operators, their own producers' for merchant members."""
+    """Ledger entries the user may see: all for operators, their own merchants' for merchant members."""
     queryset = AidLedgerEntry.objects.all() if queryset is None else queryset
     if sees_all_merchants(user):
         return queryset

@@ -2,7 +2,7 @@
 
 Ledger entries are written inside the transaction of the event that causes them (``mark_paid``,
 ``_complete_refund``, ``record_counter_sale``), goods only: a shipping fee is not money delivered to a
-producer, so ``reconcile_ledger`` subtracts captured shipping and adds back refunded shipping. The
+merchant, so ``reconcile_ledger`` subtracts captured shipping and adds back refunded shipping. The
 database refuses a second credit for an order line or counter sale line and a second debit for a
 refund line, so a replayed or concurrent event cannot count twice.
 """
@@ -84,7 +84,7 @@ def credit_order(order: Order) -> list[AidLedgerEntry]:
 def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
     """One debit per refunded line, for exactly its unit price times the refunded quantity (goods only).
 
-    The debit carries the same producer, place, counter, category and product as the line's credit,
+    The debit carries the same merchant, place, counter, category and product as the line's credit,
     so every report nets out. Called when the refund has succeeded, inside that transaction.
     """
     quantities: dict[int, int] = {}
@@ -168,7 +168,7 @@ def backfill() -> int:
     ledger existed; returns how many were written. Idempotent: documents with entries are skipped.
 
     Each document is credited in its own transaction under the order lock (or the sale's), with the times of
-    its payment, refund or sale and the producer's place as it is now.
+    its payment, refund or sale and the merchant's place as it is now.
     """
     written = 0
     credited = AidLedgerEntry.objects.filter(kind=AidLedgerEntry.Kind.ORDER_PAID).values("order_id")
@@ -209,7 +209,7 @@ def settle(merchant: Merchant, period_start: date, period_end: date, *, actor: U
             merchant, period_start, period_end, fee_basis_points=aid_settings()["platform_fee_basis_points"]
         )
         if not result.entries:
-            raise SettlementError(_("There is nothing to settle for this producer and period."))
+            raise SettlementError(_("There is nothing to settle for this merchant and period."))
         settlement = Settlement.objects.create(
             merchant=merchant,
             period_start=period_start,
@@ -227,7 +227,7 @@ def settle(merchant: Merchant, period_start: date, period_end: date, *, actor: U
 
 
 def check_certificates(today: date | None = None) -> int:
-    """Warn operators once about each expired producer or product certificate; returns how many were found.
+    """Warn operators once about each expired merchant or product certificate; returns how many were found.
 
     The aid badge and, when the setting says so, the product's availability follow the certificate
     dates on every page (``orders.aid.certificates``); this check tells the operators. The outbox key
@@ -258,7 +258,7 @@ def check_certificates(today: date | None = None) -> int:
                 payload={
                     "kind": "product",
                     "name": product.name,
-                    "producer": product.merchant.name,
+                    "merchant": product.merchant.name,
                     "number": product.aid_certificate_number,
                     "issuer": product.aid_certificate_issuer or "-",
                     "valid_until": product.aid_certificate_valid_until.isoformat(),

@@ -1,4 +1,4 @@
-"""Merchants' statements: what a producer is owed for a period, and settled statements as they were."""
+"""Merchants' statements: what a merchant is owed for a period, and settled statements as they were."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta

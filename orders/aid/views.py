@@ -1,8 +1,8 @@
 """The consumption-aid back office: reports with charts and exports, statements and settlements.
 
-Operators see every producer; a merchant member sees only the entries, statements and settlements of
-its own producers (``orders.aid.scopes.entries_for_user`` / ``settlements_for_user``), and a
-producer or settlement outside that scope answers 404. Marking a statement settled needs
+Operators see every merchant; a merchant member sees only the entries, statements and settlements of
+its own merchants (``orders.aid.scopes.entries_for_user`` / ``settlements_for_user``), and a
+merchant or settlement outside that scope answers 404. Marking a statement settled needs
 ``orders.add_settlement`` (operators).
 """
 
@@ -50,7 +50,7 @@ class AidAccessMixin:
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm(VIEW_PERMISSION):
-            return HttpResponseForbidden(_("Only operators and producers may see consumption-aid figures."))
+            return HttpResponseForbidden(_("Only operators and merchants may see consumption-aid figures."))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -69,7 +69,7 @@ def _query_with(request: HttpRequest, **params: str) -> str:
 
 
 class ReportView(AidPageMixin, TemplateView):
-    """Totals by period, producer, township, paired county, counter, category or channel; chart and exports."""
+    """Totals by period, merchant, township, paired county, counter, category or channel; chart and exports."""
 
     template_name = "orders/aid/admin/report.html"
     page_title = gettext_lazy("Consumption-aid report")
@@ -164,7 +164,7 @@ def statement_csv(result: Statement, filename: str) -> HttpResponse:
         _("Amount (yuan)"),
     ]
     summary = [
-        (_("Producer"), result.merchant.name),
+        (_("Merchant"), result.merchant.name),
         (_("Period"), f"{result.period_start.isoformat()} – {result.period_end.isoformat()}"),
         (_("Gross sales (yuan)"), fen_to_decimal(result.gross)),
         (_("Refunds (yuan)"), fen_to_decimal(result.refunds)),
@@ -177,7 +177,7 @@ def statement_csv(result: Statement, filename: str) -> HttpResponse:
 
 
 class StatementView(AidPageMixin, TemplateView):
-    """A producer's open statement for a period: printable, CSV, and (operators) marked settled."""
+    """A merchant's open statement for a period: printable, CSV, and (operators) marked settled."""
 
     template_name = "orders/aid/admin/statement.html"
     page_title = gettext_lazy("Settlement statement")
@@ -271,6 +271,7 @@ class SettlementView(AidPageMixin, TemplateView):
 
 class AidViewSet(ViewSet):
     """The "Consumption aid" menu: reports and statements, for operators and merchant members."""
+
 
     name = "aid"
     icon = "doc-full"

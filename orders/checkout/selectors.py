@@ -154,7 +154,7 @@ def pickup_counters(quantities: dict[int, int]) -> QuerySet[Location]:
         Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True)
         .annotate(lines_in_stock=Count("stocks", filter=enough))
         .filter(lines_in_stock=len(quantities))
-        .order_by("district", "name")
+        .order_by("county", "name")
     )
 
 

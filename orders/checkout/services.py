@@ -93,7 +93,7 @@ def place_order(
     Validates the form data (``CheckoutError`` with field errors), refuses a cart that changed since
     the customer saw it (``CartChanged``, ``SoldOut`` when stock ran out), locks the stock rows by
     primary key and reserves the units (``allocated``, ledger kind ALLOCATE), creates the order with
-    line snapshots and per-producer, per-location fulfilments, and empties the cart. Submitting again
+    line snapshots and per-merchant, per-location fulfilments, and empties the cart. Submitting again
     with the same ``checkout_token`` returns the first order.
     """
     fields, pickup_location = validate_checkout(contact, delivery, invoice, note)

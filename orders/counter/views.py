@@ -78,7 +78,7 @@ class CounterAccessMixin:
 
     @cached_property
     def counters(self) -> list[Location]:
-        return list(counters_for_user(self.request.user).order_by("district", "name"))
+        return list(counters_for_user(self.request.user).order_by("county", "name"))
 
     def counter_in_scope(self, raw_pk: object) -> Location:
         location = counters_for_user(self.request.user).filter(pk=clean_pk(Location, raw_pk)).first()
@@ -299,6 +299,7 @@ class RecordSaleView(CounterPageMixin, TemplateView):
 
 class CounterViewSet(ViewSet):
     """The "Counter" menu: shown only to users with counter access (counter staff, operators)."""
+
 
     name = "counter"
     icon = "home"

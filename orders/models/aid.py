@@ -3,7 +3,7 @@
 ``AidLedgerEntry`` is append-only (a PostgreSQL trigger refuses UPDATE and DELETE, migration
 ``orders/0006``): every paid order line and counter sale line is a credit, every refunded line a
 debit, written in the same transaction as the event. Amounts are signed integer fen, goods only
-(shipping fees are not aid to a producer). A settlement lists the entries it covers, each at most
+(shipping fees are not aid to a merchant). A settlement lists the entries it covers, each at most
 once, so entries written after it fall into the next statement.
 """
 
@@ -38,7 +38,7 @@ class AidSettings(BaseGenericSetting):
         _("hide products with expired certificates"),
         default=False,
         help_text=_(
-            "Products whose (or whose producer's) aid certificate has expired, with no valid one left, "
+            "Products whose (or whose merchant's) aid certificate has expired, with no valid one left, "
             "are taken off sale until the certificate is renewed."
         ),
     )
@@ -72,7 +72,7 @@ class AidLedgerEntry(models.Model):
     amount = models.IntegerField(_("amount (fen)"), help_text=_("Positive for a credit, negative for a debit."))
     quantity = models.IntegerField(_("quantity"))
     merchant = models.ForeignKey(
-        Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="aid_entries"
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="aid_entries"
     )
     township = models.CharField(_("township"), max_length=32, choices=XiushanTownship.choices)
     village = models.CharField(_("village or community"), max_length=64, blank=True)
@@ -151,7 +151,7 @@ class Settlement(models.Model):
     """A merchant's statement marked settled: the totals paid out and the entries it covered."""
 
     merchant = models.ForeignKey(
-        Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="settlements"
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="settlements"
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))

@@ -1,6 +1,6 @@
 """Orders, their lines and fulfilments, and the order history.
 
-Money is integer fen. Order lines are snapshots: they keep the names, SKU, price, producer and
+Money is integer fen. Order lines are snapshots: they keep the names, SKU, price, merchant and
 location as they were when the order was placed, whatever happens to the catalogue later.
 """
 
@@ -106,7 +106,7 @@ class Order(models.Model):
 
 
 class Fulfilment(models.Model):
-    """The part of an order one producer sends from (or hands over at) one location."""
+    """The part of an order one merchant sends from (or hands over at) one location."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -117,7 +117,7 @@ class Fulfilment(models.Model):
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="fulfilments")
     merchant = models.ForeignKey(
-        Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="fulfilments"
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="fulfilments"
     )
     location = models.ForeignKey(
         Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="fulfilments"
@@ -148,7 +148,7 @@ class LineSnapshot(models.Model):
     """A sold variant as it was at the time: names, SKU and price are copied, not looked up."""
 
     variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
-    merchant = models.ForeignKey(Merchant, verbose_name=_("producer"), on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="+")
     product_name = models.CharField(_("product"), max_length=128)
     variant_name = models.CharField(_("variant"), max_length=64)
     sku = models.CharField(_("SKU"), max_length=64)
@@ -162,14 +162,14 @@ class LineSnapshot(models.Model):
 
 
 class OrderLine(LineSnapshot):
-    """What was bought in an order, snapshotted, from which producer and location."""
+    """What was bought in an order, snapshotted, from which merchant and location."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
     fulfilment = models.ForeignKey(
         Fulfilment, verbose_name=_("fulfilment"), on_delete=models.CASCADE, related_name="lines"
     )
     location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
-    merchant_name = models.CharField(_("producer"), max_length=128)
+    merchant_name = models.CharField(_("merchant"), max_length=128)
     location_name = models.CharField(_("location"), max_length=128)
 
     class Meta(LineSnapshot.Meta):

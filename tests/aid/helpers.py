@@ -1,4 +1,4 @@
-"""Builders for the aid-ledger tests: producers in different places, paid orders, refunds, counter sales."""
+"""Builders for the aid-ledger tests: merchants in different places, paid orders, refunds, counter sales."""
 
 import uuid
 from dataclasses import dataclass
@@ -39,7 +39,7 @@ def sell_at_counter(counter: Location, *variants_and_quantities, staff=None) -> 
 
 @dataclass
 class Programme:
-    """Three producers in three townships paired with three Dezhou divisions, two categories, two counters."""
+    """Three merchants in three townships paired with three Dezhou divisions, two categories, two counters."""
 
     oil_coop: Merchant
     brocade: Merchant
@@ -71,8 +71,8 @@ def programme() -> Programme:
     oil_category = factories.make_category("油茶")
     fruit_category = factories.make_category("果蔬")
     warehouse = factories.make_location(kind="warehouse")
-    decheng = factories.make_location(district=DezhouCounty.DECHENG)
-    lingcheng = factories.make_location(district=DezhouCounty.LINGCHENG)
+    decheng = factories.make_location(county=DezhouCounty.DECHENG)
+    lingcheng = factories.make_location(county=DezhouCounty.LINGCHENG)
     oil = factories.make_product(oil_coop, category=oil_category, price=3800).variants.get()
     orange = factories.make_product(brocade, category=fruit_category, price=2500).variants.get()
     cabbage = factories.make_product(veg_farm, category=fruit_category, price=1290).variants.get()

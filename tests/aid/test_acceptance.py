@@ -1,4 +1,4 @@
-"""Crafted data: three producers, two counters, partial and whole refunds, counter sales.
+"""Crafted data: three merchants, two counters, partial and whole refunds, counter sales.
 
 Every report total is checked against the hand computation written next to it, to the fen, and
 ``reconcile_ledger`` balances until a deliberate mismatch is introduced.

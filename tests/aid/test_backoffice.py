@@ -61,7 +61,7 @@ def rows_of_csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-def test_operator_report_by_producer_with_chart_and_totals(client, operator, sales):
+def test_operator_report_by_merchant_with_chart_and_totals(client, operator, sales):
     client.force_login(operator)
     response = client.get(REPORT, {"group_by": "merchant"})
     assert response.status_code == 200
@@ -99,12 +99,12 @@ def test_merchant_sees_and_exports_only_its_own_rows(client, sales):
         ["None (delivered from the warehouse)", 75, 0, 75, 1],
         ["Total", 75, 0, 75, 1],
     ]
-    # Asking for another producer's figures is refused as an invalid choice: nothing of theirs is shown.
+    # Asking for another merchant's figures is refused as an invalid choice: nothing of theirs is shown.
     html = client.get(REPORT, {"group_by": "merchant", "merchant": sales.oil_coop.pk}).content.decode()
     assert "秀山油茶合作社" not in html and "¥114.00" not in html
 
 
-def test_merchant_cannot_open_another_producers_statement_or_settlement(client, operator, sales):
+def test_merchant_cannot_open_another_merchants_statement_or_settlement(client, operator, sales):
     backdate_all(3)
     yesterday = timezone.localdate() - timedelta(days=1)
     period = {"date_from": str(yesterday - timedelta(days=10)), "date_to": str(yesterday)}

@@ -95,7 +95,7 @@ def test_checkout_refuses_a_cart_holding_a_product_that_expired_meanwhile(prog):
         checkout(cart)
 
 
-def test_a_valid_producer_certificate_keeps_the_product_on_sale(client, prog, expired_oil):
+def test_a_valid_merchant_certificate_keeps_the_product_on_sale(client, prog, expired_oil):
     hide_expired(True)
     certify(prog.oil_coop, NEXT_MONTH)
     assert client.get(expired_oil.get_absolute_url()).status_code == 200

@@ -15,7 +15,7 @@ from tests.aid.helpers import order_of, pay, sell_at_counter
 @pytest.fixture
 def impact_page(db) -> ImpactPage:
     home = HomePage.objects.get(depth=2)
-    page = ImpactPage(title="消费帮扶成效", slug="impact", intro="每一分钱都追溯到生产者")
+    page = ImpactPage(title="消费帮扶成效", slug="impact", intro="每一分钱都追溯到商户")
     home.add_child(instance=page)
     return page
 
@@ -102,8 +102,8 @@ def test_figures_equal_the_report_totals(prog, operator):
     }
     assert [row.amount for row in figures.monthly] == [row.net for row in report(entries, "month").rows]
     assert (figures.orders, figures.counter_sales) == (2, 1)
-    # Producers with a positive balance: the oil coop (76.00), the orchard (50.00), the farm (12.90 at the counter).
-    assert (figures.producers, figures.households) == (3, 120 + 80 + 30)
+    # Merchants with a positive balance: the oil coop (76.00), the orchard (50.00), the farm (12.90 at the counter).
+    assert (figures.merchants, figures.households) == (3, 120 + 80 + 30)
     assert [row.amount for row in figures.top_products] == [7600, 5000, 1290]
 
 

@@ -10,7 +10,7 @@ from tests.aid.helpers import order_of, pay, pickup_at, sell_at_counter
 from tests.payments.helpers import intent_event, stripe_payment
 
 
-def test_paying_credits_each_line_with_its_producer_place_and_counter(prog):
+def test_paying_credits_each_line_with_its_merchant_place_and_counter(prog):
     order = pay(order_of((prog.oil, 2), (prog.orange, 1), delivery=pickup_at(prog.lingcheng_counter)))
     entries = AidLedgerEntry.objects.order_by("amount")
     assert [

@@ -1,4 +1,4 @@
-"""Producers, locations and categories in the back office."""
+"""Merchants, locations and categories in the back office."""
 
 import pytest
 from wagtail.test.utils.form_data import querydict_from_html
@@ -7,10 +7,10 @@ from catalog.models import Category, Location, Merchant
 from tests.catalog.admin_world import url
 from tests.fixtures.http import login
 
-# -- Producers ---------------------------------------------------------------------------
+# -- Merchants ---------------------------------------------------------------------------
 
 
-def test_merchant_user_sees_only_its_own_producer(client, world):
+def test_merchant_user_sees_only_its_own_merchant(client, world):
     login(client, world.alice)
 
     listing = client.get(url("merchant:index"))
@@ -22,13 +22,13 @@ def test_merchant_user_sees_only_its_own_producer(client, world):
 
 
 @pytest.mark.parametrize("view", ["inspect", "edit", "delete", "history", "usage"])
-def test_other_producers_views_are_not_found(client, world, view):
+def test_other_merchants_views_are_not_found(client, world, view):
     response = login(client, world.alice).get(url(f"merchant:{view}", world.merchant_b.pk))
 
     assert response.status_code == 404
 
 
-def test_merchant_user_may_inspect_but_not_edit_its_producer(client, world):
+def test_merchant_user_may_inspect_but_not_edit_its_merchant(client, world):
     login(client, world.alice)
 
     inspect = client.get(url("merchant:inspect", world.merchant_a.pk))
@@ -41,13 +41,13 @@ def test_merchant_user_may_inspect_but_not_edit_its_producer(client, world):
     assert world.merchant_a.name == "秀山红安茶油合作社"
 
 
-def test_operator_sees_every_producer(client, world):
+def test_operator_sees_every_merchant(client, world):
     response = login(client, world.operator).get(url("merchant:index"))
 
     assert set(response.context["object_list"]) == {world.merchant_a, world.merchant_b}
 
 
-def test_deleting_a_producer_with_products_is_refused_with_a_message(client, world):
+def test_deleting_a_merchant_with_products_is_refused_with_a_message(client, world):
     response = login(client, world.operator).post(url("merchant:delete", world.merchant_a.pk), follow=True)
 
     assert response.status_code == 200
@@ -84,7 +84,7 @@ def test_operator_creates_a_counter(client, world):
         "kind": Location.Kind.COUNTER,
         "is_active": "on",
         "host": "庆云百货",
-        "district": "qingyun",
+        "county": "qingyun",
         "address": "庆云县某路1号",
         "opening_hours": "",
         "phone": "",
@@ -100,8 +100,8 @@ def test_operator_creates_a_counter(client, world):
     assert Location.objects.filter(code="dz-qingyun", kind="counter").exists()
 
 
-def test_a_counter_without_district_is_a_form_error(client, world):
-    data = {"name": "无区专柜", "code": "dz-none", "kind": Location.Kind.COUNTER, "district": "", "address": "某路"}
+def test_a_counter_without_county_is_a_form_error(client, world):
+    data = {"name": "无区专柜", "code": "dz-none", "kind": Location.Kind.COUNTER, "county": "", "address": "某路"}
 
     response = login(client, world.operator).post(url("location:add"), data)
 
@@ -166,7 +166,7 @@ def test_operator_pages_render(client, world):
     assert {page: client.get(page).status_code for page in pages} == dict.fromkeys(pages, 200)
 
 
-def test_operator_edits_a_producer(client, world):
+def test_operator_edits_a_merchant(client, world):
     login(client, world.operator)
     response = client.get(url("merchant:edit", world.merchant_b.pk))
     data = querydict_from_html(response.content.decode(), form_id="w-editor-form")

@@ -89,7 +89,7 @@ def test_listing_search_finds_own_products_but_never_others(as_alice, world):
     assert list(by_sku.context["object_list"]) == []
 
 
-def test_listing_filter_offers_only_own_producers(as_alice, world):
+def test_listing_filter_offers_only_own_merchants(as_alice, world):
     response = as_alice.get(url(f"{PRODUCT}:list"), {"merchant": world.merchant_b.pk})
 
     choices = list(response.context["filters"].form.fields["merchant"].queryset)

@@ -357,13 +357,13 @@ def menu_item_names(client) -> set[str]:
 def test_menu_shows_what_each_role_may_use(client, world):
     assert menu_item_names(login(client, world.operator)) == {
         "products",
-        "producers",
+        "merchants",
         "categories",
         "locations",
         "stock",
         "stock-ledger",
     }
-    assert menu_item_names(login(client, world.alice)) == {"products", "producers", "stock", "stock-ledger"}
+    assert menu_item_names(login(client, world.alice)) == {"products", "merchants", "stock", "stock-ledger"}
     assert menu_item_names(login(client, world.carol)) == {"locations", "stock", "stock-ledger"}
 
 

@@ -28,7 +28,7 @@ def names(queryset) -> set[str]:
         ("织锦", {"土家织锦围巾"}),
         ("秀山", {"秀山野生山茶油", "秀山土蜂蜜"}),
         ("5KG", {"贵措脐橙礼盒 5kg"}),
-        ("合作社", {"贵措脐橙礼盒 5kg"}),  # found through the producer's name
+        ("合作社", {"贵措脐橙礼盒 5kg"}),  # found through the merchant's name
         ("秀山 蜂蜜", {"秀山土蜂蜜"}),  # every word must match
         ("冷榨", {"秀山野生山茶油"}),  # found in the summary
     ],

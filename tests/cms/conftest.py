@@ -16,7 +16,7 @@ def english(db):
 
 @pytest.fixture
 def story_index(home):
-    index = StoryIndexPage(title="生产者故事", slug="stories", show_in_menus=True)
+    index = StoryIndexPage(title="商户故事", slug="stories", show_in_menus=True)
     home.add_child(instance=index)
     index.save_revision().publish()
     return index

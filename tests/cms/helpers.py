@@ -22,3 +22,7 @@ def grid(*products, heading: str = "") -> dict:
 
 def card(product, note: str = "") -> dict:
     return {"type": "product_card", "value": {"product": product.pk, "note": note}}
+
+
+def merchant_card(merchant) -> dict:
+    return {"type": "merchant_card", "value": {"merchant": merchant.pk}}

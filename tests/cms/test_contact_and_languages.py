@@ -98,7 +98,7 @@ def test_menu_footer_and_headline_figures_are_edited_in_the_admin(client, home, 
     HeadlineFigure.objects.create(locale=home.locale, figure="1.6亿元", label="消费协作", sort_order=0)
 
     html = client.get("/").content.decode()
-    assert f'<a href="{story_index.url}">生产者故事</a>' in html
+    assert f'<a href="{story_index.url}">商户故事</a>' in html
     assert "鲁渝协作消费帮扶平台" in html
     assert "1.6亿元" in html and "消费协作" in html
 
@@ -107,7 +107,7 @@ def test_menu_footer_and_headline_figures_are_edited_in_the_admin(client, home, 
     HeadlineFigure.objects.update(figure="2亿元")
     HeadlineFigure.objects.get().save()
     html = client.get("/").content.decode()
-    assert f'<a href="{story_index.url}">生产者故事</a>' not in html
+    assert f'<a href="{story_index.url}">商户故事</a>' not in html
     assert "2亿元" in html
 
 

@@ -29,7 +29,7 @@ def test_search_finds_chinese_words_inside_stories_and_products(client, story_in
     scarf = factories.make_product(workshop, name="土家织锦围巾")
     factories.make_product(name="秀山野生山茶油")
     make_story(
-        story_index, title="一梭一线织出好日子", intro="隘口镇的西兰卡普工坊", producer=workshop, body=[card(scarf)]
+        story_index, title="一梭一线织出好日子", intro="隘口镇的西兰卡普工坊", merchant=workshop, body=[card(scarf)]
     )
     make_story(story_index, title="茶籽在家门口卖上好价钱", intro="油茶加工中心")
     make_story(story_index, title="未发布的织锦故事", publish=False)
@@ -50,10 +50,10 @@ def test_search_finds_chinese_words_inside_stories_and_products(client, story_in
 
 
 def test_stories_behind_a_password_stay_out_of_search_and_lists(client, story_index):
-    producer = factories.make_merchant()
-    product = factories.make_product(producer, name="织锦茶旗")
-    open_story = make_story(story_index, title="公开的织锦故事", producer=producer)
-    private = make_story(story_index, title="内部的织锦故事", producer=producer)
+    merchant = factories.make_merchant()
+    product = factories.make_product(merchant, name="织锦茶旗")
+    open_story = make_story(story_index, title="公开的织锦故事", merchant=merchant)
+    private = make_story(story_index, title="内部的织锦故事", merchant=merchant)
     PageViewRestriction.objects.create(page=private, restriction_type="password", password="secret")
 
     assert [s.title for s in client.get("/search/", {"q": "织锦"}).context["stories"]] == [open_story.title]
@@ -67,11 +67,11 @@ def test_search_with_nothing_or_junk_answers_calmly(client, db):
     assert response.context["stories"] == [] and response.context["products"] == []
 
 
-def test_sitemap_lists_pages_products_and_producers_in_both_languages(client, story_index):
-    producer = factories.make_merchant(slug="织锦工坊")
-    product = factories.make_product(producer, name="土家织锦围巾")
-    hidden = factories.make_product(producer, name="下架", published=False)
-    story = make_story(story_index, producer=producer)
+def test_sitemap_lists_pages_products_and_merchants_in_both_languages(client, story_index):
+    merchant = factories.make_merchant(slug="织锦工坊")
+    product = factories.make_product(merchant, name="土家织锦围巾")
+    hidden = factories.make_product(merchant, name="下架", published=False)
+    story = make_story(story_index, merchant=merchant)
 
     response = client.get("/sitemap.xml")
 
@@ -82,8 +82,9 @@ def test_sitemap_lists_pages_products_and_producers_in_both_languages(client, st
     assert story_index.get_parent().full_url in locations
     assert f"http://testserver/products/{product.slug}/" in locations
     assert f"http://testserver/en/products/{product.slug}/" in locations
-    assert "http://testserver/producers/%E7%BB%87%E9%94%A6%E5%B7%A5%E5%9D%8A/" in locations
-    assert "http://testserver/en/producers/%E7%BB%87%E9%94%A6%E5%B7%A5%E5%9D%8A/" in locations
+    assert "http://testserver/merchants/%E7%BB%87%E9%94%A6%E5%B7%A5%E5%9D%8A/" in locations
+    assert "http://testserver/en/merchants/%E7%BB%87%E9%94%A6%E5%B7%A5%E5%9D%8A/" in locations
+    assert not any("/producers/" in loc for loc in locations)  # the old address only redirects
     assert not any(hidden.slug in loc for loc in locations)
 
 
@@ -129,12 +130,12 @@ def test_product_page_has_product_json_ld_canonical_hreflang_and_opengraph(clien
 
 
 def test_story_has_article_json_ld_and_opengraph(client, story_index):
-    producer = factories.make_merchant(name="贵措脐橙合作社")
+    merchant = factories.make_merchant(name="贵措脐橙合作社")
     story = make_story(
         story_index,
         title="合作社+党员+农户 </script><script>alert(1)</script>",
         intro="3500亩脐橙",
-        producer=producer,
+        merchant=merchant,
         hero_image=make_image("脐橙园"),
     )
 

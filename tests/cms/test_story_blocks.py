@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cms.models import HomePageFeaturedProduct
 from tests import factories
-from tests.cms.helpers import card, grid, make_story
+from tests.cms.helpers import card, grid, make_story, merchant_card
 from tests.fixtures.catalog import add_images, make_image, set_stock
 
 pytestmark = pytest.mark.django_db
@@ -79,19 +79,19 @@ def test_unpublished_and_deleted_products_vanish_for_readers_and_warn_in_preview
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_story_page_query_count_does_not_grow_with_its_products(client, story_index, warehouse, counter, size):
-    producer = factories.make_merchant(name="隘口镇土家织锦非遗工坊")
+    merchant = factories.make_merchant(name="隘口镇土家织锦非遗工坊")
     products = []
     for i in range(size):
-        product = factories.make_product(producer, name=f"织锦{i}", variants=2)
+        product = factories.make_product(merchant, name=f"织锦{i}", variants=2)
         add_images(product, 2)
         for variant in product.variants.all():
             set_stock(variant, warehouse, 20)
             set_stock(variant, counter, 2)
         products.append(product)
-    make_story(story_index, hero_image=make_image("另一篇"), producer=producer)
+    make_story(story_index, hero_image=make_image("另一篇"), merchant=merchant)
     story = make_story(
         story_index,
-        producer=producer,
+        merchant=merchant,
         hero_image=make_image("织娘"),
         body=[card(products[0]), grid(*products[1:]), card(products[-1])],
     )
@@ -150,11 +150,23 @@ def test_scripts_typed_by_an_editor_never_reach_readers(client, story_index):
     assert "&lt;script&gt;" in html  # plain-text fields are escaped, not dropped
 
 
-def test_producer_and_product_descriptions_are_cleaned_too(client, db):
-    producer = factories.make_merchant(slug="workshop", description='<p>工坊<img src=x onerror="steal()"></p>')
-    product = factories.make_product(producer, description="<p>围巾<script>alert(1)</script></p>")
+def test_merchant_card_block_links_to_the_merchant_page(client, story_index):
+    merchant = factories.make_merchant(name="隘口镇土家织锦非遗工坊", slug="aikou-brocade", summary="320名签约织娘")
+    inactive = factories.make_merchant(name="停业的工坊", is_active=False)
+    story = make_story(story_index, body=[merchant_card(merchant), merchant_card(inactive)])
 
-    for url in (f"/en/products/{product.slug}/", "/en/producers/workshop/"):
+    html = client.get(f"/en{story.url}").content.decode()
+
+    assert html.count('<aside class="merchant-card">') == 1
+    assert '<a href="/en/merchants/aikou-brocade/">隘口镇土家织锦非遗工坊</a>' in html and "320名签约织娘" in html
+    assert "停业的工坊" not in html
+
+
+def test_merchant_and_product_descriptions_are_cleaned_too(client, db):
+    merchant = factories.make_merchant(slug="workshop", description='<p>工坊<img src=x onerror="steal()"></p>')
+    product = factories.make_product(merchant, description="<p>围巾<script>alert(1)</script></p>")
+
+    for url in (f"/en/products/{product.slug}/", "/en/merchants/workshop/"):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html and "onerror" not in html, url
     assert "围巾" in client.get(f"/en/products/{product.slug}/").content.decode()

@@ -1,5 +1,5 @@
 """Acceptance: an editor writes a story embedding two products and submits it through the admin's
-own views; a moderator approves it; it is published. Editors cannot touch stock, orders or producers."""
+own views; a moderator approves it; it is published. Editors cannot touch stock, orders or merchants."""
 
 import pytest
 from django.urls import reverse
@@ -14,12 +14,12 @@ from tests.fixtures.catalog import set_stock
 pytestmark = pytest.mark.django_db
 
 
-def story_form(producer: Merchant, products) -> dict:
+def story_form(merchant: Merchant, products) -> dict:
     return nested_form_data(
         {
             "title": "织锦新品上市",
             "slug": "new-brocade",
-            "producer": producer.pk,
+            "merchant": merchant.pk,
             "township": "aikou",
             "date": "2026-11-20",
             "intro": "隘口镇织娘的新作品。",
@@ -36,16 +36,16 @@ def story_form(producer: Merchant, products) -> dict:
 
 
 def test_editor_submits_a_story_and_a_moderator_approves_it(client, story_index, editor, moderator, warehouse):
-    producer = factories.make_merchant(name="隘口镇土家织锦非遗工坊")
-    scarf = factories.make_product(producer, name="土家织锦围巾", price=26800)
-    bag = factories.make_product(producer, name="土家织锦手提包", price=18800)
+    merchant = factories.make_merchant(name="隘口镇土家织锦非遗工坊")
+    scarf = factories.make_product(merchant, name="土家织锦围巾", price=26800)
+    bag = factories.make_product(merchant, name="土家织锦手提包", price=18800)
     for product in (scarf, bag):
         set_stock(product.variants.get(), warehouse, 9)
 
     client.force_login(editor)
     add_url = reverse("wagtailadmin_pages:add", args=("cms", "storypage", story_index.pk))
     assert client.get(add_url).status_code == 200
-    response = client.post(add_url, story_form(producer, [scarf, bag]))
+    response = client.post(add_url, story_form(merchant, [scarf, bag]))
 
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     story = StoryPage.objects.get(slug="new-brocade")
@@ -58,7 +58,7 @@ def test_editor_submits_a_story_and_a_moderator_approves_it(client, story_index,
     # The editor cannot publish by themselves.
     publish = client.post(
         reverse("wagtailadmin_pages:edit", args=(story.pk,)),
-        {**story_form(producer, [scarf, bag]), "action-publish": "Publish"},
+        {**story_form(merchant, [scarf, bag]), "action-publish": "Publish"},
     )
     assert not StoryPage.objects.get(pk=story.pk).live
     assert publish.status_code in (200, 302, 403)
@@ -83,13 +83,13 @@ def test_editor_submits_a_story_and_a_moderator_approves_it(client, story_index,
     assert "土家织锦手提包" in html and "¥188.00" in html
 
 
-def test_editors_cannot_reach_stock_orders_or_producers(client, editor):
+def test_editors_cannot_reach_stock_orders_or_merchants(client, editor):
     merchant = factories.make_merchant()
     client.force_login(editor)
     assert client.get("/admin/").status_code == 200
     for perm in ("catalog.change_stock", "catalog.change_merchant", "catalog.add_stockmovement", "orders.change_order"):
         assert not editor.has_perm(perm), perm
-    for url in (reverse("stock:index"), reverse("orders:index"), f"/admin/producers/edit/{merchant.pk}/"):
+    for url in (reverse("stock:index"), reverse("orders:index"), f"/admin/merchants/edit/{merchant.pk}/"):
         assert client.get(url).status_code in (302, 403), url
     root = Page.objects.get(depth=1)
     assert not root.permissions_for_user(editor).can_publish()

@@ -1,6 +1,6 @@
 """The counter console: counter staff see and act on their own counter only; operators pick any counter.
 
-Two counters (carol staffs counter 1, dave counter 2), two producers; the views are driven through the
+Two counters (carol staffs counter 1, dave counter 2), two merchants; the views are driven through the
 Wagtail admin with Django's test client.
 """
 
@@ -111,7 +111,7 @@ def test_console_queues_each_counters_own_paid_pickups_with_pick_lists(client, w
     dave_page = login(client, world.dave).get(url("counter:console", world.counter2.pk))
 
     assert {f.order for f in carol_page.context["to_prepare"]} == {at_counter1}
-    assert len(carol_page.context["to_prepare"]) == 2  # one part per producer
+    assert len(carol_page.context["to_prepare"]) == 2  # one part per merchant
     assert [f.order for f in dave_page.context["to_prepare"]] == [at_counter2]
     carol_html = carol_page.content.decode()
     for text in (at_counter1.number, world.product_a.name, world.variant_a.sku, world.variant_b.sku):

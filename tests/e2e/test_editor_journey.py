@@ -1,4 +1,4 @@
-"""An editor writes a producer story in the Wagtail admin and submits it; a moderator approves it from
+"""An editor writes a merchant story in the Wagtail admin and submits it; a moderator approves it from
 the dashboard; a reader then finds it on the home page, with the product card at the live price."""
 
 import re
@@ -12,14 +12,14 @@ TITLE = "织锦新品上架记"
 SLUG = "brocade-new-season-e2e"
 SCARF = "tujia-brocade-scarf"
 PRODUCTS = {p.slug: p for p in data.PRODUCTS}
-PRODUCER = "隘口镇土家织锦"
+MERCHANT = "隘口镇土家织锦"
 
 
 def open_story_index(editor: Page) -> None:
     """Through the page explorer: the home page's subpages, then the story index's."""
     editor.goto("/admin/pages/")
     editor.get_by_role("link", name="查看'德秀集市'的子页面").click()
-    editor.get_by_role("link", name="查看'生产者故事'的子页面").click()
+    editor.get_by_role("link", name="查看'商户故事'的子页面").click()
 
 
 def choose(page: Page, opener: str, search: str | None, choice: str) -> None:
@@ -37,7 +37,7 @@ def write_and_submit_story(editor: Page) -> None:
     open_story_index(editor)
     editor.get_by_role("link", name="添加子页面").first.click()
     editor.fill("#id_title", TITLE)
-    choose(editor, "选择生产者", None, PRODUCER)
+    choose(editor, "选择商户", None, MERCHANT)
     editor.fill("#id_intro", "新一季的织锦围巾从隘口镇的木腰机上织出来了。")
 
     body = editor.locator("[data-contentpath='body']").first

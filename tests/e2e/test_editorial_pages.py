@@ -16,7 +16,7 @@ from tests.e2e.actions import serious_violations
         "/counters/",
         "/about/",
         "/contact/",
-        "/producers/aikou-tujia-brocade-workshop/",
+        "/merchants/aikou-tujia-brocade-workshop/",
         "/search/?q=%E7%BB%87%E9%94%A6",
     ],
 )

@@ -1,4 +1,4 @@
-"""A consumer finds a story, buys from two producers for pickup at a counter, pays, and collects.
+"""A consumer finds a story, buys from two merchants for pickup at a counter, pays, and collects.
 
 Counter staff (the demo user of 德百超市's counter) see the order, mark both parts ready and hand
 them over against the pickup codes the consumer's status page shows; the order ends completed.
@@ -19,7 +19,7 @@ PRODUCTS = {p.slug: p for p in data.PRODUCTS}
 
 
 def pickup_codes(consumer: Page) -> dict[str, str]:
-    """Producer name → the pickup code the status page shows for that producer's part."""
+    """Merchant name → the pickup code the status page shows for that merchant's part."""
     codes = {}
     for text in consumer.locator(".fulfilment").all_inner_texts():
         name, _, rest = text.partition(":")
@@ -75,9 +75,9 @@ def test_consumer_buys_for_pickup_and_the_counter_hands_over(open_page):
     row.locator("input[name=code]").fill(wrong)
     row.get_by_role("button", name="交付").click()
     expect(staff.locator("main")).to_contain_text("取货码错误")
-    for producer, code in codes.items():
+    for merchant, code in codes.items():
         staff.goto("/admin/counter/")
-        row = staff.locator("tr", has_text=number).filter(has_text=producer)
+        row = staff.locator("tr", has_text=number).filter(has_text=merchant)
         row.locator("input[name=code]").fill(code)
         row.get_by_role("button", name="交付").click()
         expect(staff.locator(".messages")).to_be_visible()

@@ -1,4 +1,4 @@
-"""Orders in the back office: operators see and cancel every order; a producer's members see only
+"""Orders in the back office: operators see and cancel every order; a merchant's members see only
 the orders holding their lines, and only those lines; counter staff only what is handed over at their
 counter. Positive controls show the same requests work for the users who may make them."""
 
@@ -168,7 +168,7 @@ def test_merchant_filters_and_search_stay_in_scope(client, world, orders):
     assert orders.b_only not in set(by_other_merchant.context["object_list"])
     assert by_other_counter == set()
     assert by_other_number == set()
-    assert by_phone == set()  # producers cannot look customers up by their number
+    assert by_phone == set()  # merchants cannot look customers up by their number
     assert "phone" not in by_other_merchant.context["filters"].form.fields
     assert by_own_number == {orders.mixed}
 

@@ -66,7 +66,7 @@ def test_unknown_variant_is_refused(variant, variant_id):
     assert not CartLine.objects.exists()
 
 
-def test_inactive_variant_unpublished_product_and_inactive_producer_are_refused(warehouse):
+def test_inactive_variant_unpublished_product_and_inactive_merchant_are_refused(warehouse):
     inactive = stocked_variant((warehouse, 10))
     Variant.objects.filter(pk=inactive.pk).update(is_active=False)
     unpublished = stocked_variant((warehouse, 10), published=False)

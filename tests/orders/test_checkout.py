@@ -38,7 +38,7 @@ from tests.orders.helpers import (
 
 
 @pytest.fixture
-def two_producers(merchants, warehouse, warehouse2):
+def two_merchants(merchants, warehouse, warehouse2):
     """Tea oil (68.00) from the first warehouse, brocade (12.50) and honey (31.00) from the second."""
     tea_oil_coop, brocade_workshop = merchants
     tea_oil = stocked_variant((warehouse, 20), price=6800, merchant=tea_oil_coop)
@@ -47,8 +47,8 @@ def two_producers(merchants, warehouse, warehouse2):
     return tea_oil, brocade, honey
 
 
-def test_delivery_below_the_threshold_pays_the_flat_fee_to_the_fen(two_producers, warehouse, warehouse2):
-    tea_oil, brocade, _honey = two_producers
+def test_delivery_below_the_threshold_pays_the_flat_fee_to_the_fen(two_merchants, warehouse, warehouse2):
+    tea_oil, brocade, _honey = two_merchants
     cart = cart_with((tea_oil, 1), (brocade, 2))
 
     order = checkout(cart)
@@ -61,8 +61,8 @@ def test_delivery_below_the_threshold_pays_the_flat_fee_to_the_fen(two_producers
     assert lines[brocade.sku].line_total == 2500 and lines[brocade.sku].location == warehouse2
 
 
-def test_delivery_at_or_above_the_threshold_ships_free(two_producers, warehouse):
-    tea_oil, brocade, honey = two_producers
+def test_delivery_at_or_above_the_threshold_ships_free(two_merchants, warehouse):
+    tea_oil, brocade, honey = two_merchants
 
     at_threshold = checkout(cart_with((tea_oil, 1), (honey, 1)))
     above = checkout(cart_with((tea_oil, 1), (brocade, 3)))
@@ -73,8 +73,8 @@ def test_delivery_at_or_above_the_threshold_ships_free(two_producers, warehouse)
     assert (just_below.subtotal, just_below.shipping_fee, just_below.total) == (9899, 1200, 11099)
 
 
-def test_shipping_rule_comes_from_the_operators_settings(two_producers):
-    tea_oil, brocade, _honey = two_producers
+def test_shipping_rule_comes_from_the_operators_settings(two_merchants):
+    tea_oil, brocade, _honey = two_merchants
     shop = ShopSettings.for_site(Site.objects.get(is_default_site=True))
     shop.shipping_fee, shop.free_shipping_threshold = 800, 20000
     shop.save()
@@ -92,8 +92,8 @@ def test_shipping_rule_comes_from_the_operators_settings(two_producers):
     assert (order.subtotal, order.shipping_fee, order.total) == (10550, 800, 11350)
 
 
-def test_lines_are_grouped_into_fulfilments_per_producer_and_location(two_producers, merchants, warehouse, warehouse2):
-    tea_oil, brocade, honey = two_producers
+def test_lines_are_grouped_into_fulfilments_per_merchant_and_location(two_merchants, merchants, warehouse, warehouse2):
+    tea_oil, brocade, honey = two_merchants
     tea_oil_coop, brocade_workshop = merchants
 
     order = checkout(cart_with((tea_oil, 2), (brocade, 1), (honey, 1)))
@@ -109,8 +109,8 @@ def test_lines_are_grouped_into_fulfilments_per_producer_and_location(two_produc
     assert (order.subtotal, order.shipping_fee, order.total) == (17950, 0, 17950)
 
 
-def test_placing_reserves_stock_with_ledger_entries_and_snapshots_the_lines(two_producers, warehouse):
-    tea_oil, _brocade, _honey = two_producers
+def test_placing_reserves_stock_with_ledger_entries_and_snapshots_the_lines(two_merchants, warehouse):
+    tea_oil, _brocade, _honey = two_merchants
     user = factories.make_user()
     before = timezone.now()
 
@@ -144,8 +144,8 @@ def test_placing_reserves_stock_with_ledger_entries_and_snapshots_the_lines(two_
     assert get_order_by_token(order.token) == order
 
 
-def test_the_cart_is_emptied_after_placing(two_producers):
-    tea_oil, _brocade, _honey = two_producers
+def test_the_cart_is_emptied_after_placing(two_merchants):
+    tea_oil, _brocade, _honey = two_merchants
     cart = cart_with((tea_oil, 1))
 
     checkout(cart)
@@ -154,8 +154,8 @@ def test_the_cart_is_emptied_after_placing(two_producers):
 
 
 @override_settings(ORDER_RESERVATION_MINUTES=5)
-def test_reservation_time_is_a_setting(two_producers):
-    order = checkout(cart_with((two_producers[0], 1)))
+def test_reservation_time_is_a_setting(two_merchants):
+    order = checkout(cart_with((two_merchants[0], 1)))
 
     assert order.expires_at - order.created_at == timedelta(minutes=5)
 

@@ -214,7 +214,7 @@ def test_the_event_scan_catches_an_event_written_elsewhere(source, expected):
 
 @pytest.fixture
 def two_part_order(merchants, warehouse, warehouse2):
-    """A delivery order awaiting payment with two parts: one producer per warehouse."""
+    """A delivery order awaiting payment with two parts: one merchant per warehouse."""
     first = stocked_variant((warehouse, 5), merchant=merchants[0])
     second = stocked_variant((warehouse2, 5), merchant=merchants[1])
     return checkout(cart_with((first, 2), (second, 1)))

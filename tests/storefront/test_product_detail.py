@@ -58,7 +58,7 @@ def test_chinese_slug_is_served(client, db):
     assert client.get("/products/%E7%A7%80%E5%B1%B1%E5%9C%9F%E8%9C%82%E8%9C%9C/").context["product"] == product
 
 
-def test_unpublished_product_and_product_of_inactive_producer_are_404(client, db):
+def test_unpublished_product_and_product_of_inactive_merchant_are_404(client, db):
     hidden = factories.make_product(published=False)
     dormant = factories.make_product(factories.make_merchant(is_active=False))
     assert client.get(detail_url(hidden)).status_code == 404
@@ -149,7 +149,7 @@ def test_no_counter_message_when_nothing_is_at_a_counter(client, oil, warehouse)
     assert "No counter has this product right now." in client.get(detail_url(oil)).content.decode()
 
 
-def test_producer_links_to_the_list_filtered_by_producer(client, oil):
+def test_merchant_links_to_the_list_filtered_by_merchant(client, oil):
     html = client.get(detail_url(oil)).content.decode()
     assert f'<a href="/en/products/?merchant={oil.merchant.slug}">秀山油茶加工中心</a>' in html
     assert "年加工干茶籽3000吨" in html
@@ -158,7 +158,7 @@ def test_producer_links_to_the_list_filtered_by_producer(client, oil):
 def test_quality_badges_and_aid_badge(client, oil):
     html = client.get(detail_url(oil)).content.decode()
     assert "Geographical indication" in html  # the product's mark
-    assert "Organic" in html  # the producer's mark
+    assert "Organic" in html  # the merchant's mark
     assert "Green food" not in html
     assert "Consumption-aid product" not in html
 

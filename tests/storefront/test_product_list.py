@@ -19,7 +19,7 @@ def names(response) -> list[str]:
 
 @pytest.fixture
 def catalogue(db, warehouse):
-    """Four public products with different producers, places, marks, prices and stock."""
+    """Four public products with different merchants, places, marks, prices and stock."""
     now = timezone.now()
     oranges = factories.make_category("水果")
     oils = factories.make_category("粮油")
@@ -52,7 +52,7 @@ def catalogue(db, warehouse):
     return products
 
 
-def test_lists_published_products_of_active_producers_only(client, catalogue):
+def test_lists_published_products_of_active_merchants_only(client, catalogue):
     factories.make_product(name="未上架的蜂蜜", published=False)
     factories.make_product(factories.make_merchant(is_active=False), name="停用商户的腊肉")
 
@@ -77,7 +77,7 @@ def test_newest_products_come_first_by_default(client, catalogue):
         ({"township": "aikou"}, {"土家织锦围巾"}),
         ({"mark": "organic"}, {"秀山野生山茶油"}),
         ({"mark": "green"}, {"秀山菜籽油"}),
-        ({"mark": "gi"}, {"贵措脐橙礼盒 5kg"}),  # the producer holds the mark
+        ({"mark": "gi"}, {"贵措脐橙礼盒 5kg"}),  # the merchant holds the mark
         ({"in_stock": "1"}, {"贵措脐橙礼盒 5kg", "秀山野生山茶油"}),  # the scarf's stock is all allocated
         ({"category": "__oils__", "in_stock": "1"}, {"秀山野生山茶油"}),
         ({"merchant": "__oil_mill__", "mark": "green"}, {"秀山菜籽油"}),
@@ -180,7 +180,7 @@ def test_price_sort_uses_the_cheapest_active_variant(client, catalogue):
     assert names(client.get(LIST, {"sort": "price_asc"}))[:2] == ["土家织锦围巾", "秀山菜籽油"]
 
 
-def test_cards_show_price_producer_and_availability(client, catalogue):
+def test_cards_show_price_merchant_and_availability(client, catalogue):
     html = client.get(LIST).content.decode()
     assert "¥68.00" in html
     assert "贵措脐橙合作社" in html

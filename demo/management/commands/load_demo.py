@@ -21,7 +21,7 @@ def _width(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Load the demo producers, products, counters and stock (safe to run again)."
+    help = "Load the demo merchants, products, counters and stock (safe to run again)."
 
     def handle(self, *args, **options) -> None:
         summary = load_demo(with_users=settings.DEBUG)
