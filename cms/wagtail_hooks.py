@@ -11,6 +11,7 @@ from cms.models import Footer, HeadlineFigure
 
 
 class HeadlineFigureViewSet(SnippetViewSet):
+    menu_name = "headline-figures"  # fixed: a name derived from the label would change with the language
     model = HeadlineFigure
     icon = "pick"
     list_display = ["figure", "label", "sort_order"]
@@ -18,6 +19,7 @@ class HeadlineFigureViewSet(SnippetViewSet):
 
 
 class FooterViewSet(SnippetViewSet):
+    menu_name = "footers"  # fixed: a name derived from the label would change with the language
     model = Footer
     icon = "list-ul"
 

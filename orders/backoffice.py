@@ -596,6 +596,7 @@ class FulfilmentIndexView(generic.IndexView):
 class FulfilmentViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Fulfilments of the user's merchants or at the user's counters; read-only, each linking to its order."""
 
+    menu_name = "fulfilments"  # fixed: a name derived from the label would change with the language
 
     model = Fulfilment
     name = "fulfilments"

@@ -109,6 +109,7 @@ class NotificationInspectView(ActionInspectView):
 class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """Every notification with its status, attempts and last error; failed ones can be sent again."""
 
+    menu_name = "notifications"  # fixed: a name derived from the label would change with the language
 
     model = Notification
     name = "notifications"
@@ -168,6 +169,7 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
 class FailedTaskViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """Tasks that exhausted their retries, with the error; operators send them again."""
 
+    menu_name = "failed-tasks"  # fixed: a name derived from the label would change with the language
 
     model = FailedTask
     name = "failed_tasks"

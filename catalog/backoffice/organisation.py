@@ -14,6 +14,7 @@ from core.backoffice import ProtectedDeleteViewSetMixin
 class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
     """Operators manage every merchant; a member sees only its own."""
 
+    menu_name = "merchants"  # fixed: a name derived from the label would change with the language
 
     model = Merchant
     url_prefix = "merchants"
@@ -64,6 +65,7 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
 class CategoryViewSet(ProtectedDeleteViewSetMixin, ModelViewSet):
     """Categories are shared by every merchant; operators manage them."""
 
+    menu_name = "categories"  # fixed: a name derived from the label would change with the language
 
     model = Category
     url_prefix = "categories"
@@ -78,6 +80,7 @@ class CategoryViewSet(ProtectedDeleteViewSetMixin, ModelViewSet):
 class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
     """Warehouses and counters. Operators manage them; counter staff see their own counters."""
 
+    menu_name = "locations"  # fixed: a name derived from the label would change with the language
 
     model = Location
     url_prefix = "locations"

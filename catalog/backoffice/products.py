@@ -179,6 +179,7 @@ class ScopedDeleteBulkAction(DeleteBulkAction):
 
 
 class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
+    menu_name = "products"  # fixed: a name derived from the label would change with the language
     model = Product
     owner_field = "merchant"
     icon = "tag"

@@ -277,6 +277,7 @@ class StockExportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVie
 class StockViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Stock per variant and location, in the user's scope; changed only through the forms above."""
 
+    menu_name = "stock"  # fixed: a name derived from the label would change with the language
 
     model = Stock
     icon = "table"
@@ -347,6 +348,7 @@ class LedgerIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
 class LedgerViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """The append-only stock ledger: read-only, filterable, in the user's scope."""
 
+    menu_name = "stock-ledger"  # fixed: a name derived from the label would change with the language
 
     model = StockMovement
     name = "stock_ledger"

@@ -272,6 +272,7 @@ class SettlementView(AidPageMixin, TemplateView):
 class AidViewSet(ViewSet):
     """The "Consumption aid" menu: reports and statements, for operators and merchant members."""
 
+    menu_name = "consumption-aid"  # fixed: a name derived from the label would change with the language
 
     name = "aid"
     icon = "doc-full"

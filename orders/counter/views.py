@@ -300,6 +300,7 @@ class RecordSaleView(CounterPageMixin, TemplateView):
 class CounterViewSet(ViewSet):
     """The "Counter" menu: shown only to users with counter access (counter staff, operators)."""
 
+    menu_name = "counter"  # fixed: a name derived from the label would change with the language
 
     name = "counter"
     icon = "home"
