@@ -1,5 +1,6 @@
 """Liveness and readiness probes."""
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -22,8 +23,6 @@ def _check_database() -> str:
 
 
 def _check_redis() -> str:
-    import redis
-
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
         client.ping()

@@ -9,11 +9,8 @@ import os
 
 from celery import Celery
 
-from worker import failures
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("dexiu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-failures.connect()

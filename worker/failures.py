@@ -10,15 +10,15 @@ from celery import current_app
 from celery.signals import task_failure
 from django.utils import timezone
 
+from worker.models import FailedTask
+
 logger = logging.getLogger(__name__)
 
 
 def record_failed_task(
     *, task_id: str, task_name: str, args: Any, kwargs: Any, exception: BaseException, traceback: str, retries: int
-) -> Any:
-    """Keep a task that gave up (called from the ``task_failure`` signal); returns the ``FailedTask``."""
-    from worker.models import FailedTask  # models load after the app registry, this module before it
-
+) -> FailedTask:
+    """Keep a task that gave up (called from the ``task_failure`` signal)."""
     failed, _ = FailedTask.objects.update_or_create(
         task_id=task_id,
         defaults={
@@ -34,11 +34,11 @@ def record_failed_task(
     return failed
 
 
-def retry_failed_task(failed: Any) -> str:
+def retry_failed_task(failed: FailedTask) -> str:
     """Send a failed task again with its arguments; returns the new task id."""
     task = current_app.tasks[failed.task_name]
     result = task.apply_async(args=failed.args, kwargs=failed.kwargs)
-    type(failed).objects.filter(pk=failed.pk).update(retried_at=timezone.now(), retried_task_id=result.id)
+    FailedTask.objects.filter(pk=failed.pk).update(retried_at=timezone.now(), retried_task_id=result.id)
     failed.retried_task_id = result.id
     return result.id
 
@@ -68,5 +68,5 @@ def keep_failed_task(
 
 
 def connect() -> None:
-    """Listen for failed tasks (the Celery app calls this once)."""
+    """Listen for failed tasks (``WorkerConfig.ready`` calls this, in web and worker processes alike)."""
     task_failure.connect(keep_failed_task, weak=False, dispatch_uid="dexiu-keep-failed-task")
