@@ -11,8 +11,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
+from core.charts import bar_chart, column_chart
 from orders.aid import impact_figures
-from orders.aid.charts import bar_chart, column_chart
 
 
 class ImpactPage(ViewRestrictionsInOneQueryMixin, Page):

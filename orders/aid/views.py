@@ -25,10 +25,10 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from catalog.models import Merchant
 from core.backoffice import get_object_in_scope_or_404
+from core.charts import bar_chart, column_chart
 from core.money import fen_to_decimal
 from core.spreadsheets import FORMATS as EXPORT_FORMATS
 from core.spreadsheets import spreadsheet_response
-from orders.aid.charts import bar_chart, column_chart
 from orders.aid.forms import ReportForm, StatementForm, last_month
 from orders.aid.reports import DIMENSIONS, PERIODS, Report, in_period, report
 from orders.aid.scopes import entries_for_user, settlements_for_user
