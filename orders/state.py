@@ -12,12 +12,13 @@ expired) are made by ``orders.payments``, which call ``transition`` once the sto
 """
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.scopes import User
 from orders.events import record_order_event
-from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus
+from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus, Payment, Refund
 
 S = OrderStatus
 FS = Fulfilment.Status
@@ -132,9 +133,25 @@ def can_cancel(order: Order) -> bool:
     return can_transition(order, S.CANCELLED)
 
 
+def has_late_payment(order: Order) -> bool:
+    """Whether an order that was never paid (expired or cancelled) holds money to give back: it was flagged for
+    a payment that succeeded afterwards, and that money has not all been refunded yet."""
+    if order.status not in (S.EXPIRED, S.CANCELLED) or not order.needs_review or order.paid_at is not None:
+        return False
+    paid = order.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
+    given_back = (
+        order.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or 0
+    )
+    return paid > given_back
+
+
 def can_refund(order: Order) -> bool:
-    """Whether money may be given back for the order now (paid, and not wholly refunded yet)."""
-    return can_transition(order, S.REFUNDED)
+    """Whether money may be given back for the order now: paid and not wholly refunded yet, or a late payment
+    on an expired or cancelled order (which keeps its status: it was never paid)."""
+    return can_transition(order, S.REFUNDED) or has_late_payment(order)
 
 
 def can_ship(fulfilment: Fulfilment) -> bool:

@@ -4,6 +4,8 @@ Thin wrappers over services; the registered names are those the tasks had under 
 queued messages and beat schedules survive the move. Idempotent tasks ack late.
 """
 
+import logging
+
 from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
@@ -11,9 +13,11 @@ from django.utils import timezone
 from orders import notifications
 from orders.aid.services import check_certificates as check_certificates_now
 from orders.payments.reservation import expire_overdue_orders as expire_now
-from orders.payments.services import EventProcessingError, process_event
+from orders.payments.services import EventProcessingError, process_event, process_pending_events
 from orders.payments.services import reconcile_payments as reconcile_now
 from worker.tasks import BACKOFF, IDEMPOTENT
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -26,6 +30,22 @@ from worker.tasks import BACKOFF, IDEMPOTENT
 def process_stripe_event(event_id: str) -> bool:
     """Apply a stored Stripe event (a processed one is skipped); retried with backoff, recorded if it gives up."""
     return process_event(event_id)
+
+
+def publish_stripe_event(event_id: str) -> bool:
+    """Queue a stored event's processing; a broker that is down is logged, never raised (the sweeper applies it)."""
+    try:
+        process_stripe_event.delay(event_id)
+    except Exception:  # the event row is stored: sweep_stripe_events picks it up
+        logger.warning("Could not queue Stripe event %s; the sweeper will apply it", event_id, exc_info=True)
+        return False
+    return True
+
+
+@shared_task(name="worker.sweep_stripe_events", **IDEMPOTENT)
+def sweep_stripe_events() -> int:
+    """Apply every stored Stripe event still unprocessed a few seconds after it arrived, in Stripe's order."""
+    return process_pending_events()
 
 
 @shared_task(name="worker.expire_overdue_orders", **IDEMPOTENT)

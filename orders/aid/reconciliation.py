@@ -4,7 +4,7 @@ document by document (``manage.py reconcile_ledger``)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import F, Min, QuerySet, Sum
 
 from orders.aid.reports import day_start, report_totals
 from orders.models import AidLedgerEntry, CounterSale, Order, Payment, Refund
@@ -106,9 +106,23 @@ def reconcile(date_from: date | None = None, date_to: date | None = None) -> Rec
                 document.line(line.pk, f"{line.sku} {line.product_name}")[1] += line.line_total
 
     refunds = within(Refund.objects.filter(status=Refund.Status.SUCCEEDED), "updated_at")
+    # The payment that paid each refunded order; a refund of any other payment (a late or second one, which
+    # never credited the ledger) only gives that money back: no goods, no shipping.
+    paying: dict[int, int] = {}
+    candidates = Payment.objects.filter(
+        status=Payment.Status.SUCCEEDED,
+        order__paid_at__isnull=False,
+        amount=F("order__total"),
+        order__in=refunds.values("order_id"),
+    )
+    for order_id, payment_id in candidates.order_by("-succeeded_at", "-pk").values_list("order_id", "pk"):
+        paying[order_id] = payment_id
     for refund in refunds.select_related("order").prefetch_related("order__lines").order_by("pk"):
         lines = {line.pk: line for line in refund.order.lines.all()}
         document = order_document(refund.order_id, refund.order.number)
+        if paying.get(refund.order_id) != refund.payment_id:
+            document.refunds += refund.amount
+            continue
         goods = 0
         for item in refund.lines:
             line = lines.get(item["line"])

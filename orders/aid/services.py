@@ -42,6 +42,18 @@ def _write(entries: list[AidLedgerEntry]) -> list[AidLedgerEntry]:
     return created
 
 
+def paying_payment(order: Order) -> Payment | None:
+    """The payment that paid the order (its first succeeded payment of the order total); None while unpaid, and
+    for an order that was never paid (a payment arriving after it expired or was cancelled pays nothing)."""
+    if order.paid_at is None:
+        return None
+    return (
+        order.payments.filter(status=Payment.Status.SUCCEEDED, amount=order.total)
+        .order_by("succeeded_at", "pk")
+        .first()
+    )
+
+
 def paid_at(order: Order) -> datetime:
     """When the money for the order arrived: its paying payment's time, else when it was marked paid."""
     payment = (

@@ -7,13 +7,17 @@ Each path locks the order row and checks what was already recorded, so replays c
 
 import logging
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import stripe
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import BigIntegerField, F, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,12 +29,20 @@ from core.scopes import User
 from core.text import clean_text, site_text
 from core.users import acting_user
 from orders import notifications as notify
-from orders.aid.services import debit_refund
+from orders.aid.services import debit_refund, paying_payment
 from orders.events import record_order_event
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
 from orders.payments.client import demo_payments_enabled, stripe_client
 from orders.payments.reservation import mark_paid
-from orders.state import InvalidTransition, OrderError, can_refund, can_transition, lock_order, transition
+from orders.state import (
+    InvalidTransition,
+    OrderError,
+    can_refund,
+    can_transition,
+    has_late_payment,
+    lock_order,
+    transition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +54,11 @@ NOTE_PAYMENT_FAILED = gettext_lazy("Payment attempt %(reference)s failed: %(erro
 NOTE_PAYMENT_CANCELED = gettext_lazy("Payment attempt %(reference)s was canceled.")
 NOTE_DISPUTE = gettext_lazy("The customer disputed payment %(reference)s (%(reason)s): answer it in Stripe.")
 NOTE_REFUND = gettext_lazy("Refunded %(amount)s: %(reason)s")
+REASON_STRIPE_REFUND = gettext_lazy("Refunded in Stripe's dashboard (%(reference)s).")
+NOTE_CHOOSE_REFUND_LINES = gettext_lazy(
+    "Refund %(reference)s of %(amount)s was made in Stripe without naming items: the aid ledger debited the"
+    " newest items first; check them."
+)
 REASON_RETURNED = gettext_lazy("Returned: order refunded")
 
 # Intent statuses in which the customer may still (re)try to pay with the same intent.
@@ -54,6 +71,15 @@ class PaymentError(OrderError):
 
 class EventProcessingError(Exception):
     """Processing a stored event failed; the error is recorded on the event and the task retries."""
+
+
+class EventHeld(Exception):
+    """An event that cannot be applied yet (its payment has not been applied): kept unprocessed, applied later."""
+
+
+HELD = "held: "
+# Stored events younger than this are left to their own task; the sweeper takes the rest.
+SWEEP_AFTER_SECONDS = 5
 
 
 def _value(obj: Any, name: str, default: Any = None) -> Any:
@@ -309,19 +335,133 @@ def _settle_refund_status(order: Order, refunded: int, *, actor: User | None = N
         transition(order, target, actor=actor, note=note)
 
 
-def _on_charge_refunded(charge: Any) -> None:
-    payment = Payment.objects.filter(intent_id=_id(_value(charge, "payment_intent"))).first()
+def _succeeded_payment(intent: Any) -> Payment | None:
+    """Our payment for a Stripe intent, once it has succeeded; None if it is not ours. An event about a payment
+    of ours that has not been applied yet is held (``EventHeld``) until it is (call under the order lock)."""
+    payment = Payment.objects.filter(intent_id=_id(intent)).first()
+    if payment is not None and payment.status != Payment.Status.SUCCEEDED:
+        raise EventHeld(f"{HELD}payment {payment.intent_id} not applied yet")
+    return payment
+
+
+def _lock_paid_order(intent: Any) -> tuple[Order, Payment] | None:
+    payment = Payment.objects.filter(intent_id=_id(intent)).first()
     if payment is None:
+        return None
+    order = lock_order(Order(pk=payment.order_id))
+    payment = _succeeded_payment(intent)
+    return order, payment
+
+
+def _dashboard_refund_lines(order: Order, payment: Payment, amount: int) -> tuple[list[dict[str, int]], bool]:
+    """The lines a refund made in Stripe (which names none) gives back, and whether an operator should check them.
+
+    A refund of a payment that did not pay the order (a late or second payment) gives back no goods: it never
+    credited the ledger. A refund that completes the paying payment gives back every line not refunded yet.
+    A partial one gives back whole units, newest line first, up to its amount; the rest counts as shipping,
+    and the order is flagged so an operator checks the choice. ``reconcile_ledger`` stays exact either way.
+    """
+    paying = paying_payment(order)
+    if paying is None or paying.pk != payment.pk:
+        return [], False
+    given_back = payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]).aggregate(
+        total=Sum("amount")
+    )["total"]
+    refunded: dict[int, int] = {}
+    for refund in order.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]):
+        for item in refund.lines:
+            refunded[item["line"]] = refunded.get(item["line"], 0) + item["quantity"]
+    remaining = [(line, line.quantity - refunded.get(line.pk, 0)) for line in order.lines.order_by("-pk")]
+    remaining = [(line, quantity) for line, quantity in remaining if quantity > 0]
+    if (given_back or 0) + amount >= payment.amount:
+        return [{"line": line.pk, "quantity": quantity} for line, quantity in remaining], False
+    plan, left = [], amount
+    for line, quantity in remaining:
+        units = min(quantity, left // line.unit_price) if line.unit_price > 0 else 0
+        if units > 0:
+            plan.append({"line": line.pk, "quantity": units})
+            left -= units * line.unit_price
+    return plan, True
+
+
+def _record_stripe_refund(order: Order, payment: Payment, stripe_refund: Any) -> None:
+    """Apply a Stripe refund (ours, or one made in Stripe's dashboard) to the locked order, once.
+
+    A known refund has its status updated; an unknown one is recorded (amount, Stripe id, "refunded in Stripe"),
+    taking over a refund recorded from a ``charge.refunded`` that did not list it. A refund that succeeds here
+    is completed: goods debited from the aid ledger and the order's status moved on.
+    """
+    refund_id = _id(stripe_refund)
+    status = str(_value(stripe_refund, "status", ""))
+    amount = int(_value(stripe_refund, "amount", 0) or 0)
+    refund = Refund.objects.select_for_update().filter(stripe_refund_id=refund_id).first()
+    ours = str(_value(_value(stripe_refund, "metadata"), "refund", "") or "")
+    if refund is None and ours.isdigit():  # one of ours whose answer from Stripe is not saved yet
+        refund = Refund.objects.select_for_update().filter(pk=int(ours), order=order, stripe_refund_id=None).first()
+        if refund is not None:
+            refund.stripe_refund_id = refund_id
+            refund.save(update_fields=["stripe_refund_id", "updated_at"])
+    if refund is None:
+        refund = (
+            Refund.objects.select_for_update()
+            .filter(payment=payment, stripe_refund_id__isnull=True, amount=amount, created_by__isnull=True)
+            .filter(idempotency_key__startswith="dexiu-stripe-charge-")
+            .order_by("pk")
+            .first()
+        )
+        if refund is not None:
+            refund.stripe_refund_id = refund_id
+            refund.save(update_fields=["stripe_refund_id", "updated_at"])
+    if refund is None:
+        if status in (Refund.Status.FAILED, Refund.Status.CANCELED) or amount <= 0:
+            return
+        _create_stripe_refund(order, payment, amount, refund_id=refund_id, status=status)
         return
+    was = refund.status
+    refund = _update_refund(stripe_refund)
+    if was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
+        _complete_refund(order, refund)
+
+
+def _create_stripe_refund(order: Order, payment: Payment, amount: int, *, refund_id: str | None, status: str) -> None:
+    reference = refund_id or "-"
+    lines, check = _dashboard_refund_lines(order, payment, amount)
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount=amount,
+        lines=lines,
+        reason=site_text(REASON_STRIPE_REFUND, reference=reference)[:500],
+        idempotency_key=(f"dexiu-stripe-{refund_id}" if refund_id else f"dexiu-stripe-charge-{uuid.uuid4().hex}")[:64],
+        stripe_refund_id=refund_id,
+        status=status if status in Refund.Status.values else Refund.Status.PENDING,
+    )
+    if check:
+        _flag(order, NOTE_CHOOSE_REFUND_LINES, reference=reference, amount=format_fen(amount))
+    if refund.status == Refund.Status.SUCCEEDED:
+        _complete_refund(order, refund)
+
+
+def _on_charge_refunded(charge: Any) -> None:
     with transaction.atomic():
-        order = lock_order(Order(pk=payment.order_id))
+        locked = _lock_paid_order(_value(charge, "payment_intent"))
+        if locked is None:
+            return
+        order, payment = locked
         for stripe_refund in _value(_value(charge, "refunds"), "data", None) or []:
-            was = Refund.objects.filter(stripe_refund_id=_id(stripe_refund)).values_list("status", flat=True).first()
-            refund = _update_refund(stripe_refund)
-            if refund is not None and was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
-                _complete_refund(order, refund)
-        stripe_total = int(_value(charge, "amount_refunded", 0) or 0)
-        _settle_refund_status(order, max(stripe_total, _refunded_amount(order)))
+            _record_stripe_refund(order, payment, stripe_refund)
+        # Newer API versions do not list the refunds: what Stripe gave back beyond what we know is recorded
+        # now, and named when its refund event arrives.
+        known = (
+            payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        unknown = int(_value(charge, "amount_refunded", 0) or 0) - known
+        if unknown > 0:
+            _create_stripe_refund(order, payment, unknown, refund_id=None, status=Refund.Status.SUCCEEDED)
+        _settle_refund_status(order, _refunded_amount(order))
 
 
 def _update_refund(stripe_refund: Any) -> Refund | None:
@@ -334,24 +474,27 @@ def _update_refund(stripe_refund: Any) -> Refund | None:
     return refund
 
 
-def _on_refund_updated(stripe_refund: Any) -> None:
-    refund = Refund.objects.filter(stripe_refund_id=_id(stripe_refund)).first()
-    if refund is None:
-        return
+def _on_refund_event(stripe_refund: Any) -> None:
+    """``refund.created`` / ``refund.updated``: our refund confirmed, or one made in Stripe's dashboard recorded."""
     with transaction.atomic():
-        order = lock_order(Order(pk=refund.order_id))
-        was = refund.status
-        refund = _update_refund(stripe_refund)
-        if was != Refund.Status.SUCCEEDED and refund.status == Refund.Status.SUCCEEDED:
-            _complete_refund(order, refund)
+        known = Refund.objects.filter(stripe_refund_id=_id(stripe_refund)).first()
+        if known is not None:
+            order = lock_order(Order(pk=known.order_id))
+            payment = known.payment
+        else:
+            locked = _lock_paid_order(_value(stripe_refund, "payment_intent"))
+            if locked is None:
+                return
+            order, payment = locked
+        _record_stripe_refund(order, payment, stripe_refund)
 
 
 def _on_dispute(dispute: Any) -> None:
-    payment = Payment.objects.filter(intent_id=_id(_value(dispute, "payment_intent"))).first()
-    if payment is None:
-        return
     with transaction.atomic():
-        order = lock_order(Order(pk=payment.order_id))
+        locked = _lock_paid_order(_value(dispute, "payment_intent"))
+        if locked is None:
+            return
+        order, payment = locked
         _flag(order, NOTE_DISPUTE, reference=payment.intent_id, reason=str(_value(dispute, "reason", "") or "-"))
 
 
@@ -360,18 +503,22 @@ HANDLERS = {
     "payment_intent.payment_failed": lambda intent: _on_intent_ended(intent, Payment.Status.FAILED),
     "payment_intent.canceled": lambda intent: _on_intent_ended(intent, Payment.Status.CANCELED),
     "charge.refunded": _on_charge_refunded,
-    "refund.updated": _on_refund_updated,
+    "refund.created": _on_refund_event,
+    "refund.updated": _on_refund_event,
     "charge.dispute.created": _on_dispute,
 }
 
 
 def process_event(event_id: str) -> bool:
-    """Apply a stored event once (False when already processed or unknown); unknown types are only marked.
+    """Apply a stored event once (False when already processed, unknown or held); unknown types are only marked.
 
     The event row is locked for the whole transaction, so two workers cannot process it together. A
-    failure is recorded on the event and raised as ``EventProcessingError`` for the task to retry.
+    failure is recorded on the event and raised as ``EventProcessingError`` for the task to retry. An event
+    about a payment not applied yet is held (left unprocessed, the reason in ``error``); once a payment
+    succeeds, the held events are applied after it, and the sweeper retries any left.
     """
     failure = None
+    held = False
     with transaction.atomic():
         event = StripeEvent.objects.select_for_update().filter(pk=event_id).first()
         if event is None or event.processed_at is not None:
@@ -381,6 +528,10 @@ def process_event(event_id: str) -> bool:
             with transaction.atomic():
                 if handler is not None:
                     handler(event.payload["data"]["object"])
+        except EventHeld as exc:
+            held = True
+            event.error = str(exc)[:2000]
+            event.save(update_fields=["error"])
         except Exception as exc:  # recorded on the event; the task retries
             logger.exception("Stripe event %s failed", event_id)
             event.error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -392,7 +543,41 @@ def process_event(event_id: str) -> bool:
             event.save(update_fields=["processed_at", "error"])
     if failure is not None:
         raise failure
+    if held:
+        return False
+    if event.type == "payment_intent.succeeded":
+        _apply_held_events()
     return True
+
+
+def _stripe_order(events):
+    """Stored events in the order Stripe created them (then as received)."""
+    return events.annotate(stripe_created=Cast(KT("payload__created"), BigIntegerField())).order_by(
+        F("stripe_created").asc(nulls_first=True), "received_at", "pk"
+    )
+
+
+def _apply_held_events() -> None:
+    """Apply the events held for a payment that was not applied yet (one that now may be), in Stripe's order."""
+    held = StripeEvent.objects.filter(processed_at__isnull=True, error__startswith=HELD)
+    for event_id in _stripe_order(held).values_list("pk", flat=True):
+        with suppress(EventProcessingError):  # recorded on the event; the sweeper tries again
+            process_event(event_id)
+
+
+def process_pending_events(*, older_than: float = SWEEP_AFTER_SECONDS) -> int:
+    """Apply every stored, unprocessed event received more than ``older_than`` seconds ago, in the order Stripe
+    created them; returns how many were applied. Safe alongside the events' own tasks (the event row lock)."""
+    due = StripeEvent.objects.filter(
+        processed_at__isnull=True, received_at__lte=timezone.now() - timedelta(seconds=older_than)
+    )
+    applied = 0
+    for event_id in _stripe_order(due).values_list("pk", flat=True):
+        try:
+            applied += process_event(event_id)
+        except EventProcessingError:
+            continue  # recorded on the event; tried again on the next sweep
+    return applied
 
 
 # --- Reconciliation -------------------------------------------------------------------------------
@@ -484,7 +669,11 @@ def refund_order(
             or 0
         )
         remaining = payment.amount - given_back
-        amount, plan = _refund_plan(order, lines)
+        if has_late_payment(order):
+            # A late payment bought nothing: the whole of it goes back, no goods, nothing to restock.
+            amount, plan, restock = remaining, [], False
+        else:
+            amount, plan = _refund_plan(order, lines)
         if amount == -1:
             amount = remaining
         if amount <= 0 or amount > remaining:
