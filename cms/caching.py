@@ -1,13 +1,16 @@
 """The editorial cache: menus, footers, home-page facts and pages' translations, per generation.
 
 Every key carries the current generation; ``invalidate()`` moves to the next one, so a page
-published, moved or renamed, a footer, figure or counter changed, drops every entry at once.
+published, moved or renamed, a footer, figure or counter changed, drops every entry at once. With
+Redis away, every value is built afresh (``core.cache``).
 """
 
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+
+from core.cache import next_generation
 
 GENERATION_KEY = "cms:generation"
 TIMEOUT = 3600
@@ -34,7 +37,4 @@ def cached(name: str, build: Callable[[], T]) -> T:
 
 
 def invalidate() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+    next_generation(GENERATION_KEY)

@@ -13,6 +13,9 @@ most (0 turns the cache off), which also bounds what changes with the date (seas
 ``bump()`` moves the generation on: it runs after commit of every change to what public pages show
 (products, variants, pictures, stock, merchants, categories, locations, shop and aid settings); the
 editorial pages call it too whenever they move their own generation (``cms.caching``).
+
+With Redis away every page is rendered afresh: the cache backend (``core.cache``) answers misses and
+drops writes instead of raising. The probes ``/healthz`` and ``/readyz`` never look in the cache.
 """
 
 import hashlib
@@ -28,6 +31,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
+from core.cache import next_generation
 from storefront.cart import HeaderCart
 
 GENERATION_KEY = "pages:generation"
@@ -36,14 +40,13 @@ CART_START, CART_END = "<!--dx:cart-->", "<!--/dx:cart-->"
 CART_HOLE = "<!--dx:cart-hole-->"
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CART_REGION = re.compile(re.escape(CART_START) + ".*?" + re.escape(CART_END), re.S)
+# The liveness and readiness probes must not wait on the cache (config/urls.py).
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 def bump() -> None:
     """Every cached page is stale from now on."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+    next_generation(GENERATION_KEY)
 
 
 def bump_on_commit() -> None:
@@ -70,6 +73,7 @@ def _eligible(request: HttpRequest) -> bool:
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
+        and request.path_info not in PROBE_PATHS
         and settings.SESSION_COOKIE_NAME not in cookies
         and CookieStorage.cookie_name not in cookies
     )

@@ -48,7 +48,7 @@ def test_readyz_reports_unavailable_when_redis_is_down(client):
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["checks"]["database"] == "ok"
-    assert body["checks"]["redis"].startswith("error: ")
+    assert body["checks"]["redis"].startswith("down: ")
 
 
 @override_settings(REDIS_URL="")
@@ -61,4 +61,4 @@ def test_readyz_reports_unavailable_when_the_database_fails(client, monkeypatch)
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "checks": {"database": "error: OperationalError"}}
+    assert response.json() == {"status": "unavailable", "checks": {"database": "down: OperationalError"}}
