@@ -1,5 +1,6 @@
-"""Customer accounts: register, log in (rate-limited, the guest cart joins the account), log out,
-password reset by e-mail, and the order history."""
+"""Customer accounts: register, log in (the guest cart joins the account), log out, password reset by
+e-mail, and the order history. Log-in, registration and reset POSTs are rate-limited (storefront/ratelimit.py);
+the admin's log-in and reset share the same budgets (cms/admin_auth.py)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -22,7 +23,7 @@ from storefront.ratelimit import limit_posts
 ORDERS_PER_PAGE = 20
 
 
-@method_decorator(limit_posts("login", "LOGIN_RATE_LIMIT"), name="dispatch")
+@method_decorator(limit_posts("login", "LOGIN_RATE_LIMIT", account_field="username", fail_closed=True), name="dispatch")
 class ShopLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     next_page = reverse_lazy("storefront:order_history")
@@ -43,6 +44,7 @@ class ShopLogoutView(auth_views.LogoutView):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit_posts("registration", "REGISTRATION_RATE_LIMIT")
 def register(request: HttpRequest) -> HttpResponse:
     """Create a customer account and sign in with it; a guest cart comes along."""
     form = RegistrationForm(request.POST or None)
@@ -55,6 +57,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/register.html", {"form": form, "next": safe_next(request, "")})
 
 
+@method_decorator(limit_posts("password-reset", "PASSWORD_RESET_RATE_LIMIT", account_field="email"), name="dispatch")
 class ShopPasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"

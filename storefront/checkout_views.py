@@ -118,7 +118,7 @@ def _place(request: HttpRequest, cart: Cart, form: CheckoutForm, site: Site | No
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@limit_posts("checkout", "CHECKOUT_RATE_LIMIT")
+@limit_posts("checkout", "CHECKOUT_RATE_LIMIT", fail_closed=True)
 def checkout(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request)
     site = Site.find_for_request(request)

@@ -140,3 +140,14 @@ def test_secrets_and_local_state_stay_out_of_the_image():
     ignored = set((ROOT / ".dockerignore").read_text().split())
 
     assert {".env", ".venv", "db.sqlite3", "media", ".git"} <= ignored
+
+
+def test_compose_and_env_example_trust_the_one_proxy_in_front(compose):
+    """The README puts a TLS proxy in front of `web`: without trusting it, every client shares one
+    rate-limit budget (the proxy's address)."""
+    env_example = (ROOT / ".env.example").read_text()
+    documented = re.search(r"^TRUSTED_PROXY_COUNT=(\d+)$", env_example, re.MULTILINE).group(1)
+    for name in APP_SERVICES:
+        configured = compose["services"][name]["environment"]["TRUSTED_PROXY_COUNT"]
+        default = re.fullmatch(r"\$\{TRUSTED_PROXY_COUNT:-(\d+)\}", configured).group(1)
+        assert default == documented == "1", name

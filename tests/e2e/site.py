@@ -58,6 +58,8 @@ class Site:
             "STRIPE_PUBLISHABLE_KEY": "",
             "STRIPE_WEBHOOK_SECRET": "",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            # The journeys sign in to the admin more often than a person would (limits: tests/storefront).
+            "LOGIN_RATE_LIMIT": "0",
         }
         self.env.pop("REDIS_URL", None)
         self.process: subprocess.Popen | None = None
