@@ -10,6 +10,7 @@ from catalog import services
 from catalog.models import Location, Merchant, Stock, StockMovement, Variant
 from catalog.selectors import locations_for_user, merchants_for_user
 from core.money import yuan_formfield
+from core.public_urls import validate_public_http_url
 
 MAX_QUANTITY = 1_000_000
 
@@ -40,6 +41,16 @@ class ProductForm(WagtailAdminModelForm):
         return cleaned_data
 
 
+class LocationForm(WagtailAdminModelForm):
+    """Create/edit a location: the counter's webhook must be a public http(s) address."""
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data.get("webhook_url")
+        if url:
+            validate_public_http_url(url)
+        return url
+
+
 class VariantForm(WagtailAdminModelForm):
     """One variant inside the product form: prices typed in yuan ("12.80"), stored in fen; readable errors."""
 
@@ -62,6 +73,22 @@ class VariantForm(WagtailAdminModelForm):
         elif price is not None and compare_at is not None and compare_at <= price:
             self.add_error("compare_at_price", _("The compare-at price must be higher than the price."))
         return cleaned_data
+
+    def validate_unique(self):
+        """SKUs are unique across all merchants. Django's "Variant with this SKU already exists" would tell a
+        merchant that another merchant uses a SKU (the stock import hides that too); the same generic
+        message is given whoever holds it."""
+        exclude = {*self._get_validation_exclusions(), "sku"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+        sku = self.cleaned_data.get("sku")
+        if sku and "sku" not in self.errors:
+            taken = Variant.objects.filter(sku=sku).exclude(pk=self.instance.pk)
+            if taken.exists():
+                message = _("This SKU cannot be used. Please choose another one.")
+                self.add_error("sku", ValidationError(message, code="sku_unavailable"))
 
 
 class VariantFormSet(BaseChildFormSet):

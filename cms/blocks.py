@@ -14,6 +14,7 @@ from contextvars import ContextVar
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -21,7 +22,9 @@ from wagtail.rich_text import RichText
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from cms.products import block_products
+from core.backoffice import clean_pks, get_object_in_scope_or_404
 from core.richtext import clean_html
+from core.scopes import scope_for_user
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr"]
 
@@ -76,9 +79,39 @@ class ProductChooserBlock(SnippetChooserBlock):
         return self.bulk_to_python([value])[0]
 
 
+class ScopedChooseMixin:
+    """The chooser lists only the rows the user may see (``core.scopes``): every merchant for editors and
+    operators, a merchant member its own, counter staff none."""
+
+    def get_object_list(self):
+        return scope_for_user(self.model_class, self.request.user, super().get_object_list())
+
+
+class ScopedChooseView(ScopedChooseMixin, chooser_views.ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(ScopedChooseMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class ScopedChosenView(chooser_views.ChosenView):
+    def get_object(self, pk):
+        return get_object_in_scope_or_404(self.model_class, self.request.user, pk)
+
+
+class ScopedChosenMultipleView(chooser_views.ChosenMultipleView):
+    def get_objects(self, pks):
+        return scope_for_user(self.model_class, self.request.user).filter(pk__in=clean_pks(self.model_class, pks))
+
+
 merchant_chooser_viewset = ChooserViewSet(
     "merchant_chooser",
     model="catalog.Merchant",
+    choose_view_class=ScopedChooseView,
+    choose_results_view_class=ScopedChooseResultsView,
+    chosen_view_class=ScopedChosenView,
+    chosen_multiple_view_class=ScopedChosenMultipleView,
     icon="group",
     choose_one_text=_("Choose a merchant"),
     choose_another_text=_("Choose another merchant"),

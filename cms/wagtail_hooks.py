@@ -8,6 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.blocks import merchant_chooser_viewset
 from cms.models import Footer, HeadlineFigure
+from core import roles
 
 
 class HeadlineFigureViewSet(SnippetViewSet):
@@ -38,3 +39,12 @@ register_snippet(SiteContentGroup)
 @hooks.register("register_admin_viewset")
 def register_merchant_chooser():
     return merchant_chooser_viewset
+
+
+@hooks.register("filter_form_submissions_for_user")
+def only_operators_read_form_submissions(user, editable_forms):
+    """Contact-form submissions are personal data: only operators (and superusers) list, export or delete
+    them; editors and moderators, who may edit the form pages, are refused."""
+    if user.is_superuser or user.groups.filter(name=roles.OPERATORS).exists():
+        return editable_forms
+    return editable_forms.none()

@@ -1,12 +1,13 @@
 """Merchants, categories and locations in the back office."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
 from catalog.backoffice.scoping import ScopedViewSetMixin
+from catalog.forms import LocationForm
 from catalog.models import Category, Location, Merchant
 from core.backoffice import ProtectedDeleteViewSetMixin
 
@@ -105,15 +106,18 @@ class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
         "webhook_url",
         "is_active",
     ]
-    panels = [
-        FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("is_active")]),
-        FieldRowPanel([FieldPanel("host"), FieldPanel("county")]),
-        FieldPanel("address"),
-        FieldRowPanel([FieldPanel("opening_hours"), FieldPanel("phone")]),
-        FieldRowPanel([FieldPanel("notification_email"), FieldPanel("opens_at")]),
-        MultiFieldPanel(
-            [FieldPanel("webhook_url"), FieldPanel("webhook_secret")], heading=_("The counter's own system")
-        ),
-        FieldPanel("staff"),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
+            FieldRowPanel([FieldPanel("kind"), FieldPanel("is_active")]),
+            FieldRowPanel([FieldPanel("host"), FieldPanel("county")]),
+            FieldPanel("address"),
+            FieldRowPanel([FieldPanel("opening_hours"), FieldPanel("phone")]),
+            FieldRowPanel([FieldPanel("notification_email"), FieldPanel("opens_at")]),
+            MultiFieldPanel(
+                [FieldPanel("webhook_url"), FieldPanel("webhook_secret")], heading=_("The counter's own system")
+            ),
+            FieldPanel("staff"),
+        ],
+        base_form_class=LocationForm,
+    )

@@ -1,6 +1,7 @@
 """Merchants, locations and categories in the back office."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from wagtail.test.utils.form_data import querydict_from_html
 
 from catalog.models import Category, Location, Merchant
@@ -39,6 +40,48 @@ def test_merchant_user_may_inspect_but_not_edit_its_merchant(client, world):
     assert edit.status_code == 302  # Wagtail sends a refused user to the dashboard
     world.merchant_a.refresh_from_db()
     assert world.merchant_a.name == "秀山红安茶油合作社"
+
+
+def test_merchant_allowed_to_edit_its_merchant_still_cannot_set_marks_or_certificate(client, world):
+    world.alice.user_permissions.add(Permission.objects.get(codename="change_merchant"))
+    login(client, world.alice)
+    form = client.get(url("merchant:edit", world.merchant_a.pk))
+    data = querydict_from_html(form.content.decode(), form_id="w-editor-form")
+    data.update(
+        {
+            "name": "红安茶油合作社",
+            "organic": "on",
+            "green_food": "on",
+            "geographical_indication": "on",
+            "aid_certificate_number": "FAKE-0001",
+            "aid_certificate_issuer": "自封",
+            "aid_certificate_valid_until": "2099-12-31",
+        }
+    )
+
+    response = client.post(url("merchant:edit", world.merchant_a.pk), data)
+
+    assert "aid_certificate_number" not in form.context["form"].fields
+    assert "organic" not in form.context["form"].fields
+    assert response.status_code == 302
+    merchant = Merchant.objects.get(pk=world.merchant_a.pk)
+    assert merchant.name == "红安茶油合作社"
+    assert (merchant.organic, merchant.green_food, merchant.geographical_indication) == (False, False, False)
+    assert (merchant.aid_certificate_number, merchant.aid_certificate_issuer) == ("", "")
+    assert merchant.aid_certificate_valid_until is None
+
+
+def test_operator_sets_a_merchants_marks_and_certificate(client, world):
+    login(client, world.operator)
+    form = client.get(url("merchant:edit", world.merchant_a.pk))
+    data = querydict_from_html(form.content.decode(), form_id="w-editor-form")
+    data.update({"organic": "on", "aid_certificate_number": "XS-2026-01"})
+
+    response = client.post(url("merchant:edit", world.merchant_a.pk), data)
+
+    assert response.status_code == 302
+    merchant = Merchant.objects.get(pk=world.merchant_a.pk)
+    assert (merchant.organic, merchant.aid_certificate_number) == (True, "XS-2026-01")
 
 
 def test_operator_sees_every_merchant(client, world):
@@ -98,6 +141,71 @@ def test_operator_creates_a_counter(client, world):
 
     assert response.status_code == 302
     assert Location.objects.filter(code="dz-qingyun", kind="counter").exists()
+
+
+def counter_data(webhook_url: str) -> dict:
+    return {
+        "name": "庆云专柜",
+        "code": "dz-qingyun",
+        "kind": Location.Kind.COUNTER,
+        "is_active": "on",
+        "host": "庆云百货",
+        "county": "qingyun",
+        "address": "庆云县某路1号",
+        "opens_at": "09:00",
+        "webhook_url": webhook_url,
+        "webhook_secret": "a-secret-shared-with-the-counter",
+    }
+
+
+@pytest.mark.parametrize(
+    "webhook_url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://127.9.9.9/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "https://172.16.0.5/hook",
+        "https://172.31.255.1/hook",
+        "http://192.168.1.10/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://[fc00::1]/hook",
+        "http://[fd12:3456::1]/hook",
+        "http://[fe80::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+        "ftp://93.184.216.34/hook",
+    ],
+)
+def test_a_webhook_to_a_non_public_address_is_a_form_error(client, world, webhook_url):
+    response = login(client, world.operator).post(url("location:add"), counter_data(webhook_url))
+
+    assert response.status_code == 200
+    assert "webhook_url" in response.context["form"].errors
+    assert not Location.objects.filter(code="dz-qingyun").exists()
+
+
+def test_editing_a_counters_webhook_to_loopback_is_refused(client, world):
+    login(client, world.operator)
+    data = querydict_from_html(
+        client.get(url("location:edit", world.counter1.pk)).content.decode(), form_id="w-editor-form"
+    )
+    data["webhook_url"] = "http://127.0.0.1:9/hook"
+
+    response = client.post(url("location:edit", world.counter1.pk), data)
+
+    assert response.status_code == 200
+    assert [error.code for error in response.context["form"].errors.as_data()["webhook_url"]] == ["not_public"]
+    world.counter1.refresh_from_db()
+    assert world.counter1.webhook_url == ""
+
+
+def test_a_webhook_to_a_public_address_is_accepted(client, world):
+    response = login(client, world.operator).post(url("location:add"), counter_data("https://93.184.216.34/hook"))
+
+    assert response.status_code == 302
+    assert Location.objects.get(code="dz-qingyun").webhook_url == "https://93.184.216.34/hook"
 
 
 def test_a_counter_without_county_is_a_form_error(client, world):

@@ -313,10 +313,117 @@ def test_create_with_an_existing_sku_is_a_form_error(as_alice, world):
     assert not Product.objects.filter(slug="hongan-new-oil").exists()
 
 
+def sku_errors(response) -> list[tuple[str, str]]:
+    """(code, text) of each SKU error (the text in the page's language, which the test does not pin)."""
+    formset = response.context["form"].formsets["variants"]
+    return [
+        (error.code, " ".join(error.messages))
+        for form in formset.forms
+        for error in form.errors.as_data().get("sku", [])
+    ]
+
+
+def test_taken_sku_does_not_reveal_whether_another_merchant_uses_it(as_alice, world):
+    own_sku = factories.make_product(world.merchant_a, name="红安茶籽").variants.get().sku
+    others = as_alice.post(
+        url(f"{PRODUCT}:add"), new_product_data(world.merchant_a, world.product_a.category, sku=world.variant_b.sku)
+    )
+    own = as_alice.post(
+        url(f"{PRODUCT}:add"),
+        new_product_data(world.merchant_a, world.product_a.category, slug="hongan-other", sku=own_sku),
+    )
+
+    assert others.status_code == own.status_code == 200
+    assert sku_errors(others) == sku_errors(own)
+    assert [code for code, _ in sku_errors(others)] == ["sku_unavailable"]
+    assert "already exists" not in others.content.decode()
+    assert not Product.objects.filter(slug__in=["hongan-new-oil", "hongan-other"]).exists()
+
+
+def test_editing_a_variant_to_another_merchants_sku_is_the_same_generic_error(as_alice, world):
+    data = edit_form_data(as_alice, world.product_a)
+    data["variants-0-sku"] = world.variant_b.sku
+
+    response = as_alice.post(url(f"{PRODUCT}:edit", world.product_a.pk), data)
+
+    assert response.status_code == 200
+    assert [code for code, _ in sku_errors(response)] == ["sku_unavailable"]
+    assert "already exists" not in response.content.decode()
+    assert world.variant_a.sku != world.variant_b.sku
+
+
+def test_keeping_its_own_sku_is_fine(as_alice, world):
+    data = edit_form_data(as_alice, world.product_a)
+
+    assert as_alice.post(url(f"{PRODUCT}:edit", world.product_a.pk), data).status_code == 302
+
+
 def test_only_operators_may_feature_a_product(as_alice, client, world):
     assert "is_featured" not in as_alice.get(url(f"{PRODUCT}:add")).context["form"].fields
     client.force_login(world.operator)
     assert "is_featured" in client.get(url(f"{PRODUCT}:add")).context["form"].fields
+
+
+CRAFTED_MARKS = {
+    "organic": "on",
+    "green_food": "on",
+    "geographical_indication": "on",
+    "aid_certificate_number": "FAKE-0001",
+    "aid_certificate_issuer": "自封",
+    "aid_certificate_valid_until": "2099-12-31",
+}
+
+
+def marks_of(product) -> tuple:
+    product.refresh_from_db()
+    return (
+        product.organic,
+        product.green_food,
+        product.geographical_indication,
+        product.aid_certificate_number,
+        product.aid_certificate_issuer,
+        product.aid_certificate_valid_until,
+    )
+
+
+def test_merchant_form_has_no_marks_or_aid_certificate(as_alice, world):
+    fields = as_alice.get(url(f"{PRODUCT}:edit", world.product_a.pk)).context["form"].fields
+
+    assert not set(CRAFTED_MARKS) & set(fields)
+
+
+def test_merchant_posting_marks_and_certificate_changes_nothing(as_alice, world):
+    before = marks_of(world.product_a)
+    data = edit_form_data(as_alice, world.product_a)
+    data.update(CRAFTED_MARKS)
+    data["name"] = "红安山茶油礼盒（新）"
+
+    response = as_alice.post(url(f"{PRODUCT}:edit", world.product_a.pk), data)
+
+    assert response.status_code == 302
+    assert marks_of(world.product_a) == before
+    assert world.product_a.name == "红安山茶油礼盒（新）"  # the rest of the form was saved
+
+
+def test_merchant_creating_a_product_with_marks_gets_none(as_alice, world):
+    data = new_product_data(world.merchant_a, world.product_a.category)
+    data.update(CRAFTED_MARKS)
+
+    response = as_alice.post(url(f"{PRODUCT}:add"), data)
+
+    assert response.status_code == 302
+    assert marks_of(Product.objects.get(slug="hongan-new-oil")) == (False, False, False, "", "", None)
+
+
+def test_operator_sets_marks_and_certificate(client, world):
+    client.force_login(world.operator)
+    data = edit_form_data(client, world.product_a)
+    data.update(CRAFTED_MARKS)
+
+    response = client.post(url(f"{PRODUCT}:edit", world.product_a.pk), data)
+
+    assert response.status_code == 302
+    assert marks_of(world.product_a)[:5] == (True, True, True, "FAKE-0001", "自封")
 
 
 # -- Bulk delete -------------------------------------------------------------------------

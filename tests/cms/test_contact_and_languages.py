@@ -126,3 +126,27 @@ def test_the_demo_has_stories_a_campaign_counters_about_and_english_pages(settin
     assert HomePage.objects.filter(locale__language_code="en").live().exists()
     assert StoryPage.objects.filter(locale__language_code="en").live().count() == stories.count()
     assert Footer.objects.count() == 2 and HeadlineFigure.objects.filter(locale__language_code="en").exists()
+
+
+@pytest.mark.parametrize("group", [roles.EDITORS, "Moderators"])
+def test_editors_and_moderators_cannot_read_contact_form_submissions(client, contact, group):
+    FormSubmission.objects.create(page=contact, form_data={"name": "王经理", "e_mail": "buyer@example.com"})
+    client.force_login(factories.make_user("reader", group=group))
+
+    listing = client.get(f"/admin/forms/submissions/{contact.pk}/")
+    export = client.get(f"/admin/forms/submissions/{contact.pk}/", {"export": "csv"})
+    forms_index = client.get("/admin/forms/")
+
+    assert listing.status_code == export.status_code == 302  # Wagtail sends a refused user to the dashboard
+    assert "buyer@example.com" not in listing.content.decode() + export.content.decode()
+    assert contact.title not in forms_index.content.decode()
+
+
+def test_operators_read_contact_form_submissions(client, contact):
+    FormSubmission.objects.create(page=contact, form_data={"name": "王经理", "e_mail": "buyer@example.com"})
+    client.force_login(factories.make_user("ops", group=roles.OPERATORS))
+
+    response = client.get(f"/admin/forms/submissions/{contact.pk}/")
+
+    assert response.status_code == 200
+    assert "buyer@example.com" in response.content.decode()

@@ -64,7 +64,14 @@ def pytest_runtest_makereport(item, call):
 def _new_page(browser: Browser, site: Site) -> Page:
     context = browser.new_context(base_url=site.base, locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
-    return context.new_page()
+    page = context.new_page()
+    # Whatever the site's Content-Security-Policy refuses shows as a console error; the test fails on it.
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
+    )
+    return page
 
 
 def _keep_artifacts(request, pages: list[Page]) -> None:
@@ -90,7 +97,9 @@ def open_page(request, browser: Browser, site: Site):
         return page
 
     yield open_
+    violations = [text for page in pages for text in page.csp_violations]
     _keep_artifacts(request, pages)
+    assert not violations, violations
 
 
 @pytest.fixture
