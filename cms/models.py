@@ -38,6 +38,7 @@ from cms.renditions import attach_renditions, product_pictures
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
 from cms.services import record_form_submission
 from core.form_submissions import SafeSubmissionsListView
+from storefront import ratelimit
 from storefront.selectors import featured_products
 
 
@@ -404,6 +405,15 @@ class ContactPage(ViewRestrictionsInOneQueryMixin, SeoMixin, AbstractForm):
     @property
     def intro_text(self) -> str:
         return self.intro
+
+    def serve(self, request, *args, **kwargs):
+        """Inquiries beyond ``CONTACT_RATE_LIMIT`` per client are answered 429: nothing stored or e-mailed.
+        Fails open when the cache is down."""
+        if request.method == "POST":
+            refused = ratelimit.refusal(request, "contact", "CONTACT_RATE_LIMIT")
+            if refused is not None:
+                return refused
+        return super().serve(request, *args, **kwargs)
 
     def process_form_submission(self, form):
         return record_form_submission(self, form)

@@ -9,11 +9,15 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from catalog.backoffice import reports
+from cms.admin_auth import AdminLoginView, AdminPasswordResetView
 from cms.sitemaps import SITEMAPS
 from cms.views import robots_txt
 from config import health
 from core.reports import urlpatterns as page_reports
 from orders.payments.views import stripe_webhook
+
+# A database that is down or too slow answers 503 "busy" instead of the 500 page (config/errors.py).
+handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -25,6 +29,9 @@ urlpatterns = [
     path("admin/reports/site-history/", reports.site_history),
     path("admin/reports/site-history/results/", reports.site_history_results),
     path("admin/reports/", include(page_reports)),
+    # Wagtail's own log-in and reset views, rate-limited and admitting only admin users (cms/admin_auth.py).
+    path("admin/login/", AdminLoginView.as_view(), name="wagtailadmin_login"),
+    path("admin/password_reset/", AdminPasswordResetView.as_view(), name="wagtailadmin_password_reset"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

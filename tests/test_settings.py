@@ -66,6 +66,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
+def test_production_cookies_are_secure():
+    code = (
+        "import django, json; django.setup()\nfrom django.conf import settings\n"
+        "print(json.dumps([settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, "
+        "settings.LANGUAGE_COOKIE_SECURE]))"
+    )
+    result = run_python(code, "config.settings.production", SECRET_KEY="x" * 60)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True, True]
+
+
 def test_dev_settings_load_with_nothing_configured():
     """`make run` needs no configuration: SQLite, DEBUG on, tasks in-process, mail to the console."""
     result = run_python("import django; django.setup()\n" + PRINT_SETTINGS, "config.settings.dev")
@@ -94,7 +106,7 @@ def test_test_settings_load_on_postgresql_with_redis():
     loaded = json.loads(result.stdout)
     assert loaded["DEBUG"] is False
     assert loaded["ENGINE"] == "django.db.backends.postgresql"
-    assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["CACHE"] == "core.cache.ResilientRedisCache"
     assert loaded["EAGER"] is True  # tasks run in-process in tests: no worker
     assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.locmem.EmailBackend"
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,17 +93,35 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database that stops answering fails a request in seconds, well inside gunicorn's 30 s (0 = no limit).
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
+DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 10)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if DB_CONNECT_TIMEOUT:
+        _db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if DB_STATEMENT_TIMEOUT:
+        _statement = f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+        _db_options["options"] = f"{_db_options.get('options', '')} {_statement}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: cache and Celery broker when REDIS_URL is set; in-process otherwise.
+# Redis: cache and Celery broker when REDIS_URL is set; in-process otherwise. With Redis away the cache
+# reads miss and writes are dropped (core/cache.py), after at most CACHE_SOCKET_TIMEOUT seconds, and
+# Redis is left alone for CACHE_RETRY_AFTER seconds before the next try.
 REDIS_URL = env_str("REDIS_URL")
+CACHE_SOCKET_TIMEOUT = float(env_str("CACHE_SOCKET_TIMEOUT", "0.5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "dexiu"),
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+                "RETRY_AFTER": float(env_str("CACHE_RETRY_AFTER", "5")),
+            },
         }
     }
 else:
@@ -124,6 +143,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "worker.sweep_outbox", "schedule": env_int("OUTBOX_SWEEP_SECONDS", 30)},
+    "sweep-stripe-events": {"task": "worker.sweep_stripe_events", "schedule": 60},
     "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
     "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},
     "send-counter-digests": {"task": "worker.send_counter_digests", "schedule": 300},
@@ -194,8 +214,14 @@ WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+# Upload limits for every image form (cms/images.py): 10 MB, and 40 million pixels, well below the
+# point where Pillow warns of a decompression bomb (89 million).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.images.ImageForm"
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = env_int("WAGTAILIMAGES_MAX_IMAGE_PIXELS", 40_000_000)
 WAGTAILDOCS_EXTENSIONS = ["pdf", "csv", "xlsx"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no external images in the admin (core/csp.py)
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 
 # Catalogue
@@ -219,6 +245,9 @@ COUNTER_HANDOVER_LOCK_MINUTES = env_int("COUNTER_HANDOVER_LOCK_MINUTES", 15)
 
 # Abuse limits: POSTs per client and time window ("<count>/<s|m|h|d>"; "0" turns a limit off).
 CHECKOUT_RATE_LIMIT = env_str("CHECKOUT_RATE_LIMIT", "10/m")
-LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")
+LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")  # shop and admin log-in, per client and per user name
+PASSWORD_RESET_RATE_LIMIT = env_str("PASSWORD_RESET_RATE_LIMIT", "5/h")  # shop and admin, per client and per e-mail
+REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "5/h")
+CONTACT_RATE_LIMIT = env_str("CONTACT_RATE_LIMIT", "5/h")
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
