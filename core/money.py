@@ -51,24 +51,23 @@ def _as_fen(value: Any) -> int | None:
     return None
 
 
+def _yuan_text(amount: int, *, symbol: str = "", grouping: str = "") -> str:
+    """Integer fen as yuan with two decimals, the sign before the symbol (integer arithmetic only)."""
+    sign = "-" if amount < 0 else ""
+    yuan, cents = divmod(abs(amount), FEN_PER_YUAN)
+    return f"{sign}{symbol}{yuan:{grouping}}.{cents:02d}"
+
+
 def format_fen(fen: Any) -> str:
     """Fen as yuan for people: ``"¥1,234.50"``, negatives as ``"-¥1.50"``; ``""`` for no or no valid amount."""
     amount = _as_fen(fen)
-    if amount is None:
-        return ""
-    sign = "-" if amount < 0 else ""
-    yuan, cents = divmod(abs(amount), FEN_PER_YUAN)
-    return f"{sign}{SYMBOL}{yuan:,}.{cents:02d}"
+    return "" if amount is None else _yuan_text(amount, symbol=SYMBOL, grouping=",")
 
 
 def fen_to_yuan(fen: Any) -> str:
     """Fen as a plain yuan number, two decimals, no symbol or separators: ``"12.80"``, ``"-1.50"``; else ``""``."""
     amount = _as_fen(fen)
-    if amount is None:
-        return ""
-    sign = "-" if amount < 0 else ""
-    yuan, cents = divmod(abs(amount), FEN_PER_YUAN)
-    return f"{sign}{yuan}.{cents:02d}"
+    return "" if amount is None else _yuan_text(amount)
 
 
 def fen_to_decimal(fen: int) -> Decimal:
