@@ -7,6 +7,7 @@ from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from catalog import services
+from catalog.images import images_user_may_choose
 from catalog.models import Location, Merchant, Stock, StockMovement, Variant
 from catalog.selectors import locations_for_user, merchants_for_user
 from core.money import yuan_formfield
@@ -39,6 +40,23 @@ class ProductForm(WagtailAdminModelForm):
                 _("Give both the first and the last month of the season, or neither."),
             )
         return cleaned_data
+
+
+class ProductImageForm(WagtailAdminModelForm):
+    """One picture inside the product form. A newly chosen image must be one the user may choose (their
+    merchant's images or the shared art): the chooser offers nothing else, and a crafted image id is a form
+    error. An image already on the product may stay, whoever filed it."""
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image is None or (self.instance.pk is not None and image.pk == self.instance.image_id):
+            return image
+        if self.for_user is None or not images_user_may_choose(self.for_user).filter(pk=image.pk).exists():
+            raise ValidationError(
+                _("You cannot use this image. Choose one of your merchant's images or the shared art."),
+                code="image_not_allowed",
+            )
+        return image
 
 
 class LocationForm(WagtailAdminModelForm):

@@ -85,9 +85,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
-# Image-library permissions, granted on the root collection.
+# Image-library permissions, granted on the root collection. Merchants have none here: each merchant's
+# members get their own collection, and may choose the shared art (``catalog.images``).
 COLLECTION_PERMISSIONS: dict[str, list[str]] = {
-    MERCHANTS: ["add_image", "choose_image"],
     EDITORS: ["add_image", "change_image", "choose_image"],
     OPERATORS: ["add_image", "change_image", "delete_image", "choose_image"],
 }

@@ -13,8 +13,10 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from wagtail.images.models import Image
+from wagtail.models import Collection
 from wagtail.utils.file import hash_filelike
 
+from catalog import images as catalog_images
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, StockMovement, Variant
 from catalog.services import StockChange, apply_stock_changes
 from cms.models import HomePage, HomePageFeaturedProduct
@@ -54,14 +56,21 @@ def _upsert(model: type[M], lookup: dict, values: dict, created: Counter) -> M:
     return obj
 
 
-def _picture(title: str, filename: str, render: Callable[[], bytes], created: Counter) -> Image:
-    """The Wagtail image with this title; drawn (again) only when it or its file is missing."""
+def _picture(
+    title: str, filename: str, render: Callable[[], bytes], created: Counter, collection: Collection | None = None
+) -> Image:
+    """The Wagtail image with this title, in ``collection`` (the shared art unless given: a merchant's
+    pictures go into its own); drawn (again) only when it or its file is missing."""
+    collection = collection or catalog_images.ensure_shared_collection()
     image = Image.objects.filter(title=title).order_by("pk").first()
+    if image is not None and image.collection_id != collection.pk:
+        Image.objects.filter(pk=image.pk).update(collection=collection)
+        image.collection = collection
     if image is not None and image.file.name and image.file.storage.exists(image.file.name):
         return image
     content = render()
     if image is None:
-        image = Image(title=title)
+        image = Image(title=title, collection=collection)
         created[Image._meta.label] += 1
     else:
         image.renditions.all().delete()
@@ -95,13 +104,7 @@ def _load_merchants(created: Counter) -> dict[str, Merchant]:
     for spec in data.MERCHANTS:
         first_product = motifs[spec.slug]
         motif = first_product.motif or categories[first_product.category]
-        logo = _picture(
-            f"演示·{spec.name}·标志",
-            f"demo-logo-{spec.slug}.jpg",
-            lambda spec=spec, motif=motif: images.logo_picture(motif, spec.slug, spec.colour),
-            created,
-        )
-        merchants[spec.slug] = _upsert(
+        merchant = merchants[spec.slug] = _upsert(
             Merchant,
             {"slug": spec.slug},
             {
@@ -116,7 +119,6 @@ def _load_merchants(created: Counter) -> dict[str, Merchant]:
                 "contact_name": spec.contact_name,
                 "contact_phone": spec.contact_phone,
                 "contact_email": spec.contact_email,
-                "logo": logo,
                 "aid_certificate_number": spec.certificate,
                 "aid_certificate_issuer": data.AID_ISSUER,
                 "aid_certificate_valid_until": spec.valid_until,
@@ -125,6 +127,16 @@ def _load_merchants(created: Counter) -> dict[str, Merchant]:
             },
             created,
         )
+        logo = _picture(
+            f"演示·{spec.name}·标志",
+            f"demo-logo-{spec.slug}.jpg",
+            lambda spec=spec, motif=motif: images.logo_picture(motif, spec.slug, spec.colour),
+            created,
+            catalog_images.ensure_merchant_collection(merchant),
+        )
+        if merchant.logo_id != logo.pk:
+            merchant.logo = logo
+            merchant.save(update_fields=["logo"])
     return merchants
 
 
@@ -133,6 +145,7 @@ def _load_products(
 ) -> list[tuple[data.DemoProduct, Product]]:
     motifs = {spec.slug: spec.motif for spec in data.CATEGORIES}
     merchant_specs = {spec.slug: spec for spec in data.MERCHANTS}
+    collections: dict[str, Collection] = {}
     loaded = []
     for spec in data.PRODUCTS:
         merchant_spec = merchant_specs[spec.merchant]
@@ -160,12 +173,16 @@ def _load_products(
             created,
         )
         motif = spec.motif or motifs[spec.category]
+        if spec.merchant not in collections:
+            collections[spec.merchant] = catalog_images.ensure_merchant_collection(merchants[spec.merchant])
+        collection = collections[spec.merchant]
         for index in range(spec.pictures):
             picture = _picture(
                 f"演示·{spec.name}·{index + 1}",
                 f"demo-{spec.slug}-{index + 1}.jpg",
                 lambda spec=spec, motif=motif, index=index: images.product_picture(motif, f"{spec.slug}/{index}"),
                 created,
+                collection,
             )
             alt = f"{spec.name}（示意图）" if index == 0 else f"{spec.name}（细节示意图）"
             _upsert(

@@ -12,6 +12,7 @@ from django.utils import translation
 from PIL import Image as PILImage
 from wagtail.images.models import Image
 
+from catalog import images as catalog_images
 from catalog.models import (
     Category,
     Location,
@@ -207,12 +208,16 @@ def check_demo_users(output, client):
     assert User.objects.count() == len(expected_groups)
     for username, group in expected_groups.items():
         user = User.objects.get(username=username)
-        assert list(user.groups.values_list("name", flat=True)) == [group]
+        roles_held = user.groups.exclude(name__startswith=catalog_images.GROUP_PREFIX)  # image groups: below
+        assert list(roles_held.values_list("name", flat=True)) == [group]
         assert re.search(rf"^\s+{username}\s+demo-{username}\s", output, re.MULTILINE), username
         assert client.login(username=username, password=f"demo-{username}")
         client.logout()
     assert "http://127.0.0.1:8000/admin/" in output
-    assert User.objects.get(username="guicuo").merchants.get().slug == "guicuo-navel-orange-cooperative"
+    guicuo = User.objects.get(username="guicuo").merchants.get()
+    assert guicuo.slug == "guicuo-navel-orange-cooperative"
+    image_groups = User.objects.get(username="guicuo").groups.filter(name__startswith=catalog_images.GROUP_PREFIX)
+    assert list(image_groups.values_list("name", flat=True)) == [catalog_images.group_name(guicuo.pk)]
     assert User.objects.get(username="brocade").merchants.get().slug == "aikou-tujia-brocade-workshop"
     assert User.objects.get(username="counter").counters.get().county == DezhouCounty.DECHENG
     check_stock_arrived_through_the_ledger(actor=User.objects.get(username="operator").pk)

@@ -17,7 +17,7 @@ from wagtail.snippets.views import snippets as snippet_views
 
 from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
 from catalog.backoffice.scoping import ScopedViewSetMixin
-from catalog.forms import ProductForm, VariantForm, VariantFormSet
+from catalog.forms import ProductForm, ProductImageForm, VariantForm, VariantFormSet
 from catalog.models import Category, Merchant, Product, Variant
 from catalog.selectors import ALL_MERCHANTS_PERMISSION, merchants_for_user, products_for_user
 from core.backoffice import clean_pks, get_object_in_scope_or_404
@@ -81,6 +81,15 @@ class VariantInlinePanel(InlinePanel):
     def get_form_options(self):
         options = super().get_form_options()
         options["formsets"][self.relation_name].update(form=VariantForm, formset=VariantFormSet)
+        return options
+
+
+class ProductImageInlinePanel(InlinePanel):
+    """The pictures of a product; each form knows its user, so only images the user may choose are accepted."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name].update(form=ProductImageForm, inherit_kwargs=["for_user"])
         return options
 
 
@@ -269,7 +278,11 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
                 heading=_("Variants"),
             ),
             ObjectList(
-                [InlinePanel("images", label=_("Image"), panels=[FieldPanel("image"), FieldPanel("alt_text")])],
+                [
+                    ProductImageInlinePanel(
+                        "images", label=_("Image"), panels=[FieldPanel("image"), FieldPanel("alt_text")]
+                    )
+                ],
                 heading=_("Images"),
             ),
             ObjectList(
