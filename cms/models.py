@@ -22,7 +22,7 @@ from wagtail.search import index
 
 from catalog.models import Location
 from catalog.regions import XiushanTownship
-from cms.blocks import BodyBlock, prefetched_products, products_prefetched
+from cms.blocks import BodyBlock, prefetched_products, product_ids, products_prefetched
 from cms.caching import cached
 from cms.counters import counters_by_county
 from cms.impact import ImpactPage  # noqa: F401 - the public impact page, built on the aid ledger
@@ -39,6 +39,7 @@ from cms.restrictions import ViewRestrictionsInOneQueryMixin
 from cms.services import record_form_submission
 from core.form_submissions import SafeSubmissionsListView
 from storefront import ratelimit
+from storefront.page_cache import CATALOGUE, depends_on, product_tags
 from storefront.selectors import featured_products
 
 
@@ -94,6 +95,8 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # Without chosen products the home page shows the featured or newest: the catalogue decides.
+        depends_on(request, [CATALOGUE])
         context["featured_products"] = featured_products(
             [item.product_id for item in self.featured_products.all()], renditions=False
         )
@@ -149,6 +152,8 @@ class ProductBlocksMixin:
     product_renditions = True
 
     def serve(self, request, *args, **kwargs):
+        # Products chosen but not on sale show no card; the page still changes when they come on sale.
+        depends_on(request, [tag for pk in product_ids(self.body.raw_data) for tag in product_tags(pk)])
         with products_prefetched(self.body, renditions=self.product_renditions, known=self._known_objects()):
             return _rendered(super().serve(request, *args, **kwargs))
 

@@ -2,15 +2,26 @@
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from catalog.models import Product
 from cms import selectors
+from storefront.page_cache import SITE, fragment
+
+STORIES_SECONDS = 3600
 
 
 def merchant_stories(request: HttpRequest, product: Product) -> SafeString | str:
     """The published stories about the product's merchant, as story cards; nothing when there are none."""
-    stories = selectors.stories_about(product.merchant)
-    if not stories:
-        return ""
-    return render_to_string("cms/includes/merchant_stories.html", {"stories": stories, "product": product}, request)
+    merchant = product.merchant
+
+    def build() -> str:
+        stories = selectors.stories_about(merchant)
+        if not stories:
+            return ""
+        return render_to_string("cms/includes/merchant_stories.html", {"stories": stories, "product": product}, request)
+
+    # Stories change only when pages are published (the site's mark) or the merchant changes.
+    key = f"merchant-stories:{get_language()}:{merchant.pk}"
+    return mark_safe(fragment(key, [SITE, f"merchant:{merchant.pk}"], build, STORIES_SECONDS))  # noqa: S308

@@ -1,5 +1,6 @@
 """Keep derived data in step: the stories' segmented search text, and the editorial cache."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from wagtail.models import Page
@@ -34,3 +35,5 @@ def editorial_content_changed(sender, **kwargs) -> None:
     start a new generation of both."""
     caching.invalidate()
     page_cache.bump()
+    # Again once the change is visible to other connections: a page rendered in between is dropped too.
+    transaction.on_commit(page_cache.bump)

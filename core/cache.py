@@ -106,3 +106,64 @@ def next_generation(key: str, cache: Any = default_cache) -> None:
         cache.set(key, 2, None)
     except redis.RedisError as exc:
         logger.warning("cache unavailable: generation %s not moved on (%s)", key, exc.__class__.__name__)
+
+
+# Tags: a logical clock and, per tag, the clock reading when it last changed. ``stamp`` moves the clock on
+# and marks the tags with the new reading in one atomic step (a Lua script on Redis), so a tag's mark
+# never goes backwards; an entry built after reading the clock at ``t`` is current while every tag
+# it depends on is marked at ``t`` or earlier (``marks``). Tags and the clock never expire: Redis must
+# evict only keys with a lifetime (``maxmemory-policy volatile-lru``, see docker-compose.yml).
+CLOCK_KEY = "tags:clock"
+_STAMP = """
+local now = redis.call('INCR', KEYS[1])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], now) end
+return now
+"""
+
+
+def _tag_key(tag: str) -> str:
+    return f"tag:{tag}"
+
+
+def clock(cache: Any = default_cache) -> int:
+    """The clock's reading now (0 before the first stamp, or with the cache away)."""
+    return int(cache.get(CLOCK_KEY) or 0)
+
+
+def tag_marks(tags: Any, cache: Any = default_cache) -> dict[str, int]:
+    """Each tag's mark (0 for tags never stamped, and for all of them with the cache away)."""
+    tags = list(tags)
+    found = cache.get_many([_tag_key(tag) for tag in tags]) if tags else {}
+    return {tag: int(found.get(_tag_key(tag)) or 0) for tag in tags}
+
+
+def marks(tags: Any, cache: Any = default_cache) -> int:
+    """The latest mark among ``tags`` (0 for tags never stamped); with the cache away, 0."""
+    return max(tag_marks(tags, cache).values(), default=0)
+
+
+def stamp(tags: Any, cache: Any = default_cache) -> None:
+    """Mark ``tags`` as changed now: every entry built before this moment that depends on one is stale.
+    With the cache away, log and carry on (entries written before the outage may then outlive it, up to
+    their lifetime)."""
+    tags = sorted(set(tags))
+    if not tags:
+        return
+    keys = [CLOCK_KEY, *(_tag_key(tag) for tag in tags)]
+    try:
+        if isinstance(cache, RedisCache):
+            if time.monotonic() < _down_until.get(getattr(cache, "_down_key", ""), 0):
+                raise CacheUnavailable("cache unavailable: stamp skipped")
+            client = cache._cache.get_client(write=True)
+            client.eval(_STAMP, len(keys), *(cache.make_and_validate_key(key) for key in keys))
+            return
+        try:
+            now = cache.incr(CLOCK_KEY)
+        except ValueError:
+            cache.add(CLOCK_KEY, 0, None)
+            now = cache.incr(CLOCK_KEY)
+        cache.set_many({_tag_key(tag): now for tag in tags}, None)
+    except redis.RedisError as exc:
+        if isinstance(cache, ResilientRedisCache) and not isinstance(exc, CacheUnavailable):
+            _down_until[cache._down_key] = time.monotonic() + cache.retry_after
+        logger.warning("cache unavailable: tags %s not stamped (%s)", ", ".join(tags), exc.__class__.__name__)

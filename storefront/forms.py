@@ -7,7 +7,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Merchant
@@ -40,26 +43,44 @@ class FlagField(forms.Field):
         raise ValidationError(_("Unknown value."), code="invalid")
 
 
+class QuickSelect(forms.Select):
+    """A ``<select>`` written in Python: the list page renders several on every request, and Django's
+    template per option costs more than the rest of the form."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((option, " selected" if str(option) == chosen else "", label) for option, label in self.choices),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
+
+
 class ProductFilterForm(forms.Form):
     """Search, filters and sort order of the product list (a GET form)."""
 
     q = forms.CharField(label=_("Search"), max_length=100, required=False, widget=forms.SearchInput)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    merchant = forms.ChoiceField(label=_("Merchant"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=QuickSelect)
+    merchant = forms.ChoiceField(label=_("Merchant"), required=False, widget=QuickSelect)
     township = forms.ChoiceField(
         label=_("Township"),
         required=False,
+        widget=QuickSelect,
         choices=[("", _("All townships")), *XiushanTownship.choices],
     )
     mark = forms.ChoiceField(
         label=_("Quality mark"),
         required=False,
+        widget=QuickSelect,
         choices=[("", _("Any")), *((key, label) for key, (_field, label) in MARKS.items())],
     )
     in_stock = FlagField(label=_("In stock only"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
+        widget=QuickSelect,
         choices=[
             ("", _("Recommended")),
             ("newest", _("Newest")),

@@ -1,18 +1,24 @@
-"""Whole public pages cached in Redis for anonymous visitors, with the per-visitor parts punched out.
+"""Whole public pages cached in Redis, with the per-visitor parts punched out, dropped by what changed.
 
 A view opts in with ``cache_public_page`` (Wagtail pages through the ``before_serve_page`` hook); the
-middleware then stores the rendered page once per language, path and query string and serves it to
-every later visitor until the content generation moves on. Two parts differ per visitor and are
-filled in on every hit: the CSRF token of each form and the header's cart link.
+middleware then stores the page rendered for an anonymous visitor once per scheme, host, language,
+path and query string, and serves it to every later visitor, signed in or not, while nothing it
+depends on has changed. Three parts differ per visitor and are filled in on every hit: the CSRF
+token of each form, the header's cart link and the header's account links.
 
-Never cached: signed-in visitors or any visitor with a session (their header differs, and session
-messages may be pending), visitors with pending flash messages, pages that added one, anything but
-a 200 GET, responses that set a cookie (other than CSRF's), and previews. Cached pages live ``PAGE_CACHE_SECONDS`` at
-most (0 turns the cache off), which also bounds what changes with the date (seasons, campaigns).
+**What a page depends on** is recorded while it renders (``depends_on``): every product card adds its
+product and merchant (``product_tags``), the product page its product, category and related cards,
+lists the ``CATALOGUE`` (which products lists hold and in what order), Wagtail pages themselves.
+Every page depends on ``SITE`` (menus, footers, settings, counters). A change ``stamp``s its tags after
+commit (``storefront.signals``, ``cms.signals``); an entry is current while none of its tags was
+stamped after its render began (``core.cache`` tags). A sale stamps nothing unless the availability
+a shopper sees changes (``storefront.availability``).
 
-``bump()`` moves the generation on: it runs after commit of every change to what public pages show
-(products, variants, pictures, stock, merchants, categories, locations, shop and aid settings); the
-editorial pages call it too whenever they move their own generation (``cms.caching``).
+Never stored: pages rendered for a signed-in visitor, pages with a message, pages that added one,
+anything but a 200 GET, responses that set a cookie (other than CSRF's), previews, pages behind a view
+restriction. Never served: to staff who may edit pages (Wagtail's user bar), to visitors with a pending
+message. Cached pages live ``PAGE_CACHE_SECONDS`` at most (0 turns the cache off), which also bounds
+what changes with the date (seasons, certificates' expiry).
 
 With Redis away every page is rendered afresh: the cache backend (``core.cache``) answers misses and
 drops writes instead of raising. The probes ``/healthz`` and ``/readyz`` never look in the cache.
@@ -20,8 +26,9 @@ drops writes instead of raising. The probes ``/healthz`` and ``/readyz`` never l
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -31,26 +38,66 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
-from core.cache import next_generation
+from core.cache import clock, marks, stamp
 from storefront.cart import HeaderCart
 
-GENERATION_KEY = "pages:generation"
+SITE = "site"
+CATALOGUE = "catalogue"
 CSRF_HOLE = "__dx_csrf__"
 CART_START, CART_END = "<!--dx:cart-->", "<!--/dx:cart-->"
 CART_HOLE = "<!--dx:cart-hole-->"
+ACCOUNT_START, ACCOUNT_END = "<!--dx:account-->", "<!--/dx:account-->"
+ACCOUNT_HOLE = "<!--dx:account-hole-->"
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CART_REGION = re.compile(re.escape(CART_START) + ".*?" + re.escape(CART_END), re.S)
+ACCOUNT_REGION = re.compile(re.escape(ACCOUNT_START) + ".*?" + re.escape(ACCOUNT_END), re.S)
 # The liveness and readiness probes must not wait on the cache (config/urls.py).
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 
+T = TypeVar("T")
+
+
+def product_tags(product_id: int, merchant_id: int | None = None) -> list[str]:
+    """The tags of what a product card or page shows of a product (and of its merchant)."""
+    tags = [f"product:{product_id}"]
+    if merchant_id:
+        tags.append(f"merchant:{merchant_id}")
+    return tags
+
+
+def depends_on(request: HttpRequest | None, tags: Iterable[str]) -> None:
+    """Record that the page being rendered for ``request`` shows what ``tags`` name."""
+    if request is not None:
+        if not hasattr(request, "page_tags"):
+            request.page_tags = set()
+        request.page_tags.update(tags)
+
+
+def changed(tags: Iterable[str]) -> None:
+    """Pages (and fragments) depending on any of ``tags`` are stale from now on."""
+    stamp(tags)
+
+
+def changed_on_commit(tags: Iterable[str]) -> None:
+    tags = list(tags)
+    transaction.on_commit(lambda: changed(tags))
+
+
+def fragment(key: str, tags: Iterable[str], build: Callable[[], T], timeout: int) -> T:
+    """The value stored under ``key`` while none of ``tags`` changed since it was built; else built now."""
+    tags = list(tags)
+    entry = cache.get(key)
+    if entry is not None and marks(tags) <= entry[0]:
+        return entry[1]
+    built_at = clock()
+    value = build()
+    cache.set(key, (built_at, value), timeout)
+    return value
+
 
 def bump() -> None:
-    """Every cached page is stale from now on."""
-    next_generation(GENERATION_KEY)
-
-
-def bump_on_commit() -> None:
-    transaction.on_commit(bump)
+    """Every cached page is stale from now on (menus, footers, settings: shown on every page)."""
+    changed([SITE])
 
 
 def mark_cacheable(request: HttpRequest) -> None:
@@ -69,28 +116,39 @@ def cache_public_page(view: Callable) -> Callable:
 
 
 def _eligible(request: HttpRequest) -> bool:
-    cookies = request.COOKIES
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
         and request.path_info not in PROBE_PATHS
-        and settings.SESSION_COOKIE_NAME not in cookies
-        and CookieStorage.cookie_name not in cookies
+        and CookieStorage.cookie_name not in request.COOKIES
     )
 
 
+def _servable(request: HttpRequest) -> bool:
+    """A visitor with a session may get a stored page, unless a message waits for them or they may
+    edit pages (Wagtail's user bar is theirs alone)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return True
+    user = request.user
+    if user.is_authenticated and (user.is_staff or user.has_perm("wagtailadmin.access_admin")):
+        return False
+    messages = getattr(request, "_messages", None)
+    return not (messages is not None and len(messages))
+
+
 def _key(request: HttpRequest) -> str:
-    """Language, path and query, under the current page generation."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, None)
-        generation = cache.get(GENERATION_KEY, 1)
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"pages:{generation}:{request.LANGUAGE_CODE}:{digest}"
+    """Scheme, host, language, path and query: pages print absolute addresses from the host."""
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"pages:{request.LANGUAGE_CODE}:{digest}"
 
 
 def _cart_link(request: HttpRequest) -> str:
     return render_to_string("storefront/includes/cart_link.html", {"header_cart": HeaderCart(request)}, request)
+
+
+def _account_links(request: HttpRequest) -> str:
+    return render_to_string("storefront/includes/account_links.html", {}, request)
 
 
 def _fill(request: HttpRequest, content: str) -> str:
@@ -98,34 +156,42 @@ def _fill(request: HttpRequest, content: str) -> str:
         content = content.replace(CSRF_HOLE, get_token(request))
     if CART_HOLE in content:
         content = content.replace(CART_HOLE, _cart_link(request))
+    if ACCOUNT_HOLE in content:
+        content = content.replace(ACCOUNT_HOLE, _account_links(request))
     return content
 
 
 def _punch(content: str) -> str:
     """The page with the per-visitor parts replaced by holes."""
     content = CSRF_INPUT.sub(rf"\g<1>{CSRF_HOLE}\g<2>", content)
-    return CART_REGION.sub(CART_HOLE, content)
+    content = CART_REGION.sub(CART_HOLE, content)
+    return ACCOUNT_REGION.sub(ACCOUNT_HOLE, content)
 
 
 class PageCacheMiddleware:
-    """Serve and store public pages (after the session, locale, CSRF, auth and messages middleware)."""
+    """Serve and store public pages (after the session, locale, CSRF, auth and messages middleware, and
+    inside the middleware that adds security headers, so hits carry them too)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not _eligible(request):
+        if not _eligible(request) or not _servable(request):
             return self.get_response(request)
         key = _key(request)
         cached = cache.get(key)
         if cached is not None:
-            content_type, content = cached
-            response = HttpResponse(_fill(request, content), content_type=content_type)
-            response["X-Page-Cache"] = "hit"
-            return response
+            built_at, tags, content_type, content = cached
+            if marks(tags) <= built_at:
+                response = HttpResponse(_fill(request, content), content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+                return response
+        built_at = clock()
         response = self.get_response(request)
         if self._storable(request, response):
-            cache.set(key, (response["Content-Type"], _punch(response.content.decode())), settings.PAGE_CACHE_SECONDS)
+            tags = sorted(getattr(request, "page_tags", set()) | {SITE})
+            entry = (built_at, tags, response["Content-Type"], _punch(response.content.decode()))
+            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
 
@@ -134,6 +200,7 @@ class PageCacheMiddleware:
         messages = getattr(request, "_messages", None)
         return (
             getattr(request, "page_cacheable", False)
+            and not request.user.is_authenticated
             and not (messages is not None and len(messages))
             and not getattr(request, "is_preview", False)
             and request.method == "GET"

@@ -125,20 +125,25 @@ def product_images(renditions: bool = True) -> QuerySet[ProductImage]:
     return images.prefetch_related(Prefetch("image__renditions", queryset=wanted))
 
 
-def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> QuerySet[Product]:
-    """Join merchant and category, annotate the lowest active price, prefetch variants and images
-    (with their renditions unless ``renditions`` is false)."""
-    min_price = (
+def _min_price() -> Subquery:
+    """The lowest price among a product's active variants."""
+    lowest = (
         Variant.objects.filter(product=OuterRef("pk"), is_active=True)
         .order_by()
         .values("product")
         .annotate(lowest=Min("price"))
         .values("lowest")
     )
+    return Subquery(lowest, output_field=IntegerField())
+
+
+def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> QuerySet[Product]:
+    """Join merchant and category, annotate the lowest active price, prefetch variants and images
+    (with their renditions unless ``renditions`` is false)."""
     return (
         queryset.select_related("merchant", "category")
         .defer("search_text")
-        .annotate(min_price=Subquery(min_price, output_field=IntegerField()))
+        .annotate(min_price=_min_price())
         .prefetch_related(
             Prefetch("variants", queryset=active_variants(), to_attr="active_variants"),
             Prefetch("images", queryset=product_images(renditions), to_attr="gallery"),
@@ -211,6 +216,15 @@ def product_list(filters: dict[str, Any]) -> QuerySet[Product]:
     return shape_products(filter_products(public_products(), filters))
 
 
+def product_refs(filters: dict[str, Any]) -> QuerySet:
+    """(product id, merchant id) of the public product list for the given validated filters, in order:
+    what a list page needs before its cards (``storefront.cards``)."""
+    queryset = public_products()
+    if filters.get("sort") in ("price_asc", "price_desc"):
+        queryset = queryset.annotate(min_price=_min_price())
+    return filter_products(queryset, filters).values_list("pk", "merchant_id")
+
+
 def product_detail(slug: str) -> Product:
     """A public product by slug, shaped and prepared for display; 404 otherwise."""
     product = get_object_or_404(shape_products(public_products()), slug=slug)
@@ -228,10 +242,10 @@ def pickup_counters(product: Product) -> QuerySet[Location]:
     return Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True).filter(Exists(stocked))
 
 
-def related_products(product: Product, limit: int = RELATED_LIMIT) -> list[Product]:
-    """Other public products of the same category, newest first, prepared for cards."""
+def related_refs(product: Product, limit: int = RELATED_LIMIT) -> list[tuple[int, int]]:
+    """(id, merchant id) of other public products of the same category, newest first, for cards."""
     related = public_products().filter(category_id=product.category_id).exclude(pk=product.pk)
-    return prepare_for_display(shape_products(related.order_by("-created_at", "-pk"))[:limit])
+    return list(related.order_by("-created_at", "-pk").values_list("pk", "merchant_id")[:limit])
 
 
 def featured_products(

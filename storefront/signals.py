@@ -1,19 +1,95 @@
-"""Move the page cache's generation on after every change to what public pages show."""
+"""Stamp what public pages show after every change to it, as narrowly as the change allows.
 
+| change | stamped (after commit) |
+| --- | --- |
+| a product | the product and the catalogue (which products lists hold, their order and counts) |
+| a variant | its product and the catalogue (prices sort lists); its shown availability is refreshed |
+| a product picture | its product |
+| a stock row (a sale, a receipt) | nothing, unless the shown availability changed (``storefront.availability``) |
+| a merchant | the merchant (every card of theirs) and the catalogue (filters, merchant pages) |
+| a category | the category (product pages name it) and the catalogue |
+| a location, shop or aid settings, a page's view restriction | the site: every page |
+"""
+
+import threading
+
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import PageViewRestriction
 
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant
 from orders.models import AidSettings, ShopSettings
-from storefront.page_cache import bump_on_commit
+from storefront import availability
+from storefront.page_cache import CATALOGUE, SITE, changed_on_commit, product_tags
 
-SHOWN_ON_PAGES = (Product, Variant, ProductImage, Stock, Merchant, Category, Location, ShopSettings, AidSettings)
+_pending = threading.local()
 
 
-def content_changed(sender, raw: bool = False, **kwargs) -> None:
+def _refresh_pending() -> None:
+    variant_ids = getattr(_pending, "variants", set())
+    _pending.variants = set()
+    if variant_ids:
+        availability.refresh_variants(variant_ids)
+
+
+def refresh_after_commit(variant_id: int) -> None:
+    """Refresh the shown availability of the variant's product once this transaction commits
+    (one refresh per transaction, however many stock rows it changed)."""
+    if not hasattr(_pending, "variants"):
+        _pending.variants = set()
+    _pending.variants.add(variant_id)
+    transaction.on_commit(_refresh_pending)
+
+
+def product_changed(sender, instance: Product, raw: bool = False, **kwargs) -> None:
     if not raw:
-        bump_on_commit()
+        changed_on_commit([*product_tags(instance.pk), CATALOGUE])
 
 
-for model in SHOWN_ON_PAGES:
-    post_save.connect(content_changed, sender=model, dispatch_uid=f"page_cache_save_{model._meta.label}")
-    post_delete.connect(content_changed, sender=model, dispatch_uid=f"page_cache_delete_{model._meta.label}")
+def variant_changed(sender, instance: Variant, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        changed_on_commit([*product_tags(instance.product_id), CATALOGUE])
+        refresh_after_commit(instance.pk)
+
+
+def picture_changed(sender, instance: ProductImage, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        changed_on_commit(product_tags(instance.product_id))
+
+
+def stock_changed(sender, instance: Stock, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        refresh_after_commit(instance.variant_id)
+
+
+def merchant_changed(sender, instance: Merchant, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        changed_on_commit([f"merchant:{instance.pk}", CATALOGUE])
+
+
+def category_changed(sender, instance: Category, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        changed_on_commit([f"category:{instance.pk}", CATALOGUE])
+
+
+def site_changed(sender, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        changed_on_commit([SITE])
+
+
+RECEIVERS = {
+    Product: product_changed,
+    Variant: variant_changed,
+    ProductImage: picture_changed,
+    Stock: stock_changed,
+    Merchant: merchant_changed,
+    Category: category_changed,
+    Location: site_changed,
+    ShopSettings: site_changed,
+    AidSettings: site_changed,
+    PageViewRestriction: site_changed,
+}
+
+for model, receiver in RECEIVERS.items():
+    post_save.connect(receiver, sender=model, dispatch_uid=f"page_cache_save_{model._meta.label}")
+    post_delete.connect(receiver, sender=model, dispatch_uid=f"page_cache_delete_{model._meta.label}")

@@ -9,9 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from storefront import selectors
+from storefront.cards import render_cards
 from storefront.extensions import product_sections
 from storefront.forms import ProductFilterForm
-from storefront.page_cache import cache_public_page
+from storefront.page_cache import CATALOGUE, cache_public_page, depends_on, fragment, product_tags
+
+FILTER_OPTIONS_SECONDS = 3600
 
 
 def _page(request: HttpRequest, paginator: Paginator) -> Page:
@@ -28,17 +31,17 @@ def _page(request: HttpRequest, paginator: Paginator) -> Page:
 @require_safe
 @cache_public_page
 def product_list(request: HttpRequest) -> HttpResponse:
-    categories, merchants = selectors.filter_options()
+    categories, merchants = fragment("filter-options", [CATALOGUE], selectors.filter_options, FILTER_OPTIONS_SECONDS)
     form = ProductFilterForm(request.GET, categories=categories, merchants=merchants)
     filters = form.filters
     if form.errors:
         messages.warning(request, _("Ignored an unknown filter value."))
-    page = _page(request, Paginator(selectors.product_list(filters), settings.CATALOG_PAGE_SIZE))
-    page.object_list = selectors.prepare_for_display(page.object_list)
+    page = _page(request, Paginator(selectors.product_refs(filters), settings.CATALOG_PAGE_SIZE))
+    depends_on(request, [CATALOGUE])
     context = {
         "page_obj": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "products": page.object_list,
+        "cards": render_cards(request, page.object_list),
         "filters": filters,
         "filter_form": ProductFilterForm(initial=filters, categories=categories, merchants=merchants),
         "filter_query": form.query_string(),
@@ -52,10 +55,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @cache_public_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_detail(slug)
+    depends_on(request, [*product_tags(product.pk, product.merchant_id), f"category:{product.category_id}"])
     context = {
         "product": product,
         "counters": selectors.pickup_counters(product),
-        "related_products": selectors.related_products(product),
+        "related_cards": render_cards(request, selectors.related_refs(product)),
         "sections": product_sections(request, product),
     }
     return render(request, "storefront/product_detail.html", context)

@@ -1,7 +1,8 @@
 """Let the page cache keep published Wagtail pages (previews never pass here; the impact page is live).
 
-A page with a view restriction is safe too: a visitor who passed it has a session, which the cache
-never serves, and one who has not gets the same password form or login redirect as everyone else.
+A page behind a view restriction is never stored: the stored copy would be the login or password form,
+and signed-in visitors are served from the cache too. Adding or removing a restriction drops every
+stored page (``storefront.signals``).
 """
 
 from wagtail import hooks
@@ -13,5 +14,8 @@ UNCACHED_PAGE_TYPES = {"impactpage"}  # live figures, dropped on every ledger wr
 
 @hooks.register("before_serve_page")
 def cache_published_page(page, request, serve_args, serve_kwargs) -> None:
-    if page.specific_class._meta.model_name not in UNCACHED_PAGE_TYPES:
-        mark_cacheable(request)
+    if page.specific_class._meta.model_name in UNCACHED_PAGE_TYPES:
+        return
+    if page.get_view_restrictions().exists():
+        return
+    mark_cacheable(request)

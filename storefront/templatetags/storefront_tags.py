@@ -13,6 +13,8 @@ from wagtail.images.shortcuts import get_renditions_or_not_found
 
 from core.money import fen_to_yuan
 from core.templatetags.seo import absolute, json_ld
+from storefront.cards import render_card
+from storefront.page_cache import depends_on, product_tags
 from storefront.selectors import PRODUCT_IMAGE_FILTERS
 
 register = template.Library()
@@ -26,6 +28,13 @@ def product_image(image: AbstractImage | None, alt: str, sizes: str, loading: st
     renditions = get_renditions_or_not_found(image, PRODUCT_IMAGE_FILTERS)
     attrs = {"alt": alt, "sizes": sizes, "loading": loading, "decoding": "async"}
     return ResponsiveImage(renditions, attrs).__html__()
+
+
+@register.simple_tag(takes_context=True)
+def product_card(context: template.Context, product) -> SafeString:
+    """A product's card; the page being rendered now depends on the product and its merchant."""
+    depends_on(context.get("request"), product_tags(product.pk, product.merchant_id))
+    return render_card(product)
 
 
 @register.simple_tag(takes_context=True)

@@ -82,7 +82,7 @@ def test_a_price_change_shows_at_once(product, django_capture_on_commit_callback
     assert "¥59.00" in page.content.decode() and "¥68.00" not in page.content.decode()
 
 
-def test_signed_in_visitors_are_never_served_or_stored(product):
+def test_pages_rendered_for_signed_in_visitors_are_never_stored(product):
     member = Client()
     member.force_login(factories.make_user("buyer"))
     assert "X-Page-Cache" not in detail(member, product)
@@ -112,3 +112,152 @@ def test_switched_off_by_a_zero_lifetime(product, settings):
     settings.PAGE_CACHE_SECONDS = 0
     detail(Client(), product)
     assert "X-Page-Cache" not in detail(Client(), product)
+
+
+# --- Sale day: what a change drops, and nothing more (issue 14) --------------------------------------
+
+
+@pytest.fixture
+def cards_on(settings):
+    settings.CARD_CACHE_SECONDS = 3600
+
+
+@pytest.fixture
+def two_products(db, warehouse, cards_on):
+    """A (20 in stock) and B (20 in stock), same category, so each page lists the other as related."""
+    a = stocked_variant((warehouse, 20), name="秀山贵措脐橙", price=5900)
+    b = stocked_variant((warehouse, 20), name="秀山野生茶油", price=6800, category=a.product.category)
+    return a, b
+
+
+def sell(variant, warehouse, quantity, capture):
+    with capture(execute=True):
+        adjust_stock(variant=variant, location=warehouse, quantity=-quantity, actor=None, reason="售出")
+
+
+def test_a_sale_that_changes_nothing_shown_drops_no_page(two_products, warehouse, django_capture_on_commit_callbacks):
+    a, b = two_products
+    sell(a, warehouse, 1, django_capture_on_commit_callbacks)  # A's shown availability is now known
+    for page in (detail(Client(), a.product), detail(Client(), b.product), Client().get("/en/products/")):
+        assert page["X-Page-Cache"] == "miss"
+    sell(a, warehouse, 1, django_capture_on_commit_callbacks)  # 18 left: still "In stock"
+    sell(a, warehouse, 1, django_capture_on_commit_callbacks)
+    assert detail(Client(), a.product)["X-Page-Cache"] == "hit"
+    assert detail(Client(), b.product)["X-Page-Cache"] == "hit"  # shows A's card among the related
+    assert Client().get("/en/products/")["X-Page-Cache"] == "hit"
+
+
+def test_selling_down_to_low_and_out_updates_that_product_everywhere_and_nothing_else(
+    two_products, warehouse, django_capture_on_commit_callbacks
+):
+    a, _b = two_products
+    other = stocked_variant((warehouse, 20), name="土家织锦围巾", price=12800).product  # another category
+    sell(a, warehouse, 1, django_capture_on_commit_callbacks)  # A's shown availability is now known
+    detail(Client(), a.product), detail(Client(), other), Client().get("/en/products/?q=织锦")
+    Client().get("/en/products/")
+    sell(a, warehouse, 16, django_capture_on_commit_callbacks)  # 3 left: "Only 3 left"
+    assert detail(Client(), other)["X-Page-Cache"] == "hit"
+    assert Client().get("/en/products/?q=织锦")["X-Page-Cache"] == "hit"  # a list without A
+    page_a, listing = detail(Client(), a.product), Client().get("/en/products/")
+    assert "Only 3 left" in page_a.content.decode() and page_a["X-Page-Cache"] == "miss"
+    assert "Only 3 left" in listing.content.decode() and listing["X-Page-Cache"] == "miss"
+    sell(a, warehouse, 3, django_capture_on_commit_callbacks)  # the last units
+    page_a, listing = detail(Client(), a.product), Client().get("/en/products/")
+    assert "Sold out" in page_a.content.decode() and "Only 3 left" not in page_a.content.decode()
+    assert "Sold out" in listing.content.decode()
+    in_stock = Client().get("/en/products/?in_stock=on")
+    assert "秀山贵措脐橙" not in in_stock.content.decode() and "土家织锦围巾" in in_stock.content.decode()
+    assert detail(Client(), other)["X-Page-Cache"] == "hit"
+
+
+def test_product_b_related_on_a_page_updates_a_page_when_b_sells_out(
+    two_products, warehouse, django_capture_on_commit_callbacks
+):
+    a, b = two_products
+    sell(b, warehouse, 1, django_capture_on_commit_callbacks)
+    detail(Client(), a.product)
+    sell(b, warehouse, 19, django_capture_on_commit_callbacks)
+    page_a = detail(Client(), a.product)
+    assert page_a["X-Page-Cache"] == "miss"
+    assert "Sold out" in page_a.content.decode()  # B's card among the related products
+
+
+def test_cards_are_reused_across_lists_and_follow_a_price_change_without_the_page_cache(
+    two_products, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    a, _b = two_products
+    Client().get("/en/products/")
+    with CaptureQueriesContext(connection) as warm:
+        sorted_list = Client().get("/en/products/?sort=price_desc")
+    assert "¥59.00" in sorted_list.content.decode()
+    assert not [q for q in warm.captured_queries if "catalog_productimage" in q["sql"]]  # no card rendered
+    with django_capture_on_commit_callbacks(execute=True):
+        a.price = 4900
+        a.save()
+    page = Client().get("/en/products/?sort=price_desc").content.decode()
+    assert "¥49.00" in page and "¥59.00" not in page
+
+
+# --- Holes found by probing (issue 14, item 7) ------------------------------------------------------------
+
+
+def test_the_host_header_of_one_visitor_never_reaches_another(product):
+    Client().get(f"/en/products/{product.slug}/", HTTP_HOST="localhost")
+    page = Client().get(f"/en/products/{product.slug}/", HTTP_HOST="shop.example.com")
+    body = page.content.decode()
+    assert f'<link rel="canonical" href="http://shop.example.com/en/products/{product.slug}/">' in body
+    assert "localhost" not in body
+
+
+SECURITY_HEADERS = (
+    "X-Frame-Options",
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+def test_a_stored_page_carries_the_same_security_headers_as_a_fresh_one(product):
+    fresh, stored = detail(Client(), product), detail(Client(), product)
+    assert (fresh["X-Page-Cache"], stored["X-Page-Cache"]) == ("miss", "hit")
+    for name in SECURITY_HEADERS:
+        assert name in fresh, name
+        assert name in stored, name
+    assert stored["X-Frame-Options"] == fresh["X-Frame-Options"]
+
+
+def test_making_a_page_private_drops_it_at_once(db, django_capture_on_commit_callbacks):
+    from wagtail.models import PageViewRestriction
+
+    home = Page.objects.get(depth=2, locale__language_code="zh-hans")
+    Client().get("/")
+    assert Client().get("/")["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(page=home, restriction_type="password", password="secret")
+    private = Client().get("/")
+    assert "X-Page-Cache" not in private
+    assert 'name="password"' in private.content.decode()
+    assert "X-Page-Cache" not in Client().get("/")  # never stored while private
+
+
+# --- Signed-in shoppers share the stored pages, with their own header -----------------------------------
+
+
+def test_a_signed_in_shopper_gets_the_stored_page_with_their_own_account_links(product):
+    detail(Client(), product)
+    member = Client()
+    member.force_login(factories.make_user("buyer"))
+    page = detail(member, product)
+    body = page.content.decode()
+    assert page["X-Page-Cache"] == "hit"
+    assert "My orders" in body and "Log out" in body and "Log in" not in body
+    assert "My orders" not in detail(Client(), product).content.decode()
+
+
+def test_staff_who_edit_pages_are_never_served_from_the_cache(product):
+    detail(Client(), product)
+    editor = Client()
+    editor.force_login(factories.make_user("editor", is_staff=True))
+    assert "X-Page-Cache" not in detail(editor, product)

@@ -1,0 +1,90 @@
+"""What shoppers are shown of a product's stock, and stamping its pages only when that changes.
+
+Every sale allocates stock, but a page changes only when what it says changes: a variant or the product
+going from in stock to "only N left" (and each N) to sold out, or a counter starting or stopping to
+hold it for pickup. ``refresh`` runs after the commit of each stock change (``storefront.signals``):
+it computes the product's shown availability afresh, compares it with the last one seen (in the cache)
+and, when they differ, stamps the product (its page and every card of it) and, when the product sold
+out or came back, the catalogue (lists filtered to what is in stock, and their counts).
+
+Refreshes of one product are serialised with a PostgreSQL advisory lock, so the last one to finish has
+read the latest stock. With no earlier reading (a new product, a flushed cache) the change is stamped.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
+
+from catalog.models import Location, Stock, Variant
+from storefront.page_cache import CATALOGUE, changed, product_tags
+from storefront.selectors import active_variants, availability
+
+LOCK_NAMESPACE = 7_314_001  # pg_advisory_xact_lock(namespace, product id)
+SEEN_TIMEOUT = 7 * 24 * 3600
+
+
+def _key(product_id: int) -> str:
+    return f"shown:{product_id}"
+
+
+def _shown(status: str, quantity: int) -> str:
+    return f"{status}:{quantity}" if status == "low" else status
+
+
+def shown_availability(product_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Per product: (its status, a fingerprint of everything shown about its stock)."""
+    ids = list(product_ids)
+    variants: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for product_id, pk, available in (
+        active_variants().filter(product_id__in=ids).values_list("product_id", "pk", "available")
+    ):
+        variants[product_id].append((pk, available))
+    counters: dict[int, set[int]] = defaultdict(set)
+    for product_id, location_id in Stock.objects.filter(
+        variant__product_id__in=ids,
+        variant__is_active=True,
+        location__kind=Location.Kind.COUNTER,
+        location__is_active=True,
+        on_hand__gt=F("allocated"),
+    ).values_list("variant__product_id", "location_id"):
+        counters[product_id].add(location_id)
+    shown = {}
+    for product_id in ids:
+        total = availability(sum(available for _pk, available in variants[product_id]))
+        parts = [_shown(total.status, total.quantity)]
+        for pk, available in variants[product_id]:
+            each = availability(available)
+            parts.append(f"v{pk}={_shown(each.status, each.quantity)}")
+        parts.append("c" + ",".join(str(pk) for pk in sorted(counters[product_id])))
+        shown[product_id] = (total.status, "|".join(parts))
+    return shown
+
+
+def _lock(product_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, product_id])
+
+
+def refresh(product_ids: Iterable[int]) -> None:
+    """Stamp the products whose shown availability changed since it was last seen (see the module)."""
+    for product_id in sorted(set(product_ids)):
+        with transaction.atomic():
+            _lock(product_id)
+            status, fingerprint = shown_availability([product_id])[product_id]
+            seen = cache.get(_key(product_id))
+            if seen == [status, fingerprint]:
+                continue
+            tags = product_tags(product_id)
+            if seen is None or (seen[0] == "sold_out") != (status == "sold_out"):
+                tags.append(CATALOGUE)
+            changed(tags)
+            cache.set(_key(product_id), [status, fingerprint], SEEN_TIMEOUT)
+
+
+def refresh_variants(variant_ids: Iterable[int]) -> None:
+    product_ids = Variant.objects.filter(pk__in=list(variant_ids)).values_list("product_id", flat=True)
+    refresh(set(product_ids))

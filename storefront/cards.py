@@ -1,0 +1,67 @@
+"""Product cards, rendered once per product and language and kept until the product changes.
+
+A list page needs only which products it shows (``selectors.product_refs``: ids in order, one cheap
+query); ``render_cards`` then takes their cards from the cache in two round trips and renders only the
+missing or stale ones, from one shaped query. A card is current while neither its product nor its
+merchant was stamped after it was built (``storefront.page_cache``): a price change, a new picture or
+availability a shopper would see differently. Cards are kept per day too, as certificates and seasons
+follow the date, and ``CARD_CACHE_SECONDS`` at most (0 renders every card afresh).
+
+Every card shown, cached or not, records its product and merchant as what the page depends on.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from catalog.models import Product
+from core.cache import clock, tag_marks
+from storefront import selectors
+from storefront.page_cache import depends_on, product_tags
+
+TEMPLATE = "storefront/includes/product_card.html"
+
+Ref = tuple[int, int]  # (product id, merchant id)
+
+
+def _key(language: str, product_id: int) -> str:
+    return f"card:{date.today().isoformat()}:{language}:{product_id}"
+
+
+def render_card(product: Product) -> SafeString:
+    """The card of a product shaped and prepared by the selectors."""
+    return mark_safe(get_template(TEMPLATE).render({"product": product}))  # noqa: S308 (a template's output)
+
+
+def render_cards(request: HttpRequest | None, refs: Sequence[Ref]) -> list[SafeString]:
+    """The cards of the public products among ``refs``, in order (a product no longer public is left out)."""
+    refs = list(refs)
+    tags = {pk: product_tags(pk, merchant_id) for pk, merchant_id in refs}
+    depends_on(request, (tag for each in tags.values() for tag in each))
+    language = get_language()
+    keys = {pk: _key(language, pk) for pk, _merchant_id in refs}
+    keep = settings.CARD_CACHE_SECONDS
+    stored = cache.get_many(list(keys.values())) if keys and keep else {}
+    marks = tag_marks({tag for each in tags.values() for tag in each}) if stored else {}
+    cards: dict[int, SafeString] = {}
+    for pk, key in keys.items():
+        entry = stored.get(key)
+        if entry is not None and max(marks[tag] for tag in tags[pk]) <= entry[0]:
+            cards[pk] = mark_safe(entry[1])  # noqa: S308 (rendered here from a template)
+    missing = [pk for pk in keys if pk not in cards]
+    if missing:
+        built_at = clock()
+        products = selectors.prepare_for_display(
+            selectors.shape_products(selectors.public_products().filter(pk__in=missing))
+        )
+        fresh = {product.pk: render_card(product) for product in products}
+        if keep:
+            cache.set_many({keys[pk]: (built_at, str(card)) for pk, card in fresh.items()}, keep)
+        cards.update(fresh)
+    return [cards[pk] for pk in keys if pk in cards]
