@@ -4,13 +4,20 @@
 2. gunicorn with production settings (bench/settings.py: plain HTTP, no rate limits).
 3. wrk, 16 connections from a separate process, against the baseline (a bare Django view rendering a
    template of similar size) and each page; ratios are page rps / baseline rps from this same run.
-4. SQL queries per page; the flash sale (bench/flash_sale.py); notification latency with a real Celery
+4. Realistic traffic (bench/mix.py, bench/mix.lua): a seeded mix of URLs from the whole catalogue in both
+   languages, run (a) with the page cache off (a second gunicorn with PAGE_CACHE_SECONDS=0), (b) with the
+   cache on while buyers check out over HTTP at BENCH_BUY_RATE a second (after a reference run without
+   checkouts), (c) as a signed-in shopper with one item in the cart; then a few URLs of each kind one
+   at a time without the cache, to tell which kinds cost most to render.
+5. SQL queries per page; the flash sale (bench/flash_sale.py); notification latency with a real Celery
    worker on Redis (bench/notifications.py).
 
-Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_SECONDS (per URL, default 10),
+Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_SECONDS (per URL and per mix run, default 10),
+BENCH_PRODUCTS (2000; variants are 3 times as many), BENCH_MIX_URLS (5000), BENCH_BUY_RATE (2 per second),
 BENCH_BUYERS (200), BENCH_UNITS (50), BENCH_NOTIFICATIONS (200), BENCH_WEBHOOK_RATE (10 per second).
 """
 
+import itertools
 import json
 import os
 import secrets
@@ -23,7 +30,7 @@ from pathlib import Path
 
 import redis
 
-from bench import notifications, server, wrk
+from bench import mix, notifications, server, wrk
 
 HERE = Path(__file__).resolve().parent
 PRODUCT = "/products/guicuo-navel-orange-gift-5kg/"
@@ -41,6 +48,9 @@ wrk.body = "csrfmiddlewaretoken={token}&variant={variant}&quantity=1"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "csrftoken={token}"
 """
+MIX_SCRIPT = HERE / "mix.lua"
+MIX_WARM_UP_SECONDS = 2  # before each mix run, on URLs of its own
+_MIX_STARTS = itertools.count()
 CSRF_TOKEN = secrets.token_hex(16)  # a CSRF secret is 32 letters or digits
 STRIPE_WEBHOOK_SECRET = "whsec_bench_" + secrets.token_hex(16)
 
@@ -62,6 +72,7 @@ def _print_table(results: dict) -> None:
             f"p50 {sent['p50_ms']} ms, p95 {sent['p95_ms']} ms (webhook accepted → counter received)"
         )
     print("* SQL queries when the page is rendered (a page-cache miss); a hit costs none.")
+    _print_mix(results.get("mix"))
     flash = results.get("flash_sale")
     if flash:
         print(
@@ -69,6 +80,85 @@ def _print_table(results: dict) -> None:
             f"{flash['oversold_units']} oversold, {len(flash['errors'])} errors, "
             f"checkout p50 {flash['checkout_p50_ms']} ms, p95 {flash['checkout_p95_ms']} ms"
         )
+
+
+def _print_mix(realistic: dict | None) -> None:
+    if not realistic:
+        return
+    urls = realistic["urls"]
+    print(
+        f"\nrealistic traffic: {urls['urls']} URLs ({urls['distinct']} distinct) over {urls['products']} products, "
+        f"{urls['english_share']:.0%} under /en/, {realistic['seconds']} s a run after {MIX_WARM_UP_SECONDS} s warm-up"
+    )
+    print(f"{'run':42} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} {'hit rate':>8} {'errors':>7} {'404':>5}")
+    for name, row in realistic["runs"].items():
+        print(
+            f"{name:42} {row['rps']:9.1f} {row['ratio']:7.3f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
+            f"{row['hit_rate']:8.1%} {row['errors']:7d} {row['counts'].get('s404', 0):5d}"
+        )
+    bought = realistic.get("checkouts")
+    if bought:
+        print(
+            f"checkouts during (b): {bought['ordered']} orders in {bought['seconds']:g} s "
+            f"({bought['orders_per_second']:g}/s, asked {bought['rate']:g}/s), errors {bought['errors'] or 0}, "
+            f"whole purchase p50 {bought['buy_p50_ms']} ms, p95 {bought['buy_p95_ms']} ms"
+        )
+    kinds = realistic.get("kinds")
+    if kinds:
+        print("cost per URL kind, cache off, one request at a time (median / slowest ms, share of the mix):")
+        for kind, row in kinds.items():
+            bad = f"  NOT 200: {', '.join(row['not_200'])}" if row["not_200"] else ""
+            share = urls["kinds"].get(kind, 0) / urls["urls"]
+            print(
+                f"  {kind:28} {row['median_ms']:7.1f} {row['max_ms']:7.1f} {share:6.1%}  slowest {row['slowest']}{bad}"
+            )
+    print("hit rate: X-Page-Cache hits / all responses; errors: non-2xx/3xx and socket errors (404s included).")
+
+
+def _mix_wrk(base: str, urls: Path, seconds: int, cookie: str = "") -> wrk.Result:
+    """One wrk run of the mix, starting where no earlier run started (bench/mix.lua)."""
+    start = next(_MIX_STARTS) * len(urls.read_text(encoding="utf-8").splitlines()) // 8
+    return wrk.measure(base + "/", seconds=seconds, script=MIX_SCRIPT, script_args=[str(urls), cookie, str(start)])
+
+
+def _mix_run(base: str, urls: Path, seconds: int, baseline_rps: float, cookie: str = "") -> dict:
+    _mix_wrk(base, urls, MIX_WARM_UP_SECONDS, cookie)
+    measured = _mix_wrk(base, urls, seconds, cookie)
+    counts = measured.counts
+    responses = sum(counts.get(k, 0) for k in ("s2xx", "s3xx", "s404", "s4xx", "s5xx"))
+    return {
+        **measured.as_dict(),
+        "ratio": round(measured.rps / baseline_rps, 3),
+        "hit_rate": round(counts.get("hits", 0) / responses, 3) if responses else 0.0,
+    }
+
+
+def _mix_cache_on(base: str, prepared: dict, seconds: int, baseline_rps: float, buy_rate: float) -> dict:
+    """(b) with a reference run without checkouts first, and (c); on the server with the page cache."""
+    urls = Path(prepared["file"])
+    runs, realistic = {}, {}
+    runs["(b0) cache on, no checkouts (reference)"] = _mix_run(base, urls, seconds, baseline_rps)
+    buyers = mix.Checkouts(base, prepared["buy"], buy_rate).start()
+    try:
+        runs[f"(b) cache on, {buy_rate:g} checkouts/s"] = _mix_run(base, urls, seconds, baseline_rps)
+    finally:
+        realistic["checkouts"] = buyers.stop()
+    shopper = prepared["shopper"]
+    cookie = mix.login(base, shopper["username"], shopper["password"], variant=prepared["buy"][0][1])
+    runs["(c) signed-in shopper, cache on"] = _mix_run(base, urls, seconds, baseline_rps, cookie)
+    return {"runs": runs, **realistic}
+
+
+def _mix_cache_off(env: dict[str, str], workdir: Path, prepared: dict, seconds: int, baseline_rps: float) -> dict:
+    """(a) on a second gunicorn with PAGE_CACHE_SECONDS=0, then the cost of each kind of URL."""
+    urls = Path(prepared["file"])
+    gunicorn = server.Gunicorn({**env, "PAGE_CACHE_SECONDS": "0"}, workdir, log="gunicorn-cache-off.log")
+    try:
+        run = _mix_run(gunicorn.base, urls, seconds, baseline_rps)
+        kinds = mix.probe(gunicorn.base, mix.read(urls))
+    finally:
+        gunicorn.stop()
+    return {"run": run, "kinds": kinds}
 
 
 def _notification_latency(env: dict[str, str], workdir: Path, base: str, count: int, rate: float) -> dict:
@@ -92,6 +182,9 @@ def main() -> int:
     rate = float(os.environ.get("BENCH_WEBHOOK_RATE", "10"))
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dexiu_bench")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    products = int(os.environ.get("BENCH_PRODUCTS", "2000"))
+    mix_urls = int(os.environ.get("BENCH_MIX_URLS", "5000"))
+    buy_rate = float(os.environ.get("BENCH_BUY_RATE", "2"))
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="dexiu-bench-"))
     env = server.bench_env(database_url, redis_url, workdir)
@@ -102,13 +195,16 @@ def main() -> int:
     server.recreate_database(database_url)
     redis.Redis.from_url(redis_url).flushdb()
     server.manage(env, "migrate", "--noinput")
-    print(server.run(env, sys.executable, "-m", "bench.scaled", "2000", "6000").strip(), flush=True)
+    scaled = server.run(env, sys.executable, "-m", "bench.scaled", str(products), str(3 * products), timeout=3600)
+    print(scaled.strip(), flush=True)
     server.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     flash = json.loads(server.run(env, sys.executable, "-m", "bench.flash_sale", "setup", str(units)))
+    mixed = server.run(env, sys.executable, "-m", "bench.mix", "setup", str(workdir / "mix.tsv"), str(mix_urls))
+    prepared = json.loads(mixed)
     queries = json.loads(server.run(env, sys.executable, "-m", "bench.queries", *[p for p, _ in PAGES.values()]))
 
     gunicorn = server.Gunicorn(env, workdir)
-    results: dict = {"seconds_per_url": seconds, "connections": 16, "pages": {}}
+    results: dict = {"products": products, "seconds_per_url": seconds, "connections": 16, "pages": {}}
     try:
         for path in ["/bench/baseline/", *[p for p, _ in PAGES.values()]]:
             wrk.measure(gunicorn.base + path, seconds=2)
@@ -128,6 +224,9 @@ def main() -> int:
         measured = wrk.measure(gunicorn.base + "/cart/add/", seconds=seconds, script=script)
         results["pages"]["add to cart"] = {**measured.as_dict(), "ratio": round(measured.rps / baseline.rps, 3)}
 
+        print("Realistic traffic: cache on, checkouts, signed-in shopper…", flush=True)
+        realistic = _mix_cache_on(gunicorn.base, prepared, seconds, baseline.rps, buy_rate)
+
         print(f"Flash sale: {buyers} buyers for {units} units…", flush=True)
         bought = json.loads(
             server.run(
@@ -146,6 +245,17 @@ def main() -> int:
         results["notifications"] = _notification_latency(env, workdir, gunicorn.base, paid, rate)
     finally:
         gunicorn.stop()
+    print("Realistic traffic: page cache off…", flush=True)
+    cache_off = _mix_cache_off(env, workdir, prepared, seconds, results["pages"]["baseline"]["rps"])
+    results["mix"] = {
+        "seconds": seconds,
+        "warm_up_seconds": MIX_WARM_UP_SECONDS,
+        "connections": 16,
+        "urls": {k: v for k, v in prepared.items() if k not in ("file", "shopper", "buy")},
+        "runs": {"(a) page cache off": cache_off["run"], **realistic["runs"]},
+        "checkouts": realistic["checkouts"],
+        "kinds": cache_off["kinds"],
+    }
     checked = json.loads(server.run(env, sys.executable, "-m", "bench.flash_sale", "verify", str(units)))
     results["flash_sale"] = {"units": units, **bought, **checked}
     results["elapsed_seconds"] = round(time.monotonic() - started)
@@ -156,6 +266,9 @@ def main() -> int:
         and results["flash_sale"]["orders_placed"] == units
         and results["flash_sale"]["oversold_units"] == 0
         and not results["flash_sale"]["errors"]
+        and not any(run["counts"]["s404"] + run["counts"]["s5xx"] for run in results["mix"]["runs"].values())
+        and not results["mix"]["checkouts"]["errors"]
+        and not any(row["not_200"] for row in results["mix"]["kinds"].values())
     )
     print(f"\nresults: {HERE / 'results.json'} ({results['elapsed_seconds']} s)")
     return 0 if ok else 1

@@ -60,10 +60,12 @@ def manage(env: dict[str, str], *args: str) -> str:
 class Gunicorn:
     """``gunicorn config.wsgi`` with gthread workers; ``base`` is its address."""
 
-    def __init__(self, env: dict[str, str], workdir: Path, workers: int = 4, threads: int = 4):
+    def __init__(
+        self, env: dict[str, str], workdir: Path, workers: int = 4, threads: int = 4, log: str = "gunicorn.log"
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = workdir / "gunicorn.log"
+        self.log = workdir / log
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
