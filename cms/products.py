@@ -38,10 +38,10 @@ def merchant_or_404(slug: str) -> Merchant:
     return get_object_or_404(Merchant.objects.filter(is_active=True).filter(has_products), slug=slug)
 
 
-def merchant_products(merchant: Merchant) -> list[Product]:
-    return shop.prepare_for_display(
-        shop.shape_products(shop.public_products().filter(merchant=merchant)).order_by("-created_at", "-pk")
-    )
+def merchant_product_refs(merchant: Merchant) -> QuerySet:
+    """(id, merchant id) of the merchant's public products, newest first, for cards."""
+    products = shop.public_products().filter(merchant=merchant).order_by("-created_at", "-pk")
+    return products.values_list("pk", "merchant_id")
 
 
 def public_merchants() -> QuerySet[Merchant]:
@@ -51,5 +51,6 @@ def public_merchants() -> QuerySet[Merchant]:
     )
 
 
-def search_products(query: str, limit: int = SEARCH_LIMIT) -> list[Product]:
-    return shop.prepare_for_display(shop.product_list({"q": query})[:limit])
+def search_product_refs(query: str, limit: int = SEARCH_LIMIT) -> list[tuple[int, int]]:
+    """(id, merchant id) of the best matching public products, for cards."""
+    return list(shop.product_refs({"q": query})[:limit])

@@ -1,5 +1,6 @@
 """Public views outside the page tree: the site search, merchant pages and robots.txt."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -7,7 +8,8 @@ from django.views.decorators.http import require_safe
 
 from cms import products, selectors
 from cms.forms import SearchForm
-from storefront.page_cache import cache_public_page
+from storefront.cards import render_cards
+from storefront.page_cache import CATALOGUE, cache_public_page, depends_on
 
 
 @require_safe
@@ -16,11 +18,12 @@ def search(request: HttpRequest) -> HttpResponse:
     """One search across stories (in the current language) and products, with the catalogue's segmentation."""
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    depends_on(request, [CATALOGUE])
     context = {
         "form": form,
         "query": query,
         "stories": selectors.search_stories(query) if query else [],
-        "products": products.search_products(query) if query else [],
+        "cards": render_cards(request, products.search_product_refs(query)) if query else [],
     }
     return render(request, "cms/search.html", context)
 
@@ -29,9 +32,13 @@ def search(request: HttpRequest) -> HttpResponse:
 @cache_public_page
 def merchant(request: HttpRequest, slug: str) -> HttpResponse:
     merchant = products.merchant_or_404(slug)
+    refs = products.merchant_product_refs(merchant)
+    shown = list(refs[: settings.CATALOG_PAGE_SIZE])
+    depends_on(request, [CATALOGUE, f"merchant:{merchant.pk}"])
     context = {
         "merchant": merchant,
-        "products": products.merchant_products(merchant),
+        "cards": render_cards(request, shown),
+        "product_count": len(shown) if len(shown) < settings.CATALOG_PAGE_SIZE else refs.count(),
         "stories": selectors.stories_about(merchant),
     }
     return render(request, "cms/merchant.html", context)

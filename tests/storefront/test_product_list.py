@@ -1,4 +1,3 @@
-import html
 import re
 from datetime import timedelta
 
@@ -9,16 +8,12 @@ from catalog.models import Variant
 from catalog.regions import XiushanTownship
 from tests import factories
 from tests.fixtures.catalog import set_stock
+from tests.fixtures.http import card_names
 
 LIST = "/en/products/"
 
 
-CARD_NAME = re.compile(r'<h3 class="product-card__name">([^<]*)</h3>')
-
-
-def names(response) -> list[str]:
-    """Product names on the page's cards, in display order."""
-    return [html.unescape(name) for name in CARD_NAME.findall(response.content.decode())]
+names = card_names
 
 
 @pytest.fixture
