@@ -5,7 +5,7 @@ query); ``render_cards`` then takes their cards from the cache in two round trip
 missing or stale ones, from one shaped query. A card is current while neither its product nor its
 merchant was stamped after it was built (``storefront.page_cache``): a price change, a new picture or
 availability a shopper would see differently. Cards are kept per day too, as certificates and seasons
-follow the date, and ``CARD_CACHE_SECONDS`` at most (0 renders every card afresh).
+follow the date, and ``FRAGMENT_CACHE_SECONDS`` at most (0 renders every card afresh).
 
 Every card shown, cached or not, records its product and merchant as what the page depends on.
 """
@@ -46,7 +46,7 @@ def render_cards(request: HttpRequest | None, refs: Sequence[Ref]) -> list[SafeS
     depends_on(request, (tag for each in tags.values() for tag in each))
     language = get_language()
     keys = {pk: _key(language, pk) for pk, _merchant_id in refs}
-    keep = settings.CARD_CACHE_SECONDS
+    keep = settings.FRAGMENT_CACHE_SECONDS
     stored = cache.get_many(list(keys.values())) if keys and keep else {}
     marks = tag_marks({tag for each in tags.values() for tag in each}) if stored else {}
     cards: dict[int, SafeString] = {}

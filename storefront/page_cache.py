@@ -84,7 +84,10 @@ def changed_on_commit(tags: Iterable[str]) -> None:
 
 
 def fragment(key: str, tags: Iterable[str], build: Callable[[], T], timeout: int) -> T:
-    """The value stored under ``key`` while none of ``tags`` changed since it was built; else built now."""
+    """The value stored under ``key`` while none of ``tags`` changed since it was built; else built now
+    (and kept ``timeout`` seconds at most; 0 keeps nothing)."""
+    if not timeout:
+        return build()
     tags = list(tags)
     entry = cache.get(key)
     if entry is not None and marks(tags) <= entry[0]:
@@ -151,9 +154,18 @@ def _account_links(request: HttpRequest) -> str:
     return render_to_string("storefront/includes/account_links.html", {}, request)
 
 
+def punch_csrf(content: str) -> str:
+    """``content`` with each form's CSRF token replaced by a hole (``fill_csrf``)."""
+    return CSRF_INPUT.sub(rf"\g<1>{CSRF_HOLE}\g<2>", content)
+
+
+def fill_csrf(request: HttpRequest, content: str) -> str:
+    """``content`` with its CSRF holes filled with ``request``'s token."""
+    return content.replace(CSRF_HOLE, get_token(request)) if CSRF_HOLE in content else content
+
+
 def _fill(request: HttpRequest, content: str) -> str:
-    if CSRF_HOLE in content:
-        content = content.replace(CSRF_HOLE, get_token(request))
+    content = fill_csrf(request, content)
     if CART_HOLE in content:
         content = content.replace(CART_HOLE, _cart_link(request))
     if ACCOUNT_HOLE in content:
@@ -163,8 +175,7 @@ def _fill(request: HttpRequest, content: str) -> str:
 
 def _punch(content: str) -> str:
     """The page with the per-visitor parts replaced by holes."""
-    content = CSRF_INPUT.sub(rf"\g<1>{CSRF_HOLE}\g<2>", content)
-    content = CART_REGION.sub(CART_HOLE, content)
+    content = CART_REGION.sub(CART_HOLE, punch_csrf(content))
     return ACCOUNT_REGION.sub(ACCOUNT_HOLE, content)
 
 

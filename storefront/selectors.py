@@ -225,10 +225,9 @@ def product_refs(filters: dict[str, Any]) -> QuerySet:
     return filter_products(queryset, filters).values_list("pk", "merchant_id")
 
 
-def product_detail(slug: str) -> Product:
-    """A public product by slug, shaped and prepared for display; 404 otherwise."""
-    product = get_object_or_404(shape_products(public_products()), slug=slug)
-    return prepare_for_display([product])[0]
+def public_product(slug: str) -> Product:
+    """A public product by slug with its merchant (not shaped for display); 404 otherwise."""
+    return get_object_or_404(public_products().select_related("merchant").defer("search_text"), slug=slug)
 
 
 def pickup_counters(product: Product) -> QuerySet[Location]:

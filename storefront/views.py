@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from storefront import selectors
+from storefront import product_page, selectors
 from storefront.cards import render_cards
 from storefront.extensions import product_sections
 from storefront.forms import ProductFilterForm
-from storefront.page_cache import CATALOGUE, cache_public_page, depends_on, fragment, product_tags
+from storefront.page_cache import CATALOGUE, cache_public_page, depends_on, fragment
 
 FILTER_OPTIONS_SECONDS = 3600
 
@@ -54,11 +54,12 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_public_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = selectors.product_detail(slug)
-    depends_on(request, [*product_tags(product.pk, product.merchant_id), f"category:{product.category_id}"])
+    product = selectors.public_product(slug)
+    depends_on(request, product_page.tags(product))
+    page = product_page.product_page(request, product)
     context = {
-        "product": product,
-        "counters": selectors.pickup_counters(product),
+        "parts": page,
+        "product": page.product or product,
         "related_cards": render_cards(request, selectors.related_refs(product)),
         "sections": product_sections(request, product),
     }

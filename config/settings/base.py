@@ -229,8 +229,9 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English
 CATALOG_PAGE_SIZE = env_int("CATALOG_PAGE_SIZE", 24)
 # Whole public pages for anonymous visitors, in the cache (storefront/page_cache.py); 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
-# Product cards, per product and language, kept until the product changes (storefront/cards.py); 0: off.
-CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 24 * 3600)
+# Product cards and product pages' parts, kept until the product changes (storefront/cards.py,
+# storefront/product_page.py); 0: off.
+FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 24 * 3600)
 CATALOG_LOW_STOCK_LEVEL = env_int("CATALOG_LOW_STOCK_LEVEL", 5)
 
 SITE_TITLE = _("Dexiu Market")

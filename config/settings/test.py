@@ -28,7 +28,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # Pages are rendered afresh (tests change rows inside transactions that never commit); the page
 # cache's own tests switch it on.
 PAGE_CACHE_SECONDS = 0
-CARD_CACHE_SECONDS = 0
+FRAGMENT_CACHE_SECONDS = 0
 # Static files straight from the apps: no collectstatic before a test run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

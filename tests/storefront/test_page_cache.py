@@ -119,7 +119,7 @@ def test_switched_off_by_a_zero_lifetime(product, settings):
 
 @pytest.fixture
 def cards_on(settings):
-    settings.CARD_CACHE_SECONDS = 3600
+    settings.FRAGMENT_CACHE_SECONDS = 3600
 
 
 @pytest.fixture
@@ -261,3 +261,22 @@ def test_staff_who_edit_pages_are_never_served_from_the_cache(product):
     editor = Client()
     editor.force_login(factories.make_user("editor", is_staff=True))
     assert "X-Page-Cache" not in detail(editor, product)
+
+
+def test_a_product_page_without_the_page_cache_reuses_its_parts_with_each_visitors_token(
+    two_products, warehouse, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    a, _b = two_products
+    sell(a, warehouse, 1, django_capture_on_commit_callbacks)
+    detail(Client(), a.product)
+    shopper = Client(enforce_csrf_checks=True)
+    with CaptureQueriesContext(connection) as queries:
+        page = detail(shopper, a.product)
+    assert len(queries) <= 3  # the product by slug and the related products' ids; no shaping, no render
+    token = TOKEN.search(page.content.decode()).group(1)
+    assert token not in ("__dx_csrf__", TOKEN.search(detail(Client(), a.product).content.decode()).group(1))
+    added = shopper.post("/cart/add/", {"csrfmiddlewaretoken": token, "variant": a.pk, "quantity": 1})
+    assert added.status_code == 302
+    sell(a, warehouse, 16, django_capture_on_commit_callbacks)
+    assert "Only 3 left" in detail(Client(), a.product).content.decode()

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def caches_on(settings):
     settings.PAGE_CACHE_SECONDS = 300
-    settings.CARD_CACHE_SECONDS = 3600
+    settings.FRAGMENT_CACHE_SECONDS = 3600
     settings.CATALOG_LOW_STOCK_LEVEL = 5
 
 

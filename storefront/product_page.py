@@ -1,0 +1,69 @@
+"""The product page's own parts, rendered once per product, language and host and kept until it changes.
+
+The parts are the head (Open Graph, JSON-LD) and the main section (pictures, prices, availability,
+the add-to-cart form, merchant, counters, details). They depend on the product, its merchant and its
+category (``page_cache.product_tags``), so a change to any of them, or a sale that changes what
+shoppers see, renders them again; nothing else does. The add-to-cart form's CSRF token is a hole,
+filled for each visitor. Kept ``FRAGMENT_CACHE_SECONDS`` at most (0: every page is rendered afresh),
+and per day, as certificates and seasons follow the date.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from catalog.models import Product
+from storefront import selectors
+from storefront.page_cache import fill_csrf, fragment, punch_csrf
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    name: str
+    description: str
+    head: SafeString
+    main: SafeString
+    product: Product | None  # shaped for display when rendered now (None when the parts were stored)
+
+
+def tags(product: Product) -> list[str]:
+    return [f"product:{product.pk}", f"merchant:{product.merchant_id}", f"category:{product.category_id}"]
+
+
+def _render(request: HttpRequest, product: Product) -> dict[str, str]:
+    shaped = selectors.prepare_for_display(selectors.shape_products(selectors.public_products().filter(pk=product.pk)))[
+        0
+    ]
+    context = {
+        "product": shaped,
+        "counters": list(selectors.pickup_counters(shaped)),
+        "cart_max_quantity": settings.CART_MAX_LINE_QUANTITY,
+    }
+    request.rendered_product = shaped
+    return {
+        "name": shaped.name,
+        "description": shaped.summary or shaped.name,
+        "head": render_to_string("storefront/product/head.html", context, request),
+        "main": punch_csrf(render_to_string("storefront/product/main.html", context, request)),
+    }
+
+
+def product_page(request: HttpRequest, product: Product) -> ProductPage:
+    """The parts of ``product``'s page (a public product), from the cache when still current."""
+    request.rendered_product = None
+    key = (
+        f"product-page:{date.today().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}"
+    )
+    parts = fragment(key, tags(product), lambda: _render(request, product), settings.FRAGMENT_CACHE_SECONDS)
+    return ProductPage(
+        name=parts["name"],
+        description=parts["description"],
+        head=mark_safe(parts["head"]),  # noqa: S308 (rendered from templates)
+        main=mark_safe(fill_csrf(request, parts["main"])),  # noqa: S308 (rendered from templates)
+        product=request.rendered_product,
+    )
