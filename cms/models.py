@@ -39,8 +39,9 @@ from cms.restrictions import ViewRestrictionsInOneQueryMixin
 from cms.services import record_form_submission
 from core.form_submissions import SafeSubmissionsListView
 from storefront import ratelimit
+from storefront.cards import render_cards
 from storefront.page_cache import CATALOGUE, depends_on, product_tags
-from storefront.selectors import featured_products
+from storefront.selectors import featured_refs
 
 
 def route_in_default_language(page: Page, request, path_components: list[str]):
@@ -97,9 +98,8 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         # Without chosen products the home page shows the featured or newest: the catalogue decides.
         depends_on(request, [CATALOGUE])
-        context["featured_products"] = featured_products(
-            [item.product_id for item in self.featured_products.all()], renditions=False
-        )
+        chosen = [item.product_id for item in self.featured_products.all()]
+        context["featured_cards"] = render_cards(request, featured_refs(chosen))
         context["featured_stories"] = StoryPage.objects.featured(self.locale_id, renditions=False)
         context["current_campaign"] = CampaignPage.objects.current(self.locale_id)
         attach_renditions(
@@ -107,7 +107,6 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
                 (self, "hero_image"),
                 (context["current_campaign"], "hero_image"),
                 *((story, "hero_image") for story in context["featured_stories"]),
-                *product_pictures(context["featured_products"]),
             ]
         )
         facts = self.facts()

@@ -247,19 +247,18 @@ def related_refs(product: Product, limit: int = RELATED_LIMIT) -> list[tuple[int
     return list(related.order_by("-created_at", "-pk").values_list("pk", "merchant_id")[:limit])
 
 
-def featured_products(
-    chosen: Iterable[int] = (), limit: int = FEATURED_LIMIT, renditions: bool = True
-) -> list[Product]:
-    """The products chosen (ids, in order, e.g. by the home page's editors) that are public; else products
-    marked featured; else the newest."""
-    cards = shape_products(public_products(), renditions)
+def featured_refs(chosen: Iterable[int] = (), limit: int = FEATURED_LIMIT) -> list[tuple[int, int]]:
+    """(id, merchant id) of the products chosen (ids, in order, e.g. by the home page's editors) that are
+    public; else of products marked featured; else of the newest. For cards."""
+    public = public_products()
     chosen = list(chosen)
     if chosen:
-        by_pk = {p.pk: p for p in cards.filter(pk__in=chosen)}
+        by_pk = {
+            pk: (pk, merchant_id) for pk, merchant_id in public.filter(pk__in=chosen).values_list("pk", "merchant_id")
+        }
         picked = [by_pk[pk] for pk in chosen if pk in by_pk][:limit]
         if picked:
-            return prepare_for_display(picked)
-    featured = list(cards.filter(is_featured=True).order_by("-created_at", "-pk")[:limit])
-    if featured:
-        return prepare_for_display(featured)
-    return prepare_for_display(cards.order_by("-created_at", "-pk")[:limit])
+            return picked
+    newest = public.order_by("-created_at", "-pk").values_list("pk", "merchant_id")
+    featured = list(newest.filter(is_featured=True)[:limit])
+    return featured or list(newest[:limit])
