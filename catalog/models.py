@@ -4,6 +4,7 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +16,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 
 from catalog.regions import DezhouCounty, XiushanTownship
+from catalog.search import SimpleTsVector
 
 
 class QualityMarks(models.Model):
@@ -143,6 +145,14 @@ class Product(QualityMarks, AidCertification, ClusterableModel):
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), default=5)
     search_text = models.TextField(_("search text"), blank=True, editable=False)
+    # ``to_tsvector('simple', search_text)``, kept by PostgreSQL itself and GIN-indexed (migration 0007), so
+    # matching and ranking a search never parse the text again; NULL on SQLite, which searches search_text.
+    # (No verbose name: it is never shown.)
+    search_vector = models.GeneratedField(
+        expression=SimpleTsVector(F("search_text")),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

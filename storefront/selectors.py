@@ -142,7 +142,7 @@ def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> Quer
     (with their renditions unless ``renditions`` is false)."""
     return (
         queryset.select_related("merchant", "category")
-        .defer("search_text")
+        .defer("search_text", "search_vector")
         .annotate(min_price=_min_price())
         .prefetch_related(
             Prefetch("variants", queryset=active_variants(), to_attr="active_variants"),
@@ -227,7 +227,7 @@ def product_refs(filters: dict[str, Any]) -> QuerySet:
 
 def public_product(slug: str) -> Product:
     """A public product by slug with its merchant (not shaped for display); 404 otherwise."""
-    return get_object_or_404(public_products().select_related("merchant").defer("search_text"), slug=slug)
+    return get_object_or_404(public_products().select_related("merchant").defer("search_text", "search_vector"), slug=slug)
 
 
 def pickup_counters(product: Product) -> QuerySet[Location]:
