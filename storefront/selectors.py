@@ -227,7 +227,9 @@ def product_refs(filters: dict[str, Any]) -> QuerySet:
 
 def public_product(slug: str) -> Product:
     """A public product by slug with its merchant (not shaped for display); 404 otherwise."""
-    return get_object_or_404(public_products().select_related("merchant").defer("search_text", "search_vector"), slug=slug)
+    return get_object_or_404(
+        public_products().select_related("merchant").defer("search_text", "search_vector"), slug=slug
+    )
 
 
 def pickup_counters(product: Product) -> QuerySet[Location]:
