@@ -22,6 +22,7 @@ from wagtail.search import index
 
 from catalog.models import Location
 from catalog.regions import XiushanTownship
+from cms import bodies
 from cms.blocks import BodyBlock, prefetched_products, product_ids, products_prefetched
 from cms.caching import cached
 from cms.counters import counters_by_county
@@ -152,7 +153,10 @@ class ProductBlocksMixin:
 
     def serve(self, request, *args, **kwargs):
         # Products chosen but not on sale show no card; the page still changes when they come on sale.
-        depends_on(request, [tag for pk in product_ids(self.body.raw_data) for tag in product_tags(pk)])
+        chosen = product_ids(self.body.raw_data)
+        depends_on(request, [tag for pk in chosen for tag in product_tags(pk)])
+        if bodies.stored(request, self, chosen):
+            return _rendered(super().serve(request, *args, **kwargs))
         with products_prefetched(self.body, renditions=self.product_renditions, known=self._known_objects()):
             return _rendered(super().serve(request, *args, **kwargs))
 

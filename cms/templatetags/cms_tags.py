@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
-from cms import selectors
+from cms import bodies, selectors
 from cms.caching import cached
 from cms.querysets import active_language_code
 from core.templatetags.seo import absolute, json_ld
@@ -88,3 +88,9 @@ def article_json_ld(context: template.Context, page) -> SafeString:
     if page.hero_image_id:
         data["image"] = absolute(request, page.hero_image.file.url)
     return json_ld(data)
+
+
+@register.simple_tag(takes_context=True)
+def page_body(context: template.Context, body) -> SafeString:
+    """A page's StreamField body, kept rendered until the page or a product in it changes (``cms.bodies``)."""
+    return bodies.render(context.get("request"), body)
