@@ -198,6 +198,7 @@ def main() -> int:
     scaled = server.run(env, sys.executable, "-m", "bench.scaled", str(products), str(3 * products), timeout=3600)
     print(scaled.strip(), flush=True)
     server.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    server.manage(env, "warm_cards")  # as after a deploy (and each night, from the beat)
     flash = json.loads(server.run(env, sys.executable, "-m", "bench.flash_sale", "setup", str(units)))
     mixed = server.run(env, sys.executable, "-m", "bench.mix", "setup", str(workdir / "mix.tsv"), str(mix_urls))
     prepared = json.loads(mixed)

@@ -10,12 +10,11 @@ hole, filled for each visitor. Kept ``FRAGMENT_CACHE_SECONDS`` at most (0: alway
 (product cards follow the date), never for previews.
 """
 
-from datetime import date
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -27,7 +26,7 @@ TEMPLATE = "cms/includes/stream.html"
 
 def _key(request: HttpRequest, page) -> str:
     host = f"{request.scheme}://{request.get_host()}"
-    return f"body:{date.today().isoformat()}:{get_language()}:{host}:{page.pk}"
+    return f"body:{timezone.localdate().isoformat()}:{get_language()}:{host}:{page.pk}"
 
 
 def tags(product_ids: list[int]) -> list[str]:

@@ -11,12 +11,12 @@ Every card shown, cached or not, records its product and merchant as what the pa
 """
 
 from collections.abc import Sequence
-from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.loader import get_template
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -31,7 +31,7 @@ Ref = tuple[int, int]  # (product id, merchant id)
 
 
 def _key(language: str, product_id: int) -> str:
-    return f"card:{date.today().isoformat()}:{language}:{product_id}"
+    return f"card:{timezone.localdate().isoformat()}:{language}:{product_id}"
 
 
 def render_card(product: Product) -> SafeString:
@@ -65,3 +65,22 @@ def render_cards(request: HttpRequest | None, refs: Sequence[Ref]) -> list[SafeS
             cache.set_many({keys[pk]: (built_at, str(card)) for pk, card in fresh.items()}, keep)
         cards.update(fresh)
     return [cards[pk] for pk in keys if pk in cards]
+
+
+WARM_BATCH = 200
+
+
+def warm_cards(product_ids: Sequence[int] | None = None) -> int:
+    """Render the cards of these public products (all of them when None) that are missing or stale, in every
+    language, so that lists find them ready. Returns how many products were looked at."""
+    if not settings.FRAGMENT_CACHE_SECONDS:
+        return 0
+    products = selectors.public_products().order_by("pk")
+    if product_ids is not None:
+        products = products.filter(pk__in=list(product_ids))
+    refs = list(products.values_list("pk", "merchant_id"))
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for start in range(0, len(refs), WARM_BATCH):
+                render_cards(None, refs[start : start + WARM_BATCH])
+    return len(refs)

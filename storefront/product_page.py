@@ -9,11 +9,11 @@ and per day, as certificates and seasons follow the date.
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -56,9 +56,7 @@ def _render(request: HttpRequest, product: Product) -> dict[str, str]:
 def product_page(request: HttpRequest, product: Product) -> ProductPage:
     """The parts of ``product``'s page (a public product), from the cache when still current."""
     request.rendered_product = None
-    key = (
-        f"product-page:{date.today().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}"
-    )
+    key = f"product-page:{timezone.localdate().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}"
     parts = fragment(key, tags(product), lambda: _render(request, product), settings.FRAGMENT_CACHE_SECONDS)
     return ProductPage(
         name=parts["name"],

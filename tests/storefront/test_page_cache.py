@@ -280,3 +280,17 @@ def test_a_product_page_without_the_page_cache_reuses_its_parts_with_each_visito
     assert added.status_code == 302
     sell(a, warehouse, 16, django_capture_on_commit_callbacks)
     assert "Only 3 left" in detail(Client(), a.product).content.decode()
+
+
+def test_warmed_cards_let_a_list_render_without_rendering_one(two_products, settings):
+    from django.core.management import call_command
+
+    settings.PAGE_CACHE_SECONDS = 0
+    call_command("warm_cards")
+    with CaptureQueriesContext(connection) as queries:
+        page = Client().get("/en/products/?sort=price_asc")
+    assert "秀山贵措脐橙" in page.content.decode() and "秀山野生茶油" in page.content.decode()
+    assert not [q for q in queries.captured_queries if "catalog_productimage" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        Client().get("/products/")  # Chinese cards were warmed too
+    assert not [q for q in queries.captured_queries if "catalog_productimage" in q["sql"]]
