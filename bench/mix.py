@@ -370,6 +370,31 @@ def read(file: Path) -> list[tuple[str, str]]:
     return [tuple(line.split("\t", 1)) for line in file.read_text(encoding="utf-8").splitlines() if line]
 
 
+def prime(base: str, urls: list[tuple[str, str]], threads: int = 8) -> dict:
+    """Request every distinct URL once, as a shop that has been open a while has: pages and fragments are
+    then in the cache as they would be on the day (a sale then changes what it changes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = list(dict.fromkeys(path for _kind, path in urls))
+
+    def fetch(path: str) -> int:
+        try:
+            with urllib.request.urlopen(base + path, timeout=60) as response:  # noqa: S310 (loopback)
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        statuses = list(pool.map(fetch, paths))
+    return {
+        "urls": len(paths),
+        "seconds": round(time.perf_counter() - began, 1),
+        "not_200": statuses.count(200) - len(paths),
+    }
+
+
 def probe(base: str, urls: list[tuple[str, str]], per_kind: int = 6) -> dict:
     """Time ``per_kind`` distinct URLs of each kind one at a time (a render each when the cache is off)."""
     seen: dict[str, list[str]] = {}

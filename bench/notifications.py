@@ -2,13 +2,21 @@
 
 ``setup`` (in-process, bench settings) places ``count`` pickup orders at one counter whose webhook
 points at ``receiver_url``. ``measure`` signs one ``payment_intent.succeeded`` event per order, posts
-them to the running site, and times each from the webhook's 200 to the counter's receiver getting
-the correctly signed ``counter_prepare`` message (processed by a real Celery worker on Redis).
+them to the running site (at ``rate`` a second, or all at once when ``rate`` is None: a burst), and
+times each from the webhook's 200 to the counter's receiver getting the correctly signed
+``counter_prepare`` message (processed by a real Celery worker on Redis). ``drain`` measures the
+worker alone: the events are queued while no worker runs, then one starts and empties the queue.
+
+``python -m bench.notifications burst [count]`` runs both on their own (a few minutes, not the whole
+``make bench``): a fresh database from BENCH_DATABASE_URL (with a small scaled catalogue; kept as a
+template ``<name>_template`` for the next run), gunicorn, and ``celery -A worker worker --concurrency 2``.
 """
 
 import hashlib
 import hmac
 import json
+import os
+import secrets
 import statistics
 import sys
 import threading
@@ -108,17 +116,20 @@ def _signed_event(n: int, order: dict, secret: str) -> tuple[bytes, str]:
     return payload.encode(), f"t={timestamp},v1={signature}"
 
 
-def measure(
-    base: str, orders: list[dict], stripe_secret: str, receiver: Receiver, *, rate: float, timeout: float = 120
-) -> dict:
-    """Post the events at ``rate`` per second, then wait for every counter message."""
+def post_events(
+    base: str, orders: list[dict], stripe_secret: str, *, rate: float | None, first: int = 0
+) -> tuple[dict, list]:
+    """Post one signed event per order at ``rate`` a second (all at once if None); when each was accepted.
+
+    Events are numbered from ``first`` (their ids must differ from one call to the next)."""
     accepted: dict[str, float] = {}
     failures = []
     start = time.perf_counter()
 
     def post(item: tuple[int, dict]) -> None:
         n, order = item
-        time.sleep(max(0.0, start + n / rate - time.perf_counter()))
+        if rate:
+            time.sleep(max(0.0, start + (n - first) / rate - time.perf_counter()))
         body, header = _signed_event(n, order, stripe_secret)
         request = urllib.request.Request(  # noqa: S310 (loopback)
             f"{base}/stripe/webhook/",
@@ -132,14 +143,30 @@ def measure(
                 failures.append(response.status)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(post, enumerate(orders)))
+        list(pool.map(post, enumerate(orders, start=first)))
+    return accepted, failures
+
+
+def _wait_for(receiver: Receiver, orders: list[dict], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and len(receiver.arrived) < len(orders):
-        time.sleep(0.2)
+        time.sleep(0.05)
+
+
+def measure(
+    base: str, orders: list[dict], stripe_secret: str, receiver: Receiver, *, rate: float | None, timeout: float = 120
+) -> dict:
+    """Post the events at ``rate`` per second (a burst if None), then wait for every counter message."""
+    first_post = time.perf_counter()
+    accepted, failures = post_events(base, orders, stripe_secret, rate=rate)
+    _wait_for(receiver, orders, timeout)
     latencies = sorted((receiver.arrived[n] - accepted[n]) * 1000 for n in accepted if n in receiver.arrived)
+    last = max((receiver.arrived[n] for n in accepted if n in receiver.arrived), default=first_post)
     return {
         "orders": len(orders),
-        "webhooks_per_second": rate,
+        "webhooks_per_second": rate or "burst",
+        "posting_seconds": round(max(accepted.values(), default=first_post) - first_post, 2),
+        "orders_per_second": round(len(latencies) / (last - first_post), 1) if latencies else None,
         "webhooks_accepted": len(accepted),
         "webhook_failures": len(failures),
         "delivered": len(latencies),
@@ -151,6 +178,97 @@ def measure(
     }
 
 
+def drain(orders: list[dict], receiver: Receiver, started: float, timeout: float = 120) -> dict:
+    """The worker alone: every event was queued before it started at ``started``; how fast it paid them all."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(o["number"] not in receiver.arrived for o in orders):
+        time.sleep(0.05)
+    arrived = [receiver.arrived[o["number"]] for o in orders if o["number"] in receiver.arrived]
+    seconds = max(arrived, default=started) - started
+    return {
+        "orders": len(orders),
+        "delivered": len(arrived),
+        "lost": len(orders) - len(arrived),
+        "seconds": round(seconds, 2),
+        "orders_per_second": round(len(arrived) / seconds, 1) if arrived and seconds > 0 else None,
+    }
+
+
+def _fresh_database(url: str) -> bool:
+    """Copy the template database if there is one (True), else recreate ``url`` empty (False)."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        has_template = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{name}_template"]).fetchone()
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{name}_template"' if has_template else ""))
+        return bool(has_template)
+
+
+def _keep_as_template(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}_template"')
+        conn.execute(f'CREATE DATABASE "{name}_template" TEMPLATE "{name}"')
+
+
+def run_burst(count: int) -> dict:
+    """A burst of ``count`` webhooks with the worker running, then ``count`` events drained by a fresh worker."""
+    import tempfile
+    from pathlib import Path
+
+    import redis
+
+    from bench import server
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dexiu_bench_worker")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+    stripe_secret = "whsec_bench_" + secrets.token_hex(16)
+    workdir = Path(tempfile.mkdtemp(prefix="dexiu-burst-"))
+    env = {**server.bench_env(database_url, redis_url, workdir), "STRIPE_WEBHOOK_SECRET": stripe_secret}
+    if not _fresh_database(database_url):
+        server.manage(env, "migrate", "--noinput")
+        server.run(env, sys.executable, "-m", "bench.scaled", "200", "600", timeout=3600)
+        server.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        _keep_as_template(database_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    receiver = Receiver()
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    prepared = json.loads(server.run(env, sys.executable, "-m", "bench.notifications", str(2 * count), receiver.url))
+    receiver.secret = prepared["secret"]
+    burst_orders, drain_orders = prepared["orders"][:count], prepared["orders"][count:]
+    gunicorn = server.Gunicorn(env, workdir)
+    results: dict = {"load_average_before": os.getloadavg()}
+    try:
+        worker = server.CeleryWorker(env, workdir)
+        try:
+            results["burst"] = measure(gunicorn.base, burst_orders, stripe_secret, receiver, rate=None)
+        finally:
+            worker.stop()
+        _accepted, failures = post_events(gunicorn.base, drain_orders, stripe_secret, rate=None, first=count)
+        (workdir / "drain").mkdir()
+        worker = server.CeleryWorker(env, workdir / "drain")
+        started = time.perf_counter()  # from the worker's "ready" (its start-up is not its throughput)
+        try:
+            results["drain"] = {**drain(drain_orders, receiver, started), "webhook_failures": len(failures)}
+        finally:
+            worker.stop()
+    finally:
+        gunicorn.stop()
+        receiver.shutdown()
+    results["duplicate_deliveries"] = sum(n - 1 for n in receiver.keys.values())
+    results["bad_signatures"] = receiver.bad_signatures
+    results["load_average_after"] = os.getloadavg()
+    results["workdir"] = str(workdir)
+    return results
+
+
 if __name__ == "__main__":
-    django.setup()
-    print(json.dumps(setup(int(sys.argv[1]), sys.argv[2])))
+    if sys.argv[1] == "burst":
+        print(json.dumps(run_burst(int(sys.argv[2]) if len(sys.argv) > 2 else 200), indent=2))
+    else:
+        django.setup()
+        print(json.dumps(setup(int(sys.argv[1]), sys.argv[2])))

@@ -103,6 +103,12 @@ def _print_mix(realistic: dict | None) -> None:
             f"({bought['orders_per_second']:g}/s, asked {bought['rate']:g}/s), errors {bought['errors'] or 0}, "
             f"whole purchase p50 {bought['buy_p50_ms']} ms, p95 {bought['buy_p95_ms']} ms"
         )
+    primed = realistic.get("primed")
+    if primed:
+        print(
+            f"before the cache-on runs every distinct URL was asked once ({primed['urls']} in "
+            f"{primed['seconds']:g} s, {primed['not_200']} not 200), as on a shop that has been open a while"
+        )
     kinds = realistic.get("kinds")
     if kinds:
         print("cost per URL kind, cache off, one request at a time (median / slowest ms, share of the mix):")
@@ -136,7 +142,7 @@ def _mix_run(base: str, urls: Path, seconds: int, baseline_rps: float, cookie: s
 def _mix_cache_on(base: str, prepared: dict, seconds: int, baseline_rps: float, buy_rate: float) -> dict:
     """(b) with a reference run without checkouts first, and (c); on the server with the page cache."""
     urls = Path(prepared["file"])
-    runs, realistic = {}, {}
+    runs, realistic = {}, {"primed": mix.prime(base, mix.read(urls))}
     runs["(b0) cache on, no checkouts (reference)"] = _mix_run(base, urls, seconds, baseline_rps)
     buyers = mix.Checkouts(base, prepared["buy"], buy_rate).start()
     try:
@@ -255,6 +261,7 @@ def main() -> int:
         "urls": {k: v for k, v in prepared.items() if k not in ("file", "shopper", "buy")},
         "runs": {"(a) page cache off": cache_off["run"], **realistic["runs"]},
         "checkouts": realistic["checkouts"],
+        "primed": realistic["primed"],
         "kinds": cache_off["kinds"],
     }
     checked = json.loads(server.run(env, sys.executable, "-m", "bench.flash_sale", "verify", str(units)))
