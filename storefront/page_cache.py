@@ -39,6 +39,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from core.cache import clock, marks, stamp
+from storefront.cart import COOKIE_NAME as CART_COOKIE
 from storefront.cart import HeaderCart
 
 SITE = "site"
@@ -164,12 +165,26 @@ def fill_csrf(request: HttpRequest, content: str) -> str:
     return content.replace(CSRF_HOLE, get_token(request)) if CSRF_HOLE in content else content
 
 
+# The header of a visitor with neither a session nor a cart, per language: the same for all of them.
+_plain_headers: dict[str, tuple[str, str]] = {}
+
+
+def _header(request: HttpRequest) -> tuple[str, str]:
+    """The visitor's cart link and account links."""
+    plain = settings.SESSION_COOKIE_NAME not in request.COOKIES and CART_COOKIE not in request.COOKIES
+    if plain and request.LANGUAGE_CODE in _plain_headers:
+        return _plain_headers[request.LANGUAGE_CODE]
+    header = (_cart_link(request), _account_links(request))
+    if plain:
+        _plain_headers[request.LANGUAGE_CODE] = header
+    return header
+
+
 def _fill(request: HttpRequest, content: str) -> str:
     content = fill_csrf(request, content)
-    if CART_HOLE in content:
-        content = content.replace(CART_HOLE, _cart_link(request))
-    if ACCOUNT_HOLE in content:
-        content = content.replace(ACCOUNT_HOLE, _account_links(request))
+    if CART_HOLE in content or ACCOUNT_HOLE in content:
+        cart_link, account_links = _header(request)
+        content = content.replace(CART_HOLE, cart_link).replace(ACCOUNT_HOLE, account_links)
     return content
 
 
