@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -150,6 +151,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-counter-digests": {"task": "worker.send_counter_digests", "schedule": 300},
     "check-low-stock": {"task": "worker.check_low_stock", "schedule": 24 * 3600},
     "check-certificates": {"task": "worker.check_certificates", "schedule": 3600},
+    # Product cards are kept per day: render the new day's before the first shoppers ask for them.
+    "warm-cards": {"task": "storefront.warm_cards", "schedule": crontab(hour=0, minute=1)},
 }
 
 # The notification outbox (worker/): webhook timeout, retries with exponential backoff, abandoned deliveries.
