@@ -31,7 +31,7 @@ def _order_url(order: Order, language: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _order_data(order: Order, language: str) -> dict[str, Any]:
+def _order_data(order: Order, language: str, lines: Any = None) -> dict[str, Any]:
     return {
         "order_number": order.number,
         "order_url": _order_url(order, language),
@@ -40,7 +40,7 @@ def _order_data(order: Order, language: str) -> dict[str, Any]:
         "subtotal": order.subtotal,
         "shipping_fee": order.shipping_fee,
         "total": order.total,
-        "lines": _lines(order.lines.all()),
+        "lines": _lines(order.lines.all() if lines is None else lines),
     }
 
 
@@ -62,16 +62,17 @@ def _lines(lines: Any) -> list[dict[str, Any]]:
 def order_paid(order: Order) -> None:
     """Confirmation to the consumer; 'prepare this order' to each pickup counter; 'ship this order' to merchants."""
     language = _language(order)
+    lines = list(order.lines.all())  # read once: the consumer's list, and each fulfilment's share of it
     if order.contact_email:
         enqueue(
             channel=EMAIL,
             template="order_paid",
             recipient=order.contact_email,
-            payload=_order_data(order, language),
+            payload=_order_data(order, language, lines),
             language=language,
             key=f"order-{order.pk}-paid-consumer",
         )
-    for fulfilment in order.fulfilments.select_related("location", "merchant").prefetch_related("lines"):
+    for fulfilment in order.fulfilments.select_related("location", "merchant"):
         payload = {
             "order_number": order.number,
             "fulfilment_id": fulfilment.pk,
@@ -80,7 +81,7 @@ def order_paid(order: Order) -> None:
             "contact_phone_last4": order.contact_phone[-4:],
             "paid_at": order.paid_at.isoformat() if order.paid_at else "",
             "note": order.note,
-            "lines": _lines(fulfilment.lines.all()),
+            "lines": _lines(line for line in lines if line.fulfilment_id == fulfilment.pk),
         }
         if fulfilment.method == "pickup":
             payload["counter"] = location_data(fulfilment.location)

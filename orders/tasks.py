@@ -15,7 +15,7 @@ from orders.aid.services import check_certificates as check_certificates_now
 from orders.payments.reservation import expire_overdue_orders as expire_now
 from orders.payments.services import EventProcessingError, process_event, process_pending_events
 from orders.payments.services import reconcile_payments as reconcile_now
-from worker.tasks import BACKOFF, IDEMPOTENT
+from worker.tasks import AFTER_DELIVERIES, BACKOFF, IDEMPOTENT
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
     name="worker.process_stripe_event",
     autoretry_for=(EventProcessingError, DatabaseError),
     max_retries=8,
+    # Behind the tasks of default priority (0 comes first on Redis): in a burst of payments, the
+    # notifications of an order already paid are delivered before the next payments are applied.
+    priority=AFTER_DELIVERIES,
     **IDEMPOTENT,
     **BACKOFF,
 )

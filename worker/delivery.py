@@ -77,10 +77,18 @@ def _finish(notification: Notification, outcome: str, *, error: str = "", status
         updated = Notification.objects.filter(
             pk=notification.pk, status=Notification.Status.SENDING, claimed_at=notification.claimed_at
         ).update(**fields)
-        NotificationAttempt.objects.get_or_create(
-            notification=notification,
-            number=notification.attempts,
-            defaults={"outcome": outcome, "status_code": status_code, "error": error[:2000]},
+        # Kept once per attempt number (a replayed finish adds nothing), in one INSERT … ON CONFLICT DO NOTHING.
+        NotificationAttempt.objects.bulk_create(
+            [
+                NotificationAttempt(
+                    notification=notification,
+                    number=notification.attempts,
+                    outcome=outcome,
+                    status_code=status_code,
+                    error=error[:2000],
+                )
+            ],
+            ignore_conflicts=True,
         )
     if not updated:
         logger.warning(

@@ -2,6 +2,10 @@
 
 A publishing failure (broker down) never reaches the caller: the row stays pending and
 `worker.sweep_outbox` dispatches it again once its next attempt is due.
+
+Every notification a transaction writes is handed over in one task after its commit (an order paid
+writes several: the consumer's e-mail, the counter's webhook…), so a paid order costs the broker one
+message, and the worker one task, for all of them.
 """
 
 from __future__ import annotations
@@ -9,11 +13,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from worker.models import Notification
-from worker.tasks import dispatch
+from worker.tasks import dispatch, dispatch_many
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +54,62 @@ def enqueue(
         # The in-app counter queue is delivered by being written: counter staff read it in their console.
         now = timezone.now()
         defaults.update(status=Notification.Status.DELIVERED, delivered_at=now, attempts=1)
-    notification, created = Notification.objects.get_or_create(key=key, defaults=defaults)
+    notification, created = _insert(Notification(key=key, **defaults))
     if created and notification.status == Notification.Status.PENDING:
-        transaction.on_commit(lambda: dispatch(notification.pk))
+        _dispatch_on_commit(notification.pk)
     return notification
+
+
+def _insert(notification: Notification) -> tuple[Notification, bool]:
+    """Insert the row unless its key exists: one statement (``ON CONFLICT DO NOTHING``), no savepoint.
+
+    A concurrent transaction inserting the same key makes this one wait for it; if it commits, the row is
+    read back (``created`` False), as ``get_or_create`` would.
+    """
+    fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(notification, True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    table, columns = quote(Notification._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    placeholders, pk = ", ".join(["%s"] * len(fields)), quote(Notification._meta.pk.column)
+    # Names from the model's metadata; every value is a parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT (key) DO NOTHING RETURNING {pk}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return Notification.objects.get(key=notification.key), False
+    notification.pk = row[0]
+    notification._state.adding = False
+    notification._state.db = connection.alias
+    return notification, True
+
+
+class _Dispatch:
+    """The on-commit callback of one transaction: publishes every notification it wrote in one task."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.called = False
+
+    def __call__(self) -> None:
+        self.called = True  # a callback run early (tests capture and run them) takes no more ids
+        dispatch_many(self.ids)
+
+
+def _dispatch_on_commit(notification_id: int) -> None:
+    """Hand the notification to the worker after the commit, with the others this transaction writes.
+
+    The transaction's callback is found among those Django keeps (``run_on_commit``): one dropped with a
+    rolled-back savepoint is not there, and the next notification registers a new one.
+    """
+    if connection.in_atomic_block:
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _Dispatch) and not callback.called:
+                callback.ids.append(notification_id)
+                return
+    callback = _Dispatch()
+    callback.ids.append(notification_id)
+    transaction.on_commit(callback)
 
 
 def resend_failed_notification(notification: Notification) -> bool:

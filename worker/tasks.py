@@ -1,11 +1,13 @@
-"""The outbox's tasks: deliver one notification, sweep the due ones. Domain apps own their tasks.
+"""The outbox's tasks: deliver one notification or several, sweep the due ones. Domain apps own their tasks.
 
 Idempotent tasks ack late and are re-queued if a worker dies.
 """
 
 import logging
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from worker import delivery
@@ -14,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 BACKOFF = {"retry_backoff": 30, "retry_backoff_max": 3600, "retry_jitter": True}
+# A task priority for bulk work that should yield to deliveries: on Redis, 0 (the default) is taken first,
+# then 3, 6, 9 (kombu's priority steps); tasks of one priority keep their order.
+AFTER_DELIVERIES = 3
 
 
 @shared_task(name="worker.ping")
@@ -31,10 +36,35 @@ def deliver_notification(notification_id: int) -> str:
     return outcome
 
 
+@shared_task(
+    name="worker.deliver_notifications", autoretry_for=(DatabaseError,), max_retries=5, **IDEMPOTENT, **BACKOFF
+)
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """One delivery attempt of each of these notifications (those written together, or a batch of the sweeper).
+
+    Each is claimed on its own, so a retry of the whole task (a database error) skips those already sent; one
+    that must be tried again later is re-published alone. Past half the soft time limit (slow channels), the
+    rest are published as a new task rather than risk the limit.
+    """
+    outcomes: dict[str, int] = {}
+    deadline = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    for n, notification_id in enumerate(notification_ids):
+        if n and time.monotonic() > deadline:  # slow channels: the rest go in a task of their own
+            dispatch_many(notification_ids[n:])
+            outcomes["passed_on"] = len(notification_ids) - n
+            break
+        outcome = delivery.deliver(notification_id)
+        if outcome == delivery.RETRY:
+            dispatch(notification_id, countdown=delivery.seconds_until_due(notification_id))
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 @shared_task(name="worker.sweep_outbox", **IDEMPOTENT)
 def sweep_outbox(limit: int = 500) -> int:
     """Dispatch notifications still undelivered after their next attempt time, or abandoned mid-delivery."""
-    return sum(dispatch(pk) for pk in delivery.due_notifications(limit))
+    due = delivery.due_notifications(limit)
+    return sum(len(batch) for batch in _batches(due) if dispatch_many(batch))
 
 
 def dispatch(notification_id: int, *, countdown: float | None = None) -> bool:
@@ -43,5 +73,26 @@ def dispatch(notification_id: int, *, countdown: float | None = None) -> bool:
         deliver_notification.apply_async((notification_id,), countdown=countdown)
     except Exception:
         logger.warning("could not publish notification %s; the sweeper will retry", notification_id, exc_info=True)
+        return False
+    return True
+
+
+SWEEP_BATCH = 20
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[n : n + SWEEP_BATCH] for n in range(0, len(ids), SWEEP_BATCH)]
+
+
+def dispatch_many(notification_ids: list[int]) -> bool:
+    """Publish one delivery task for several notifications; False (logged, rows left for the sweeper) if refused."""
+    if len(notification_ids) == 1:
+        return dispatch(notification_ids[0])
+    if not notification_ids:
+        return True
+    try:
+        deliver_notifications.apply_async((list(notification_ids),))
+    except Exception:
+        logger.warning("could not publish notifications %s; the sweeper will retry", notification_ids, exc_info=True)
         return False
     return True

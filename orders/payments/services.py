@@ -517,37 +517,40 @@ def process_event(event_id: str) -> bool:
     about a payment not applied yet is held (left unprocessed, the reason in ``error``); once a payment
     succeeds, the held events are applied after it, and the sweeper retries any left.
     """
-    failure = None
-    held = False
-    with transaction.atomic():
-        event = StripeEvent.objects.select_for_update().filter(pk=event_id).first()
-        if event is None or event.processed_at is not None:
-            return False
-        handler = HANDLERS.get(event.type)
-        try:
-            with transaction.atomic():
-                if handler is not None:
-                    handler(event.payload["data"]["object"])
-        except EventHeld as exc:
-            held = True
-            event.error = str(exc)[:2000]
-            event.save(update_fields=["error"])
-        except Exception as exc:  # recorded on the event; the task retries
-            logger.exception("Stripe event %s failed", event_id)
-            event.error = f"{type(exc).__name__}: {exc}"[:2000]
-            event.save(update_fields=["error"])
-            failure = EventProcessingError(event.error)
-        else:
+    event = None
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().filter(pk=event_id).first()
+            if event is None or event.processed_at is not None:
+                return False
+            handler = HANDLERS.get(event.type)
+            if handler is not None:
+                handler(event.payload["data"]["object"])
             event.processed_at = timezone.now()
             event.error = ""
             event.save(update_fields=["processed_at", "error"])
-    if failure is not None:
-        raise failure
-    if held:
+    except EventHeld as exc:
+        _record_event_error(event_id, str(exc))
         return False
+    except Exception as exc:
+        if event is None:  # the event could not even be read (the database): the task retries
+            raise
+        logger.exception("Stripe event %s failed", event_id)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        _record_event_error(event_id, error)
+        raise EventProcessingError(error) from exc
     if event.type == "payment_intent.succeeded":
         _apply_held_events()
     return True
+
+
+def _record_event_error(event_id: str, error: str) -> None:
+    """Note why an event is not applied (held, or failed), unless another worker applied it meanwhile.
+
+    The handler's writes were rolled back with the whole transaction (no savepoint on the way of every
+    event that succeeds); the note is written in a transaction of its own.
+    """
+    StripeEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(error=error[:2000])
 
 
 def _stripe_order(events):
