@@ -319,6 +319,15 @@ class Stock(models.Model):
     def available(self) -> int:
         return self.on_hand - self.allocated
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        stock = super().from_db(db, field_names, values)
+        # Free units as read: a save that leaves them unchanged (an allocation turned into a sale) changes
+        # nothing a shopper sees (``storefront.signals``).
+        if "on_hand" in stock.__dict__ and "allocated" in stock.__dict__:
+            stock.available_when_read = stock.on_hand - stock.allocated
+        return stock
+
 
 class StockMovement(models.Model):
     """One entry of the append-only stock ledger: what changed, by how much, who and why."""

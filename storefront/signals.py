@@ -6,6 +6,7 @@
 | a variant | its product and the catalogue (prices sort lists); its shown availability is refreshed |
 | a product picture | its product |
 | a stock row (a sale, a receipt) | nothing, unless the shown availability changed (``storefront.availability``) |
+| a stock row whose free units did not change (a reservation paid) | nothing, and nothing is checked |
 | a merchant | the merchant (every card of theirs) and the catalogue (filters, merchant pages) |
 | a category | the category (product pages name it) and the catalogue |
 | a location, shop or aid settings, a page's view restriction | the site: every page |
@@ -57,9 +58,12 @@ def picture_changed(sender, instance: ProductImage, raw: bool = False, **kwargs)
         changed_on_commit(product_tags(instance.product_id))
 
 
-def stock_changed(sender, instance: Stock, raw: bool = False, **kwargs) -> None:
-    if not raw:
-        refresh_after_commit(instance.variant_id)
+def stock_changed(sender, instance: Stock, raw: bool = False, created: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    if not created and getattr(instance, "available_when_read", None) == instance.available:
+        return  # as many free units as before (a reservation paid): nothing shown changed
+    refresh_after_commit(instance.variant_id)
 
 
 def merchant_changed(sender, instance: Merchant, raw: bool = False, **kwargs) -> None:

@@ -67,6 +67,12 @@ class StripeEvent(models.Model):
         verbose_name = _("Stripe event")
         verbose_name_plural = _("Stripe events")
         ordering = ["-received_at"]
+        # The sweeper and the held-event pass read only what is not processed yet.
+        indexes = [
+            models.Index(
+                fields=["received_at"], name="stripe_event_pending_idx", condition=Q(processed_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} {self.type}"

@@ -294,3 +294,18 @@ def test_warmed_cards_let_a_list_render_without_rendering_one(two_products, sett
     with CaptureQueriesContext(connection) as queries:
         Client().get("/products/")  # Chinese cards were warmed too
     assert not [q for q in queries.captured_queries if "catalog_productimage" in q["sql"]]
+
+
+def test_paying_a_reservation_leaves_the_free_units_alone_and_checks_nothing(
+    two_products, warehouse, django_capture_on_commit_callbacks
+):
+    from catalog.services import StockChange, apply_stock_changes
+
+    a, _b = two_products
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_stock_changes(
+            [StockChange(a, warehouse, 0, 2)], kind="allocate", actor=None, reason="下单", reference="T"
+        )
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        apply_stock_changes([StockChange(a, warehouse, -2, -2)], kind="sale", actor=None, reason="付款", reference="T")
+    assert not [q for q in queries.captured_queries if "pg_advisory_xact_lock" in q["sql"]]
