@@ -19,6 +19,21 @@ from django.utils import translation
 pytest_plugins = ["tests.fixtures.users", "tests.fixtures.catalog", "tests.fixtures.payments"]
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Every transactional test starts from the rows the migrations made (locales, the page tree, roles,
+    image collections): a transactional test empties every table when it ends, so each one gets them back
+    from a snapshot (``serialized_rollback``). All of them or none: a flush without it re-creates content
+    types that the snapshot would then hold twice."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in getattr(item, "fixturenames", ()) for name in ("transactional_db", "live_server")
+        )
+        if transactional:
+            kwargs = {**(marker.kwargs if marker is not None else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker is not None else ()), **kwargs), append=False)
+
+
 def clear_cache() -> None:
     """Empty the default cache. On Redis only the cache's own keys go (not ``FLUSHDB``): the same
     database is the Celery broker, which the worker integration tests use while they run."""
