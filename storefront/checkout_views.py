@@ -73,9 +73,14 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     note_cart_quantity(request, sum(item.quantity for item in summary.items))
-    options = options or Options.for_summary(summary)
+    # A cart that cannot be ordered as it is (a line sold out in a rush, say) is sent back to the cart: the
+    # page shows it with the reason, without the form's fields or the ways to receive it (nor their queries).
+    show_fields = summary.can_check_out or any(name != NON_FIELD_ERRORS for name in form.errors)
+    if options is None:
+        options = Options.for_summary(summary) if show_fields else Options(counters=[], can_deliver=False)
     context = {
         "form": form,
+        "show_fields": show_fields,
         "summary": summary,
         "checkout_token": checkout_token,
         "counters": options.counters,
@@ -145,7 +150,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             return _place(request, cart, form, site)
         except CartChanged as error:
             form.add_service_errors(error.errors)
-            summary = cart_summary(cart, site=site)
+            # The cart as checkout just read it when that showed the change (a sold-out cart in a rush).
+            summary = error.summary if error.summary is not None else cart_summary(cart, site=site)
             messages.warning(request, _("Your cart has changed. Please check your order again before placing it."))
             return _render(request, form, summary, token, status=409)
         except CheckoutError as error:

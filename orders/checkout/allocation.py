@@ -1,9 +1,18 @@
 """Where each unit of an order comes from: the chosen counter, or the active warehouses.
 
-Called inside ``place_order``'s transaction: the stock rows that could serve the cart are locked in
-primary-key order (``catalog.services.lock_stocks``) before anything is chosen, so the last unit goes
-to exactly one buyer.
+In a rush every buyer of a product waits for the same stock row, so ``place_order`` chooses the plan
+without locks first (``provisional_allocation``) and writes the order, its fulfilments and lines, checks
+the plan's rows once more without locks (``still_holds``: a buyer whose units went meanwhile does not
+queue for the row); only then does reserving the units (``catalog.services.apply_stock_changes``) lock
+the rows the plan takes from, in primary-key order, and check under the lock that they still hold
+enough. A hot row is thus locked only for the stock update, its ledger entry and the commit, and the
+last unit still goes to exactly one buyer. When the rows ran short in between, ``replan_allocation``
+chooses again from every row that could serve the cart (under their locks, ``plan_allocation``, when
+the lock found them short): the line is ``SoldOut``, or the order is placed again from the rows that
+can serve it.
 """
+
+from typing import NoReturn
 
 from django.utils.translation import gettext as _
 
@@ -16,18 +25,25 @@ from orders.checkout.selectors import CartItem, CartSummary
 Allocation = tuple[CartItem, Location, int]
 
 
-def plan_allocation(summary: CartSummary, pickup_location: Location | None) -> list[Allocation]:
-    """Lock the stock rows that could serve the cart and choose where each unit comes from.
+class PlanChanged(Exception):
+    """Under the lock the provisional plan no longer holds, but another one does: place again, rows locked first."""
 
-    Pickup takes everything from the chosen counter. Delivery takes each line from one active
-    warehouse holding enough (the first by id), or splits it over several. ``SoldOut`` if short.
-    """
+
+def _locations(pickup_location: Location | None) -> dict[int, Location]:
     if pickup_location is not None:
-        locations = {pickup_location.pk: pickup_location}
-    else:
-        locations = {loc.pk: loc for loc in Location.objects.filter(kind=Location.Kind.WAREHOUSE, is_active=True)}
-    pairs = Stock.objects.filter(variant_id__in=list(summary.quantities), location_id__in=list(locations))
-    stocks = lock_stocks(pairs.values_list("variant_id", "location_id"))
+        return {pickup_location.pk: pickup_location}
+    return {loc.pk: loc for loc in Location.objects.filter(kind=Location.Kind.WAREHOUSE, is_active=True)}
+
+
+def _choose(
+    summary: CartSummary,
+    stocks: dict[tuple[int, int], Stock],
+    locations: dict[int, Location],
+    pickup_location: Location | None,
+) -> list[Allocation]:
+    """Choose from ``stocks`` (no query): pickup takes everything from the chosen counter; delivery takes
+    each line from one warehouse holding enough (the first by id), or splits it over several. ``SoldOut``
+    if short."""
     plan = []
     for item in summary.items:
         candidates = sorted(
@@ -55,3 +71,46 @@ def plan_allocation(summary: CartSummary, pickup_location: Location | None) -> l
             if needed == 0:
                 break
     return plan
+
+
+def plan_allocation(summary: CartSummary, pickup_location: Location | None) -> list[Allocation]:
+    """Lock every stock row that could serve the cart (by pk) and choose where each unit comes from."""
+    locations = _locations(pickup_location)
+    pairs = Stock.objects.filter(variant_id__in=list(summary.quantities), location_id__in=list(locations))
+    stocks = lock_stocks(pairs.values_list("variant_id", "location_id"))
+    return _choose(summary, stocks, locations, pickup_location)
+
+
+def provisional_allocation(summary: CartSummary, pickup_location: Location | None) -> list[Allocation]:
+    """Choose from the stock as last committed, locking nothing (two queries); ``SoldOut`` if short already.
+
+    Reserving the plan (``catalog.services.apply_stock_changes``) locks its rows and checks them again.
+    """
+    locations = _locations(pickup_location)
+    rows = Stock.objects.filter(variant_id__in=list(summary.quantities), location_id__in=list(locations))
+    return _choose(summary, {(s.variant_id, s.location_id): s for s in rows}, locations, pickup_location)
+
+
+def still_holds(plan: list[Allocation]) -> bool:
+    """Whether the plan's stock rows, as last committed, still hold its units (one query, no lock).
+
+    Checked just before the rows are locked: a buyer whose units went while the order was being written
+    is refused without queueing for a hot row (``replan_allocation`` then says why, or finds other rows).
+    """
+    wanted = {(item.line.variant_id, location.pk): quantity for item, location, quantity in plan}
+    rows = Stock.objects.filter(
+        variant_id__in={variant_id for variant_id, _loc in wanted}, location_id__in={loc for _v, loc in wanted}
+    ).values_list("variant_id", "location_id", "on_hand", "allocated")
+    available = {(variant_id, loc): on_hand - allocated for variant_id, loc, on_hand, allocated in rows}
+    return all(available.get(pair, 0) >= quantity for pair, quantity in wanted.items())
+
+
+def replan_allocation(summary: CartSummary, pickup_location: Location | None, *, locked: bool) -> NoReturn:
+    """The provisional plan's rows ran short: choose again from every row that could serve the cart, with
+    those rows ``locked`` (by pk) or as last committed. ``SoldOut`` if the cart cannot be served, else
+    ``PlanChanged`` (``place_order`` then places it again, every candidate row locked first)."""
+    if locked:
+        plan_allocation(summary, pickup_location)
+    else:
+        provisional_allocation(summary, pickup_location)
+    raise PlanChanged

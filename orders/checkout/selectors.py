@@ -149,12 +149,17 @@ def pickup_counters(quantities: dict[int, int]) -> QuerySet[Location]:
         return Location.objects.none()
     enough = Q()
     for variant_id, quantity in quantities.items():
-        enough |= Q(stocks__variant_id=variant_id, stocks__on_hand__gte=F("stocks__allocated") + quantity)
-    return (
-        Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True)
-        .annotate(lines_in_stock=Count("stocks", filter=enough))
+        enough |= Q(variant_id=variant_id, on_hand__gte=F("allocated") + quantity)
+    # Only the cart's stock rows are read (by the variant index), not every row of every counter.
+    holding = (
+        Stock.objects.filter(enough, variant_id__in=list(quantities))
+        .values("location_id")
+        .annotate(lines_in_stock=Count("pk"))
         .filter(lines_in_stock=len(quantities))
-        .order_by("county", "name")
+        .values("location_id")
+    )
+    return Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True, pk__in=holding).order_by(
+        "county", "name"
     )
 
 

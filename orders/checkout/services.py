@@ -2,6 +2,16 @@
 
 Lock order, everywhere: cart row, then order row, then ``Stock`` rows by primary key (through
 ``catalog.services``). Nothing locks them the other way round, so checkouts cannot deadlock.
+
+The stock rows are locked last and for as short a time as possible, since in a rush every buyer of a
+product waits for the same row: the cart is read and checked, the units are planned from the stock as
+last committed, and the order, its fulfilments and lines are written, all before any stock row is
+locked. Then the plan's rows are read once more without locks, and only then locked (by primary key,
+through ``catalog.services.apply_stock_changes``), checked under the lock and the units reserved with
+their ledger entries, just before the commit. A cart that the unlocked reads show sold out is refused
+without queueing for the lock; rows that ran short under the lock are planned again, all of them
+locked, or the line is sold out (``orders.checkout.allocation``).
+
 Errors raised here carry a translated message meant for the customer.
 """
 
@@ -19,11 +29,18 @@ from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
 from catalog.models import Location, StockMovement
-from catalog.services import StockChange, apply_stock_changes
+from catalog.services import InsufficientStock, StockChange, apply_stock_changes
 from core.scopes import User
 from core.text import site_text
 from core.users import acting_user
-from orders.checkout.allocation import plan_allocation
+from orders.checkout.allocation import (
+    Allocation,
+    PlanChanged,
+    plan_allocation,
+    provisional_allocation,
+    replan_allocation,
+    still_holds,
+)
 from orders.checkout.details import Contact, Delivery, Invoice, validate_checkout
 from orders.checkout.errors import CartChanged, CheckoutError, SoldOut
 from orders.checkout.selectors import CartSummary, cart_summary, pickup_counters
@@ -50,21 +67,27 @@ def new_checkout_token() -> str:
 
 
 def _refuse_changed_cart(summary: CartSummary, expected_fingerprint: str) -> None:
-    """Refuse a cart with a line no longer sold or short of stock, or that changed since the customer saw it."""
+    """Refuse a cart with a line no longer sold or short of stock, or that changed since the customer saw it.
+
+    Availability is as last committed, read without locks: a cart already sold out waits for no stock row.
+    """
     for item in summary.items:
         if not item.sellable:
             raise CartChanged(
-                _("%(name)s is no longer available. Please remove it from your cart.") % {"name": item.name}
+                _("%(name)s is no longer available. Please remove it from your cart.") % {"name": item.name},
+                summary=summary,
             )
     for item in summary.items:
         if not item.in_stock:
             raise SoldOut(
                 _("Sorry, %(name)s is sold out or not enough is left (%(available)d). Please check your cart.")
-                % {"name": item.name, "available": item.available}
+                % {"name": item.name, "available": item.available},
+                summary=summary,
             )
     if summary.fingerprint != expected_fingerprint:
         raise CartChanged(
-            _("Prices or shipping have changed since you saw your cart. Please check your order and place it again.")
+            _("Prices or shipping have changed since you saw your cart. Please check your order and place it again."),
+            summary=summary,
         )
 
 
@@ -98,32 +121,42 @@ def place_order(
     """
     fields, pickup_location = validate_checkout(contact, delivery, invoice, note)
     token = _clean_checkout_token(checkout_token)
+    attempt = {
+        "cart": cart,
+        "fields": fields,
+        "pickup_location": pickup_location,
+        "token": token,
+        "expected_fingerprint": expected_fingerprint,
+        "user": acting_user(user),
+        "language": language if language is not None else translation.get_language() or "",
+        "site": site,
+    }
     try:
-        with transaction.atomic():
-            if not Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True):
-                existing = _existing_checkout(token, cart)
-                if existing is not None:
-                    return existing
-                raise CheckoutError(_("Your cart is empty."))
-            existing = _existing_checkout(token, cart)
-            if existing is not None:
-                return existing
-            return _place_locked_cart(
-                cart=cart,
-                fields=fields,
-                pickup_location=pickup_location,
-                token=token,
-                expected_fingerprint=expected_fingerprint,
-                user=acting_user(user),
-                language=language if language is not None else translation.get_language() or "",
-                site=site,
-            )
+        try:
+            return _place(**attempt, lock_first=False)
+        except PlanChanged:
+            # The rows planned from ran short while another could still serve: again, every candidate locked.
+            return _place(**attempt, lock_first=True)
     except IntegrityError:
         # A concurrent submit with the same token won the race; its order is the answer.
         existing = _existing_checkout(token, cart)
         if existing is None:
             raise
         return existing
+
+
+def _place(*, cart: Cart, token: str, lock_first: bool, **details) -> Order:
+    """One transaction: lock the cart row, answer a token already used, or place the cart."""
+    with transaction.atomic():
+        if not Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True):
+            existing = _existing_checkout(token, cart)
+            if existing is not None:
+                return existing
+            raise CheckoutError(_("Your cart is empty."))
+        existing = _existing_checkout(token, cart)
+        if existing is not None:
+            return existing
+        return _place_locked_cart(cart=cart, token=token, lock_first=lock_first, **details)
 
 
 def _place_locked_cart(
@@ -136,7 +169,13 @@ def _place_locked_cart(
     user: AbstractBaseUser | None,
     language: str,
     site: Site | None,
+    lock_first: bool,
 ) -> Order:
+    """Check the cart, write the order, then lock the stock rows and reserve the units (see the module).
+
+    With ``lock_first`` every stock row that could serve the cart is locked before the plan is chosen
+    (the fallback when the plan read without locks no longer holds under the lock but another does).
+    """
     summary = cart_summary(cart, site=site)
     if summary.is_empty:
         raise CheckoutError(_("Your cart is empty."))
@@ -145,8 +184,47 @@ def _place_locked_cart(
         raise CheckoutError(
             {"pickup_location": [_("This counter does not hold enough stock for your order. Choose another.")]}
         )
-    plan = plan_allocation(summary, pickup_location)
+    if lock_first:
+        plan = plan_allocation(summary, pickup_location)
+        order = _write_order(cart, summary, plan, fields, pickup_location, token, user, language)
+        _reserve(plan, order, user)
+        return order
+    plan = provisional_allocation(summary, pickup_location)
+    order = _write_order(cart, summary, plan, fields, pickup_location, token, user, language)
+    if not still_holds(plan):
+        replan_allocation(summary, pickup_location, locked=False)
+    try:
+        # The stock rows are locked from here to the commit: only the reservation and its ledger entries follow.
+        _reserve(plan, order, user)
+    except InsufficientStock:
+        # Taken by another buyer since the plan was read (the reservation's savepoint is rolled back).
+        replan_allocation(summary, pickup_location, locked=True)
+    return order
 
+
+def _reserve(plan: list[Allocation], order: Order, user: AbstractBaseUser | None) -> None:
+    """Lock the plan's stock rows by pk, check they hold enough, reserve the units with a ledger entry each."""
+    apply_stock_changes(
+        [StockChange(item.variant, location, 0, quantity) for item, location, quantity in plan],
+        kind=StockMovement.Kind.ALLOCATE,
+        actor=user,
+        reason=site_text(REASON_RESERVED),
+        reference=order.number,
+    )
+
+
+def _write_order(
+    cart: Cart,
+    summary: CartSummary,
+    plan: list[Allocation],
+    fields: dict[str, object],
+    pickup_location: Location | None,
+    token: str,
+    user: AbstractBaseUser | None,
+    language: str,
+) -> Order:
+    """The order with its number, per-merchant, per-location fulfilments, line snapshots and "placed"
+    event; the cart emptied. Touches no stock row."""
     method = fields["delivery_method"]
     subtotal = sum(item.unit_price * quantity for item, _loc, quantity in plan)
     shipping_fee = summary.rule.fee_for(subtotal, method)
@@ -169,13 +247,6 @@ def _place_locked_cart(
     order.number = order_number(order)
     order.save(update_fields=["number"])
 
-    apply_stock_changes(
-        [StockChange(item.variant, location, 0, quantity) for item, location, quantity in plan],
-        kind=StockMovement.Kind.ALLOCATE,
-        actor=user,
-        reason=site_text(REASON_RESERVED),
-        reference=order.number,
-    )
     fulfilments: dict[tuple[int, int], Fulfilment] = {}
     lines = []
     for item, location, quantity in plan:

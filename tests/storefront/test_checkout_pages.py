@@ -2,14 +2,16 @@
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Site
+from wagtail.models import Locale, Site
 
-from catalog.models import Product, Stock, Variant
+from catalog.models import Product, Stock, StockMovement, Variant
 from orders.models import Cart, Order, ShopSettings
 from tests import factories
 from tests.fixtures.http import messages_of
+from tests.fixtures.races import run_together
 from tests.storefront.shop import (
     ADDRESS,
     checkout_data,
@@ -342,3 +344,58 @@ def test_checkout_page_query_count_does_not_grow_with_the_lines(db, django_asser
         counts.append(len(captured))
     assert counts[0] == counts[1]
     assert Cart.objects.count() == 2
+
+
+def test_a_cart_sold_out_since_the_page_gets_a_short_409_without_the_form_fields(client, shop, cart):
+    page = open_checkout(client)
+    Stock.objects.filter(variant=shop["honey"]).update(allocated=F("on_hand"))
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(CHECKOUT, checkout_data(page.context))
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "sold out" in " ".join(response.context["form"].non_field_errors())
+    assert "Sold out." in html and "This cart cannot be ordered as it is." in html
+    assert 'name="phone"' not in html and 'type="submit" class="button--large"' not in html
+    # Neither the stock rows' lock nor the ways to receive a cart that cannot be ordered.
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert not [sql for sql in sqls if sql.startswith('SELECT "catalog_stock"') and "FOR UPDATE" in sql]
+    assert not [sql for sql in sqls if sql.startswith('SELECT "catalog_location"')]
+    assert len(sqls) <= 12, sqls
+
+
+def test_field_errors_on_a_cart_that_cannot_be_ordered_still_show_the_fields(client, shop, cart):
+    page = open_checkout(client)
+    Stock.objects.filter(variant=shop["honey"]).update(allocated=F("on_hand"))
+
+    response = client.post(CHECKOUT, checkout_data(page.context, phone="12345"))
+
+    html = response.content.decode()
+    assert 'id="id_phone_error"' in html and "This cart cannot be ordered as it is." in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rush_of_buyers_through_the_page_gets_exactly_the_units_and_409s_for_the_rest(settings):
+    settings.CHECKOUT_RATE_LIMIT = "0"  # every buyer comes from the test's one address
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)  # gone if an earlier test flushed it
+    warehouse = factories.make_location(kind="warehouse")
+    units, buyers = 5, 24
+    variant = stocked_variant((warehouse, units), price=5900)
+    shoppers = []
+    for _ in range(buyers):
+        shopper = Client()
+        guest_cart(shopper, (variant, 1))
+        shoppers.append((shopper, checkout_data(open_checkout(shopper).context)))
+
+    responses = run_together(*[lambda s=s, d=d: s.post(CHECKOUT, d) for s, d in shoppers])
+
+    assert [r for r in responses if isinstance(r, BaseException)] == []
+    placed = [r for r in responses if r.status_code == 302]
+    refused = [r for r in responses if r.status_code == 409]
+    assert (len(placed), len(refused)) == (units, buyers - units)
+    assert all(r["Location"].startswith("/en/orders/") for r in placed)
+    assert all("sold out" in r.content.decode() for r in refused)
+    stock = Stock.objects.get(variant=variant, location=warehouse)
+    assert (stock.on_hand, stock.allocated) == (units, units)  # 0 oversold
+    assert Order.objects.count() == units and StockMovement.objects.filter(kind="allocate").count() == units
