@@ -6,7 +6,7 @@
 | a variant | its product and the catalogue (prices sort lists); its shown availability is refreshed |
 | a product picture | its product |
 | a stock row (a sale, a receipt) | nothing, unless the shown availability changed (``storefront.availability``) |
-| a stock row whose free units did not change (a reservation paid) | nothing, and nothing is checked |
+| a stock row whose free units did not change, or stayed above the low-stock level | nothing, nothing checked |
 | a merchant | the merchant (every card of theirs) and the catalogue (filters, merchant pages) |
 | a category | the category (product pages name it) and the catalogue |
 | a location, shop or aid settings, a page's view restriction | the site: every page |
@@ -14,6 +14,7 @@
 
 import threading
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction
@@ -61,8 +62,13 @@ def picture_changed(sender, instance: ProductImage, raw: bool = False, **kwargs)
 def stock_changed(sender, instance: Stock, raw: bool = False, created: bool = False, **kwargs) -> None:
     if raw:
         return
-    if not created and getattr(instance, "available_when_read", None) == instance.available:
-        return  # as many free units as before (a reservation paid): nothing shown changed
+    before = None if created else getattr(instance, "available_when_read", None)
+    if before is not None:
+        level = settings.CATALOG_LOW_STOCK_LEVEL
+        if before == instance.available:
+            return  # as many free units as before (a reservation paid): nothing shown changed
+        if before > level and instance.available > level:
+            return  # more than "only N left" here before and after: the variant is in stock either way
     refresh_after_commit(instance.variant_id)
 
 

@@ -123,10 +123,12 @@ def cards_on(settings):
 
 
 @pytest.fixture
-def two_products(db, warehouse, cards_on):
-    """A (20 in stock) and B (20 in stock), same category, so each page lists the other as related."""
-    a = stocked_variant((warehouse, 20), name="秀山贵措脐橙", price=5900)
-    b = stocked_variant((warehouse, 20), name="秀山野生茶油", price=6800, category=a.product.category)
+def two_products(db, warehouse, cards_on, django_capture_on_commit_callbacks):
+    """A (20 in stock) and B (20 in stock), same category, so each page lists the other as related; their
+    receipts committed, so what shoppers are shown of them is known."""
+    with django_capture_on_commit_callbacks(execute=True):
+        a = stocked_variant((warehouse, 20), name="秀山贵措脐橙", price=5900)
+        b = stocked_variant((warehouse, 20), name="秀山野生茶油", price=6800, category=a.product.category)
     return a, b
 
 
@@ -151,7 +153,8 @@ def test_selling_down_to_low_and_out_updates_that_product_everywhere_and_nothing
     two_products, warehouse, django_capture_on_commit_callbacks
 ):
     a, _b = two_products
-    other = stocked_variant((warehouse, 20), name="土家织锦围巾", price=12800).product  # another category
+    with django_capture_on_commit_callbacks(execute=True):
+        other = stocked_variant((warehouse, 20), name="土家织锦围巾", price=12800).product  # another category
     sell(a, warehouse, 1, django_capture_on_commit_callbacks)  # A's shown availability is now known
     detail(Client(), a.product), detail(Client(), other), Client().get("/en/products/?q=织锦")
     Client().get("/en/products/")
@@ -309,3 +312,16 @@ def test_paying_a_reservation_leaves_the_free_units_alone_and_checks_nothing(
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
         apply_stock_changes([StockChange(a, warehouse, -2, -2)], kind="sale", actor=None, reason="付款", reference="T")
     assert not [q for q in queries.captured_queries if "pg_advisory_xact_lock" in q["sql"]]
+
+
+def test_a_sale_well_above_the_low_stock_level_checks_nothing(
+    two_products, warehouse, django_capture_on_commit_callbacks
+):
+    a, _b = two_products
+    with CaptureQueriesContext(connection) as queries:
+        sell(a, warehouse, 1, django_capture_on_commit_callbacks)  # 20 → 19 free at the only location
+    assert not [q for q in queries.captured_queries if "pg_advisory_xact_lock" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        sell(a, warehouse, 14, django_capture_on_commit_callbacks)  # 19 → 5: "only 5 left"
+    assert [q for q in queries.captured_queries if "pg_advisory_xact_lock" in q["sql"]]
+    assert "Only 5 left" in detail(Client(), a.product).content.decode()
