@@ -9,7 +9,7 @@
 | a stock row whose free units did not change, or stayed above the low-stock level | nothing, nothing checked |
 | a merchant | the merchant (every card of theirs) and the catalogue (filters, merchant pages) |
 | a category | the category (product pages name it) and the catalogue |
-| a location, shop or aid settings, a page's view restriction | the site: every page |
+| a location, shop or aid settings (not their creation with defaults), a view restriction | the site: every page |
 """
 
 import threading
@@ -87,6 +87,12 @@ def site_changed(sender, raw: bool = False, **kwargs) -> None:
         changed_on_commit([SITE])
 
 
+def settings_changed(sender, raw: bool = False, created: bool = False, **kwargs) -> None:
+    # Settings are created with their defaults the first time a page reads them: nothing shown changes.
+    if not raw and not created:
+        changed_on_commit([SITE])
+
+
 RECEIVERS = {
     Product: product_changed,
     Variant: variant_changed,
@@ -95,8 +101,8 @@ RECEIVERS = {
     Merchant: merchant_changed,
     Category: category_changed,
     Location: site_changed,
-    ShopSettings: site_changed,
-    AidSettings: site_changed,
+    ShopSettings: settings_changed,
+    AidSettings: settings_changed,
     PageViewRestriction: site_changed,
 }
 

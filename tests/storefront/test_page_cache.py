@@ -325,3 +325,23 @@ def test_a_sale_well_above_the_low_stock_level_checks_nothing(
         sell(a, warehouse, 14, django_capture_on_commit_callbacks)  # 19 → 5: "only 5 left"
     assert [q for q in queries.captured_queries if "pg_advisory_xact_lock" in q["sql"]]
     assert "Only 5 left" in detail(Client(), a.product).content.decode()
+
+
+def test_settings_made_with_their_defaults_drop_nothing_and_a_change_drops_every_page(
+    product, django_capture_on_commit_callbacks
+):
+    from wagtail.models import Site
+
+    from orders.models import ShopSettings
+
+    site = Site.objects.get(is_default_site=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        ShopSettings.objects.filter(site=site).delete()
+    detail(Client(), product)
+    with django_capture_on_commit_callbacks(execute=True):
+        settings_row = ShopSettings.for_site(site)  # created with the defaults, as a first checkout would
+    assert detail(Client(), product)["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        settings_row.shipping_fee += 100
+        settings_row.save()
+    assert detail(Client(), product)["X-Page-Cache"] == "miss"
