@@ -84,6 +84,7 @@ def apply_stock_changes(
         movements = []
         for change in changes:
             stock = stocks[(change.variant.pk, change.location.pk)]
+            stock.variant = change.variant  # the caller's row, with its product when loaded: no query under the lock
             on_hand = stock.on_hand + change.quantity
             allocated = stock.allocated + change.allocated_change
             if on_hand < 0 or allocated < 0 or allocated > on_hand:
