@@ -16,7 +16,12 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils import translation
 
-pytest_plugins = ["tests.fixtures.users", "tests.fixtures.catalog", "tests.fixtures.payments"]
+pytest_plugins = [
+    "tests.fixtures.users",
+    "tests.fixtures.catalog",
+    "tests.fixtures.payments",
+    "tests.fixtures.redis_process",
+]
 
 
 def pytest_collection_modifyitems(items) -> None:

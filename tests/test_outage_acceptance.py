@@ -33,7 +33,6 @@ from tests import factories
 from tests.cms.helpers import make_story
 from tests.payments.helpers import intent_event, post_event, stripe_payment
 from tests.storefront.shop import checkout_data, guest_cart, make_counter, stocked_variant
-from tests.test_outages import REDIS_SERVER, RedisProcess
 from tests.worker import conftest as worker_setup
 from tests.worker.helpers import set_app_conf, use_broker, wait_until
 from tests.worker.receiver import Receiver
@@ -54,16 +53,6 @@ RETRY_AFTER = 1.0  # seconds the cache leaves a failed Redis alone (5 in product
 MERCHANT_EMAIL = "coop@example.com"
 # What `celery beat` publishes for the recovery (settings.CELERY_BEAT_SCHEDULE): stored Stripe events, the outbox.
 RECOVERY_BEAT = ("sweep-stripe-events", "sweep-outbox")
-
-
-@pytest.fixture
-def redis_server():
-    if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed")
-    server = RedisProcess()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import shutil
 import socket
-import subprocess
 import threading
 import time
 
@@ -20,52 +18,10 @@ from django.db import connections
 from django.test import Client, override_settings
 
 from tests.cms.helpers import make_story
+from tests.fixtures.redis_process import free_port
 from tests.storefront.shop import stocked_variant
 
 pytestmark = pytest.mark.django_db
-REDIS_SERVER = shutil.which("redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisProcess:
-    """``redis-server`` on a free loopback port, without persistence: a restart starts empty."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
-@pytest.fixture
-def redis_server():
-    if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed")
-    server = RedisProcess()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
