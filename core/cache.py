@@ -130,6 +130,12 @@ def clock(cache: Any = default_cache) -> int:
     return int(cache.get(CLOCK_KEY) or 0)
 
 
+def get_with_clock(key: str, cache: Any = default_cache) -> tuple[Any, int]:
+    """The value under ``key`` (None when missing) and the clock's reading, in one round trip."""
+    found = cache.get_many([key, CLOCK_KEY])
+    return found.get(key), int(found.get(CLOCK_KEY) or 0)
+
+
 def tag_marks(tags: Any, cache: Any = default_cache) -> dict[str, int]:
     """Each tag's mark (0 for tags never stamped, and for all of them with the cache away)."""
     tags = list(tags)

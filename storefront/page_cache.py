@@ -38,7 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
-from core.cache import clock, marks, stamp
+from core.cache import clock, get_with_clock, marks, stamp
 from storefront.cart import COOKIE_NAME as CART_COOKIE
 from storefront.cart import HeaderCart
 
@@ -205,14 +205,14 @@ class PageCacheMiddleware:
         if not _eligible(request) or not _servable(request):
             return self.get_response(request)
         key = _key(request)
-        cached = cache.get(key)
+        # The clock is read with the entry: a page rendered now began after this reading.
+        cached, built_at = get_with_clock(key)
         if cached is not None:
-            built_at, tags, content_type, content = cached
-            if marks(tags) <= built_at:
+            stored_at, tags, content_type, content = cached
+            if marks(tags) <= stored_at:
                 response = HttpResponse(_fill(request, content), content_type=content_type)
                 response["X-Page-Cache"] = "hit"
                 return response
-        built_at = clock()
         response = self.get_response(request)
         if self._storable(request, response):
             tags = sorted(getattr(request, "page_tags", set()) | {SITE})

@@ -35,16 +35,12 @@ def tags(product: Product) -> list[str]:
     return [f"product:{product.pk}", f"merchant:{product.merchant_id}", f"category:{product.category_id}"]
 
 
-def _render(request: HttpRequest, product: Product) -> dict[str, str]:
+def _render(request: HttpRequest, product: Product, rendered: list[Product]) -> dict[str, str]:
     shaped = selectors.prepare_for_display(selectors.shape_products(selectors.public_products().filter(pk=product.pk)))[
         0
     ]
-    context = {
-        "product": shaped,
-        "counters": list(selectors.pickup_counters(shaped)),
-        "cart_max_quantity": settings.CART_MAX_LINE_QUANTITY,
-    }
-    request.rendered_product = shaped
+    rendered.append(shaped)
+    context = {"product": shaped, "counters": list(selectors.pickup_counters(shaped))}
     return {
         "name": shaped.name,
         "description": shaped.summary or shaped.name,
@@ -55,13 +51,13 @@ def _render(request: HttpRequest, product: Product) -> dict[str, str]:
 
 def product_page(request: HttpRequest, product: Product) -> ProductPage:
     """The parts of ``product``'s page (a public product), from the cache when still current."""
-    request.rendered_product = None
+    rendered: list[Product] = []
     key = f"product-page:{timezone.localdate().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}"
-    parts = fragment(key, tags(product), lambda: _render(request, product), settings.FRAGMENT_CACHE_SECONDS)
+    parts = fragment(key, tags(product), lambda: _render(request, product, rendered), settings.FRAGMENT_CACHE_SECONDS)
     return ProductPage(
         name=parts["name"],
         description=parts["description"],
         head=mark_safe(parts["head"]),  # noqa: S308 (rendered from templates)
         main=mark_safe(fill_csrf(request, parts["main"])),  # noqa: S308 (rendered from templates)
-        product=request.rendered_product,
+        product=rendered[0] if rendered else None,
     )
