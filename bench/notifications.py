@@ -34,7 +34,7 @@ def setup(count: int, receiver_url: str) -> dict:
     from orders.availability import sellable_variants
     from orders.cart import add_to_cart
     from orders.checkout import Contact, Delivery, cart_summary, new_checkout_token, place_order
-    from orders.models import Cart
+    from orders.models import Cart, Payment, PaymentProvider
 
     counter = Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True).order_by("pk").first()
     counter.webhook_url = receiver_url
@@ -56,6 +56,15 @@ def setup(count: int, receiver_url: str) -> dict:
             delivery=Delivery(method="pickup", pickup_location=counter.pk),
             checkout_token=new_checkout_token(),
             expected_fingerprint=cart_summary(cart).fingerprint,
+        )
+        # The intent the pay page would have created (``start_payment``): the webhook finds its payment row.
+        Payment.objects.create(
+            order=order,
+            provider=PaymentProvider.STRIPE,
+            intent_id=f"pi_bench_{n}",
+            attempt=1,
+            amount=order.total,
+            currency=order.currency,
         )
         orders.append({"number": order.number, "total": order.total})
     return {"secret": counter.webhook_secret, "orders": orders}

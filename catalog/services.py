@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from catalog import notifications
 from catalog.models import Location, Product, Stock, StockMovement, Variant
 from catalog.search import build_search_text
+from core.transactions import joined_atomic
 
 
 class StockError(Exception):
@@ -52,15 +53,17 @@ def _require_whole_number(quantity: object, *, allow_negative: bool) -> int:
     return quantity
 
 
-def lock_stocks(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stock]:
-    """Create missing rows, then lock the ``Stock`` rows for (variant_id, location_id) pairs by pk.
+def lock_stocks(pairs: Iterable[tuple[int, int]], *, create: bool = True) -> dict[tuple[int, int], Stock]:
+    """Create missing rows (unless ``create`` is False), then lock the ``Stock`` rows for (variant_id,
+    location_id) pairs by pk; a pair without a row is absent from the result.
 
     Must be called inside a transaction.
     """
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
-    Stock.objects.bulk_create([Stock(variant_id=v, location_id=loc) for v, loc in wanted], ignore_conflicts=True)
+    if create:
+        Stock.objects.bulk_create([Stock(variant_id=v, location_id=loc) for v, loc in wanted], ignore_conflicts=True)
     condition = Q()
     for variant_id, location_id in wanted:
         condition |= Q(variant_id=variant_id, location_id=location_id)
@@ -76,17 +79,26 @@ def apply_stock_changes(
     reason: str,
     reference: str = "",
 ) -> list[StockMovement]:
-    """Apply several changes atomically: all succeed with a ledger entry each, or none does."""
+    """Apply several changes atomically: all succeed with a ledger entry each, or none does.
+
+    Every change is checked before the first row is written, so a refusal (``InsufficientStock``) leaves
+    nothing to undo and needs no savepoint inside the caller's transaction (the rows stay locked to its end).
+    Changes that only take units away never create a missing row: the check refuses them.
+    """
     changes = list(changes)
     reason = _clean_reason(reason)
-    with transaction.atomic():
-        stocks = lock_stocks((c.variant.pk, c.location.pk) for c in changes)
-        movements = []
+    with joined_atomic():
+        adds = any(change.quantity > 0 or change.allocated_change > 0 for change in changes)
+        stocks = lock_stocks(((c.variant.pk, c.location.pk) for c in changes), create=adds)
+        planned, levels = [], {}  # levels: each row's (on hand, allocated) after the changes checked so far
         for change in changes:
-            stock = stocks[(change.variant.pk, change.location.pk)]
+            key = (change.variant.pk, change.location.pk)
+            stock = stocks.get(key) or Stock(variant_id=key[0], location_id=key[1], on_hand=0, allocated=0)
             stock.variant = change.variant  # the caller's row, with its product when loaded: no query under the lock
-            on_hand = stock.on_hand + change.quantity
-            allocated = stock.allocated + change.allocated_change
+            before = levels.get(key, (stock.on_hand, stock.allocated))
+            on_hand = before[0] + change.quantity
+            allocated = before[1] + change.allocated_change
+            levels[key] = (on_hand, allocated)
             if on_hand < 0 or allocated < 0 or allocated > on_hand:
                 raise InsufficientStock(
                     _(
@@ -96,10 +108,13 @@ def apply_stock_changes(
                     % {
                         "sku": change.variant.sku,
                         "location": change.location.name,
-                        "on_hand": stock.on_hand,
-                        "allocated": stock.allocated,
+                        "on_hand": before[0],
+                        "allocated": before[1],
                     }
                 )
+            planned.append((stock, change, on_hand, allocated))
+        movements = []
+        for stock, change, on_hand, allocated in planned:
             available_before = stock.on_hand - stock.allocated
             stock.on_hand, stock.allocated = on_hand, allocated
             stock.save(update_fields=["on_hand", "allocated", "updated_at"])

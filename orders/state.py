@@ -11,12 +11,12 @@ expired) are made by ``orders.payments``, which call ``transition`` once the sto
 ``can_cancel``, ``can_refund`` and ``can_ship``, which say yes exactly when the move would be accepted.
 """
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.scopes import User
+from core.transactions import joined_atomic
 from orders.events import record_order_event
 from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus, Payment, Refund
 
@@ -170,16 +170,26 @@ def lock_order(order: Order) -> Order:
 
 def transition(order: Order, to_status: str, *, actor: User | None = None, note: str = "") -> Order:
     """Move the order to ``to_status`` if the state machine allows it, and record the move."""
-    with transaction.atomic():
+    with joined_atomic():
         lock_order(order)
-        check_transition(order, to_status)
-        from_status = order.status
-        order.status = to_status
-        order.updated_at = timezone.now()
-        Order.objects.filter(pk=order.pk).update(status=to_status, updated_at=order.updated_at)
-        record_order_event(
-            order.pk, OrderEvent.Kind.STATUS, actor=actor, from_status=from_status, to_status=to_status, note=note
-        )
+        return transition_locked(order, to_status, actor=actor, note=note)
+
+
+def transition_locked(
+    order: Order, to_status: str, *, actor: User | None = None, note: str = "", **fields: object
+) -> Order:
+    """``transition`` for a caller that holds the order's lock (``lock_order``) in this transaction, saving
+    ``fields`` (such as ``paid_at``) in the same update. A refused move raises before anything is written."""
+    check_transition(order, to_status)
+    from_status = order.status
+    order.status = to_status
+    order.updated_at = timezone.now()
+    for name, value in fields.items():
+        setattr(order, name, value)
+    Order.objects.filter(pk=order.pk).update(status=to_status, updated_at=order.updated_at, **fields)
+    record_order_event(
+        order.pk, OrderEvent.Kind.STATUS, actor=actor, from_status=from_status, to_status=to_status, note=note
+    )
     return order
 
 

@@ -42,21 +42,20 @@ def deliver_notification(notification_id: int) -> str:
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     """One delivery attempt of each of these notifications (those written together, or a batch of the sweeper).
 
-    Each is claimed on its own, so a retry of the whole task (a database error) skips those already sent; one
-    that must be tried again later is re-published alone. Past half the soft time limit (slow channels), the
-    rest are published as a new task rather than risk the limit.
+    They are claimed together and their attempts recorded together (``delivery.deliver_many``), so a retry of
+    the whole task (a database error) skips those already sent; one that must be tried again later is
+    re-published alone. Past half the soft time limit (slow channels), the rest are published as a new task
+    rather than risk the limit.
     """
-    outcomes: dict[str, int] = {}
-    deadline = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
-    for n, notification_id in enumerate(notification_ids):
-        if n and time.monotonic() > deadline:  # slow channels: the rest go in a task of their own
-            dispatch_many(notification_ids[n:])
-            outcomes["passed_on"] = len(notification_ids) - n
-            break
-        outcome = delivery.deliver(notification_id)
-        if outcome == delivery.RETRY:
-            dispatch(notification_id, countdown=delivery.seconds_until_due(notification_id))
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    result = delivery.deliver_many(
+        notification_ids, deadline=time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    )
+    for notification_id in result.retry:
+        dispatch(notification_id, countdown=delivery.seconds_until_due(notification_id))
+    outcomes = dict(result.outcomes)
+    if result.untried:
+        dispatch_many(result.untried)
+        outcomes["passed_on"] = len(result.untried)
     return outcomes
 
 

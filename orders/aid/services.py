@@ -66,10 +66,14 @@ def paid_at(order: Order) -> datetime:
     return order.paid_at or timezone.now()
 
 
-def credit_order(order: Order) -> list[AidLedgerEntry]:
-    """One credit per line of an order just paid (call inside ``mark_paid``'s transaction)."""
-    at = paid_at(order)
-    lines = order.lines.select_related("merchant", "location", "variant__product")
+def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerEntry]:
+    """One credit per line of an order just paid (call inside ``mark_paid``'s transaction), dated ``at`` (when
+    the money arrived; read from its payment when not given). Lines already read with their merchant,
+    location and product (``order.lines.all()`` prefetched) are used as they are."""
+    at = at or paid_at(order)
+    lines = order.lines.all()
+    if "lines" not in getattr(order, "_prefetched_objects_cache", {}):
+        lines = lines.select_related("merchant", "location", "variant__product")
     return _write(
         [
             AidLedgerEntry(

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,12 +18,20 @@ from catalog.models import StockMovement
 from catalog.services import StockChange, apply_stock_changes
 from core.scopes import User
 from core.text import clean_text, site_text
+from core.transactions import joined_atomic
 from core.users import acting_user
 from orders import notifications as notify
 from orders.aid.services import credit_order
 from orders.events import record_order_event
-from orders.models import Order, OrderEvent, OrderStatus
-from orders.state import InvalidTransition, cancel_fulfilments, check_transition, lock_order, transition
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.state import (
+    InvalidTransition,
+    cancel_fulfilments,
+    check_transition,
+    lock_order,
+    transition,
+    transition_locked,
+)
 
 # Ledger reasons and system notes are written in the site's language, whoever triggers them.
 REASON_SOLD = gettext_lazy("Sold: order paid")
@@ -30,11 +39,13 @@ REASON_CANCELLED = gettext_lazy("Order cancelled: reservation released")
 REASON_EXPIRED = gettext_lazy("Order not paid in time: reservation released")
 NOTE_LATE_PAYMENT = gettext_lazy("Payment %(reference)s arrived for an order that is %(status)s: refund it.")
 NOTE_PAYMENT = gettext_lazy("Payment reference: %(reference)s")
+# What the stock change, the aid ledger and the messages read of each line of an order being paid.
+LINE_RELATIONS = ("variant__product", "location", "merchant")
 
 
 def _move_order_stock(order: Order, *, kind: str, actor: AbstractBaseUser | None, reason: object) -> None:
     """Release the order's reservation (RELEASE) or turn it into a sale (SALE)."""
-    lines = list(order.lines.select_related("variant", "location"))
+    lines = order_lines(order)
     on_hand_change = -1 if kind == StockMovement.Kind.SALE else 0
     apply_stock_changes(
         [StockChange(line.variant, line.location, on_hand_change * line.quantity, -line.quantity) for line in lines],
@@ -43,6 +54,13 @@ def _move_order_stock(order: Order, *, kind: str, actor: AbstractBaseUser | None
         reason=site_text(reason),
         reference=order.number,
     )
+
+
+def order_lines(order: Order) -> list[OrderLine]:
+    """The order's lines with their variant, product, location and merchant, read once per order instance
+    (``order.lines.all()`` answers from the same list afterwards: the stock, the ledger, the messages)."""
+    prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.select_related(*LINE_RELATIONS)))
+    return list(order.lines.all())
 
 
 def _is_overdue(order: Order, now: datetime) -> bool:
@@ -62,38 +80,56 @@ def mark_paid(order: Order, *, actor: User | None = None, note: str = "", paymen
     run out. An order found overdue is expired on the spot; a payment arriving for an expired or
     cancelled order flags it for review (someone must refund it) before refusing.
     """
-    payment_reference = clean_text(payment_reference)[:64]
     refusal = None
-    with transaction.atomic():
+    with joined_atomic():
         lock_order(order)
-        if _is_overdue(order, timezone.now()):
-            _expire_locked(order)
-        if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
-            status_label = str(OrderStatus(order.status).label).lower()
-            Order.objects.filter(pk=order.pk).update(needs_review=True)
-            order.needs_review = True
-            record_order_event(
-                order.pk,
-                OrderEvent.Kind.NOTE,
-                actor=actor,
-                note=site_text(NOTE_LATE_PAYMENT, reference=payment_reference or "-", status=status_label),
-            )
-            refusal = InvalidTransition(
-                _("This order is %(status)s and can no longer be paid.") % {"status": status_label}
-            )
-        else:
-            check_transition(order, OrderStatus.PAID)
-            _move_order_stock(order, kind=StockMovement.Kind.SALE, actor=acting_user(actor), reason=REASON_SOLD)
-            order.paid_at = timezone.now()
-            Order.objects.filter(pk=order.pk).update(paid_at=order.paid_at)
-            credit_order(order)
-            parts = [clean_text(note)]
-            if payment_reference:
-                parts.append(site_text(NOTE_PAYMENT, reference=payment_reference))
-            transition(order, OrderStatus.PAID, actor=actor, note=" ".join(p for p in parts if p))
-            notify.order_paid(order)
+        try:
+            mark_paid_locked(order, actor=actor, note=note, payment_reference=payment_reference)
+        except LatePayment as exc:
+            refusal = exc  # raised once the flag is committed (or left to the caller's transaction)
     if refusal is not None:
         raise refusal
+    return order
+
+
+class LatePayment(InvalidTransition):
+    """A payment for an expired or cancelled order, refused; the flag written with the refusal is to be kept."""
+
+
+def mark_paid_locked(
+    order: Order,
+    *,
+    actor: User | None = None,
+    note: str = "",
+    payment_reference: str = "",
+    paid_at: datetime | None = None,
+) -> Order:
+    """``mark_paid`` for a caller holding the order's lock in its transaction; ``paid_at`` is when the money
+    arrived (its payment's time; now by default). ``LatePayment`` is raised after the expiry and the flag are
+    written: the caller must not roll them back (``mark_paid`` commits them, then raises)."""
+    payment_reference = clean_text(payment_reference)[:64]
+    if _is_overdue(order, timezone.now()):
+        _expire_locked(order)
+    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+        status_label = str(OrderStatus(order.status).label).lower()
+        Order.objects.filter(pk=order.pk).update(needs_review=True)
+        order.needs_review = True
+        record_order_event(
+            order.pk,
+            OrderEvent.Kind.NOTE,
+            actor=actor,
+            note=site_text(NOTE_LATE_PAYMENT, reference=payment_reference or "-", status=status_label),
+        )
+        raise LatePayment(_("This order is %(status)s and can no longer be paid.") % {"status": status_label})
+    check_transition(order, OrderStatus.PAID)
+    _move_order_stock(order, kind=StockMovement.Kind.SALE, actor=acting_user(actor), reason=REASON_SOLD)
+    order.paid_at = paid_at or timezone.now()
+    credit_order(order, at=order.paid_at)
+    parts = [clean_text(note)]
+    if payment_reference:
+        parts.append(site_text(NOTE_PAYMENT, reference=payment_reference))
+    transition_locked(order, OrderStatus.PAID, actor=actor, note=" ".join(p for p in parts if p), paid_at=order.paid_at)
+    notify.order_paid(order)
     return order
 
 

@@ -27,13 +27,14 @@ from catalog.services import StockChange, apply_stock_changes
 from core.money import format_fen
 from core.scopes import User
 from core.text import clean_text, site_text
+from core.transactions import joined_atomic
 from core.users import acting_user
 from orders import notifications as notify
 from orders.aid.services import debit_refund, paying_payment
 from orders.events import record_order_event
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
 from orders.payments.client import demo_payments_enabled, stripe_client
-from orders.payments.reservation import mark_paid
+from orders.payments.reservation import mark_paid_locked
 from orders.state import (
     InvalidTransition,
     OrderError,
@@ -188,7 +189,7 @@ def apply_intent_succeeded(payment: Payment, *, amount: int, currency: str, meth
     A payment for an expired or cancelled order flags it (``mark_paid`` does), and a second successful
     payment for an order already paid flags it too: nothing is dropped silently.
     """
-    with transaction.atomic():
+    with joined_atomic():
         order = lock_order(Order(pk=payment.order_id))
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status == Payment.Status.SUCCEEDED:
@@ -213,8 +214,8 @@ def apply_intent_succeeded(payment: Payment, *, amount: int, currency: str, meth
             _flag(order, NOTE_DOUBLE_PAYMENT, reference=payment.intent_id)
             return order
         try:
-            mark_paid(order, payment_reference=payment.intent_id)
-        except InvalidTransition:
+            mark_paid_locked(order, payment_reference=payment.intent_id, paid_at=payment.succeeded_at)
+        except InvalidTransition:  # a late payment's flag is written; a refused move wrote nothing
             logger.warning("Payment %s arrived for order %s, which is %s", payment.intent_id, order, order.status)
     return order
 

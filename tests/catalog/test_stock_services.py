@@ -4,8 +4,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from catalog.models import Stock, StockMovement
 from catalog.services import (
     InsufficientStock,
+    StockChange,
     StockError,
     adjust_stock,
+    apply_stock_changes,
     receive_stock,
     set_stock_level,
     transfer_stock,
@@ -202,3 +204,50 @@ def test_opposite_transfers_do_not_deadlock():
     assert errors == []
     assert stock_of(variant, a).on_hand + stock_of(variant, b).on_hand == 200
     assert StockMovement.objects.filter(kind__startswith="transfer").count() == 80
+
+
+def test_changes_to_one_row_in_one_call_are_checked_together(variant, warehouse, operator):
+    receive_stock(variant=variant, location=warehouse, quantity=5, actor=operator, reason="入库")
+    take = [StockChange(variant, warehouse, -3), StockChange(variant, warehouse, -3)]
+    with pytest.raises(InsufficientStock):
+        apply_stock_changes(take, kind=StockMovement.Kind.ADJUST, actor=operator, reason="两次出库")
+    assert stock_of(variant, warehouse).on_hand == 5
+
+    moved = apply_stock_changes(
+        [StockChange(variant, warehouse, -2), StockChange(variant, warehouse, -3)],
+        kind=StockMovement.Kind.ADJUST,
+        actor=operator,
+        reason="两次出库",
+    )
+    assert [m.on_hand_after for m in moved] == [3, 0]
+    assert stock_of(variant, warehouse).on_hand == 0
+
+
+def test_a_refusal_inside_a_callers_transaction_writes_nothing_and_leaves_it_usable(
+    variant, warehouse, counter, operator
+):
+    """Every change is checked before the first write, so no savepoint is needed: the caller may go on."""
+    receive_stock(variant=variant, location=warehouse, quantity=5, actor=operator, reason="入库")
+    receive_stock(variant=variant, location=counter, quantity=1, actor=operator, reason="入库")
+    entries = StockMovement.objects.count()
+    with transaction.atomic():
+        with pytest.raises(InsufficientStock):
+            apply_stock_changes(
+                [StockChange(variant, warehouse, -2), StockChange(variant, counter, -2)],
+                kind=StockMovement.Kind.ADJUST,
+                actor=operator,
+                reason="出库",
+            )
+        # The first row was not touched, and the transaction still works.
+        assert stock_of(variant, warehouse).on_hand == 5
+        adjust_stock(variant=variant, location=warehouse, quantity=-1, actor=operator, reason="出库")
+    assert (stock_of(variant, warehouse).on_hand, stock_of(variant, counter).on_hand) == (4, 1)
+    assert StockMovement.objects.count() == entries + 1
+
+
+def test_taking_units_from_a_location_without_a_row_is_refused_without_creating_one(variant, counter, operator):
+    with pytest.raises(InsufficientStock):
+        apply_stock_changes(
+            [StockChange(variant, counter, -1)], kind=StockMovement.Kind.ADJUST, actor=operator, reason="出库"
+        )
+    assert not Stock.objects.filter(variant=variant, location=counter).exists()
