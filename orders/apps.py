@@ -7,13 +7,16 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        """Orders, fulfilments and the aid ledger join the per-user scope registry (scoped views, policy, lookups)."""
+        """Orders, fulfilments and the aid ledger join the per-user scope registry (scoped views, policy, lookups);
+        the consumer's text messages are registered with the outbox."""
         from core.scopes import register_scope
         from orders.aid.scopes import entries_for_user, settlements_for_user
         from orders.models import AidLedgerEntry, Fulfilment, Order, Settlement
+        from orders.notifications import register_sms_templates
         from orders.scopes import fulfilments_for_backoffice_user, orders_for_backoffice_user
 
         register_scope(Order, orders_for_backoffice_user)
         register_scope(AidLedgerEntry, entries_for_user)
         register_scope(Settlement, settlements_for_user)
         register_scope(Fulfilment, fulfilments_for_backoffice_user)
+        register_sms_templates()

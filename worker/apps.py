@@ -7,7 +7,11 @@ class WorkerConfig(AppConfig):
     verbose_name = _("Background work")
 
     def ready(self) -> None:
-        """Keep tasks that fail for good (``worker.failures``)."""
-        from worker import failures
+        """Keep tasks that fail for good (``worker.failures``); check the text-message provider's settings."""
+        from django.core import checks
+
+        from worker import failures, sms
 
         failures.connect()
+        checks.register(sms.check_backend, "sms")
+        checks.register(sms.check_deploy, "sms", deploy=True)

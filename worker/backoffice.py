@@ -134,7 +134,7 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         "last_error",
         "created_at",
         "delivered_at",
-        "payload",
+        "shown_payload",
     ]
     list_display = [
         TitleColumn("template", label=gettext_lazy("Template"), url_name="notifications:inspect"),

@@ -1,10 +1,12 @@
-"""How a notification leaves: e-mail, the counter's signed webhook, or the in-app counter queue."""
+"""How a notification leaves: e-mail, a text message (SMS), the counter's signed webhook, or the in-app counter
+queue."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
 import smtplib
 import time
 import urllib.error
@@ -20,6 +22,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from worker.models import Notification
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Dexiu-Signature"
 TIMESTAMP_HEADER = "X-Dexiu-Timestamp"
@@ -152,9 +156,27 @@ def send_webhook(notification: Notification) -> int:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
+def send_sms(notification: Notification) -> int | None:
+    """A text message through the configured provider (``worker.sms``); its message id goes to the log."""
+    from worker import sms  # imported here: worker.sms raises this module's DeliveryError
+
+    message_id = sms.backend().send(
+        notification.recipient,
+        notification.template,
+        notification.payload,
+        language=notification.language,
+        reference=notification.key,
+    )
+    logger.info(
+        "notification %s (%s) sent by SMS: provider message id %s", notification.pk, notification.key, message_id
+    )
+    return None
+
+
 SENDERS = {
     Notification.Channel.EMAIL: send_email,
     Notification.Channel.WEBHOOK: send_webhook,
+    Notification.Channel.SMS: send_sms,
 }
 
 

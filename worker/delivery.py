@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from worker import channels
+from worker import channels, sms
 from worker.models import Notification, NotificationAttempt
 
 logger = logging.getLogger(__name__)
@@ -172,6 +172,18 @@ def _finish_many(results: list[tuple[Notification, str, str, int | None]]) -> No
             ],
             ignore_conflicts=True,
         )
+        _blank_secrets([n for n, outcome, _e, _c in results if outcome != NotificationAttempt.Outcome.RETRY])
+
+
+def _blank_secrets(finished: list[Notification]) -> None:
+    """Empty the secret parameters (a sign-in code) of text messages that will not be sent again."""
+    for notification in finished:
+        if notification.channel != Notification.Channel.SMS:
+            continue
+        blanked = sms.blanked_payload(notification.template, notification.payload)
+        if blanked is not None:
+            Notification.objects.filter(pk=notification.pk).update(payload=blanked)
+            notification.payload = blanked
 
 
 def _release(notifications: list[Notification]) -> None:

@@ -12,6 +12,7 @@ class Notification(models.Model):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("Counter webhook")
         COUNTER = "counter", _("Counter queue")
+        SMS = "sms", _("Text message (SMS)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -46,6 +47,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.template} → {self.recipient or self.audience_name}"
+
+    def shown_payload(self) -> dict:
+        """The payload as staff may see it: a text message's secret parameters (a sign-in code) hidden."""
+        from worker.sms import shown_payload  # worker.sms builds on this module
+
+        return shown_payload(self.template, self.payload) if self.channel == self.Channel.SMS else self.payload
+
+    shown_payload.short_description = _("payload")
 
 
 class NotificationAttempt(models.Model):

@@ -35,12 +35,16 @@ def enqueue(
 ) -> Notification:
     """Write a notification in the current transaction (once per `key`) and dispatch it after commit.
 
-    Webhook and counter-queue notifications need an ``audience`` (``kind:id``, see ``Notification``).
+    Webhook and counter-queue notifications need an ``audience`` (``kind:id``, see ``Notification``); e-mail and
+    text messages (SMS) a ``recipient`` (the address, the mobile number) and, for SMS, a template registered with
+    ``worker.sms.register_template``.
     """
     if channel not in Notification.Channel.values:
         raise ValueError(f"unknown notification channel {channel!r}")
-    if channel != Notification.Channel.EMAIL and not audience:
+    if channel in (Notification.Channel.WEBHOOK, Notification.Channel.COUNTER) and not audience:
         raise ValueError("webhook and counter-queue notifications need an audience")
+    if channel == Notification.Channel.SMS and not recipient:
+        raise ValueError("a text message needs a mobile number")
     defaults: dict[str, Any] = {
         "channel": channel,
         "template": template,

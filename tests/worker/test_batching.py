@@ -63,6 +63,7 @@ def test_a_paid_order_sends_all_its_messages_with_one_task(db, receiver, django_
     assert sorted(sent.values_list("channel", "status")) == [
         ("email", "delivered"),
         ("email", "delivered"),
+        ("sms", "delivered"),
         ("webhook", "delivered"),
     ]
     assert sorted(m.to[0] for m in mail.outbox) == sorted([CONTACT.email, "counter@example.com"])

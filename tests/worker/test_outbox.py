@@ -65,7 +65,7 @@ def test_a_rolled_back_state_change_sends_nothing(db, django_capture_on_commit_c
 
 def test_enqueue_refuses_an_unknown_channel_or_a_webhook_without_its_counter(db):
     with pytest.raises(ValueError):
-        enqueue(channel="sms", template="x", recipient="1", payload={}, key="k1")
+        enqueue(channel="fax", template="x", recipient="1", payload={}, key="k1")
     with pytest.raises(ValueError):
         enqueue(channel="webhook", template="x", recipient="http://127.0.0.1/", payload={}, key="k2")
 
@@ -247,7 +247,7 @@ def test_ready_and_shipped_tell_the_consumer_code_address_carrier_and_tracking(d
         mark_paid(order)
         fulfilment = mark_fulfilment_ready(order.fulfilments.get(), actor=None)
     ready = next(m for m in mail.outbox if "ready for pickup" in m.subject)
-    assert fulfilment.pickup_code in ready.body
+    assert fulfilment.pickup.code in ready.body
     assert "天衢中路 8 号" in ready.body and "09:00–21:00" in ready.body
 
     warehouse = factories.make_location(kind="warehouse")
