@@ -17,8 +17,8 @@ The mix (shares of requests; about a quarter of everything is under /en/):
 - product list: ``?page=1..20`` (Zipf over the page number);
 - filtered or sorted list: category, merchant, township, quality mark, in stock, sort order, pages
   1-5; half as clean links, half as the filter form submits them (every field, empty ones included);
-- product search (the filter form's ``?q=``) and site search (the header's ``/search/?q=``) over
-  ``SEARCH_WORDS``: words in product names and words that are not;
+- search (the header's one box, ``/products/?q=``, sometimes sorted) over ``SEARCH_WORDS``: words in
+  product names and words that are not (``/search/`` only redirects there since issue 15);
 - home, stories (index and story pages), merchant pages and the other editorial pages.
 
 Run: ``DJANGO_SETTINGS_MODULE=bench.settings python -m bench.mix setup <file> [urls] [products]``
@@ -47,8 +47,7 @@ SHARES = {
     "product detail": 0.40,
     "product list": 0.08,
     "product list, filtered": 0.14,
-    "product search": 0.06,
-    "site search": 0.08,
+    "product search": 0.14,
     "home": 0.06,
     "story": 0.08,
     "merchant": 0.04,
@@ -185,8 +184,6 @@ def build(count: int, seed: int = SEED) -> tuple[list[tuple[str, str]], dict]:
             if rng.random() < 0.2:
                 params.append(("sort", rng.choice(SORTS)))
             return "/products/?" + query(params), True
-        if kind == "site search":
-            return "/search/?" + query([("q", word())]), True
         if kind == "merchant":
             return f"/merchants/{rng.choice(merchant_slugs)}/", True
         raise ValueError(kind)

@@ -16,7 +16,7 @@ def load(products: int = 2000, variants: int = 6000) -> dict[str, int]:
     from django.db import transaction
 
     from catalog.models import Location, Product, ProductImage, Stock, StockMovement, Variant
-    from catalog.search import build_search_text
+    from catalog.search import product_search_text
     from demo.loader import load_demo
 
     load_demo(with_users=False)
@@ -43,16 +43,9 @@ def load(products: int = 2000, variants: int = 6000) -> dict[str, int]:
                     season_start_month=source.season_start_month,
                     season_end_month=source.season_end_month,
                     shelf_life_days=source.shelf_life_days,
-                    search_text=build_search_text(
-                        name,
-                        source.summary,
-                        source.origin,
-                        source.merchant.name,
-                        source.merchant.get_township_display(),
-                        source.category.name,
-                    ),
                 )
             )
+            clones[-1].search_text = product_search_text(clones[-1])
         Product.objects.bulk_create(clones, batch_size=500)
         images, new_variants = [], []
         for n, clone in enumerate(clones):

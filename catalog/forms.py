@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from catalog import services
+from catalog import search, services
 from catalog.images import images_user_may_choose
 from catalog.models import Location, Merchant, Stock, StockMovement, Variant
 from catalog.selectors import locations_for_user, merchants_for_user
@@ -234,3 +234,25 @@ class StockImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["merchant"].queryset = merchants_for_user(user)
         self.fields["merchant"].empty_label = _("Any of my merchants")
+
+
+class SearchSynonymForm(WagtailAdminModelForm):
+    """A synonym as queries compare with it: the word lower-case without spaces, its synonyms listed once
+    each (spaces, commas, 、 and semicolons all separate them), never the word itself."""
+
+    def clean_word(self) -> str:
+        word = search.normalise_word(self.cleaned_data.get("word", ""))
+        if not search.is_searchable(word):
+            raise ValidationError(_("Enter a word with Chinese characters, letters or digits."))
+        return word
+
+    def clean_synonyms(self) -> str:
+        word = search.normalise_word(self.data.get(self.add_prefix("word"), ""))
+        synonyms = [
+            synonym
+            for synonym in search.split_synonyms(self.cleaned_data.get("synonyms", ""))
+            if synonym != word and search.is_searchable(synonym)
+        ]
+        if not synonyms:
+            raise ValidationError(_("Enter at least one other word that the word also means."))
+        return " ".join(synonyms)

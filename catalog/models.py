@@ -373,3 +373,40 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity:+d} {self.stock}"
+
+
+class SearchSynonym(models.Model):
+    """A word shoppers search for and the catalogue's words it also means, kept by operators.
+
+    One row per word, one way: a search for ``word`` also finds what any of its ``synonyms`` finds
+    (橙子 → 脐橙 柑橘 …); a search for 脐橙 does not find 橙子 unless a row for 脐橙 says so. ``word`` applies
+    when it is the whole query, one of its space-separated parts or one of its segmented words
+    (``catalog.search``). Both are kept lower-case, ``word`` without spaces and ``synonyms`` as words
+    separated by single spaces (``SearchSynonymForm`` tidies what operators type). A change applies to
+    the very next search, and the cached search pages are dropped (``storefront.signals``).
+    """
+
+    word = models.CharField(
+        _("word"),
+        max_length=32,
+        unique=True,
+        help_text=_("What shoppers type, e.g. 橙子. Searching it also finds its synonyms, not the other way round."),
+    )
+    synonyms = models.CharField(
+        _("also finds"),
+        max_length=300,
+        help_text=_("Catalogue words it also means, separated by spaces or commas, e.g. 脐橙 柑橘."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+    @property
+    def words(self) -> list[str]:
+        return self.synonyms.split()

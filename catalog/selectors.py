@@ -6,9 +6,11 @@ Scoping rules (enforced here, used by every back-office view, chooser and export
 - counter staff see the stock and ledger of the counters they staff.
 """
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
-from catalog.models import Location, Merchant, Product, Stock, StockMovement, Variant
+from catalog.models import Location, Merchant, Product, SearchSynonym, Stock, StockMovement, Variant
 from core.scopes import User, register_scope
 
 ALL_MERCHANTS_PERMISSION = "catalog.access_all_merchants"
@@ -96,3 +98,17 @@ def register_scopes() -> None:
         StockMovement: movements_for_user,
     }.items():
         register_scope(model, scope)
+
+
+def synonyms_for(words: Iterable[str]) -> dict[str, list[str]]:
+    """The operators' synonyms of those of ``words`` that have some: ``{word: [synonym, …]}`` (one query)."""
+    words = [word for word in dict.fromkeys(words) if word]
+    if not words:
+        return {}
+    rows = SearchSynonym.objects.filter(word__in=words).order_by().values_list("word", "synonyms")
+    return {word: synonyms.split() for word, synonyms in rows}
+
+
+def synonym_words(limit: int) -> list[str]:
+    """Words operators gave synonyms for (what shoppers commonly search), most recently changed first."""
+    return list(SearchSynonym.objects.order_by("-updated_at", "word").values_list("word", flat=True)[:limit])

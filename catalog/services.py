@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from catalog import notifications
 from catalog.models import Location, Product, Stock, StockMovement, Variant
-from catalog.search import build_search_text
+from catalog.search import product_search_text
 from core.transactions import joined_atomic
 
 
@@ -234,16 +234,9 @@ def transfer_stock(
 
 
 def refresh_search_text(product_ids: Iterable[int]) -> None:
-    """Recompute the segmented search text of the given products."""
+    """Recompute the segmented search text of the given products (``catalog.search.product_search_text``)."""
     products = Product.objects.filter(pk__in=list(product_ids)).select_related("merchant", "category")
     for product in products:
-        text = build_search_text(
-            product.name,
-            product.summary,
-            product.origin,
-            product.merchant.name,
-            product.merchant.get_township_display(),
-            product.category.name,
-        )
+        text = product_search_text(product)
         if text != product.search_text:
             Product.objects.filter(pk=product.pk).update(search_text=text)

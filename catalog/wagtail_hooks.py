@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 
 from catalog.backoffice.organisation import CategoryViewSet, LocationViewSet, MerchantViewSet
 from catalog.backoffice.products import ProductViewSet, ScopedDeleteBulkAction
+from catalog.backoffice.search import SearchSynonymViewSet
 from catalog.backoffice.stock import LedgerViewSet, StockViewSet
 from core.scopes import SCOPES, scope_for_user
 
@@ -17,7 +18,15 @@ class CatalogueViewSetGroup(ViewSetGroup):
     menu_label = _("Catalogue")
     menu_icon = "tag"
     menu_order = 200
-    items = (ProductViewSet, MerchantViewSet, CategoryViewSet, LocationViewSet, StockViewSet, LedgerViewSet)
+    items = (
+        ProductViewSet,
+        MerchantViewSet,
+        CategoryViewSet,
+        LocationViewSet,
+        StockViewSet,
+        LedgerViewSet,
+        SearchSynonymViewSet,
+    )
 
 
 register_snippet(CatalogueViewSetGroup)

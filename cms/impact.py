@@ -1,8 +1,12 @@
-"""The public impact page: what the programme's sales delivered, from the cached aid-ledger figures.
+"""The public impact page: what sales on this platform delivered, from the cached aid-ledger figures, and
+apart from them, labelled with their source, the programme's own figures (``cms.figures``).
 
-The figures come from ``orders.aid.impact_figures``: a few aggregate queries over the ledger,
+The ledger figures come from ``orders.aid.impact_figures``: a few aggregate queries over the ledger,
 cached and dropped after every ledger write (or after a few minutes), never recomputed per request.
+A breakdown with nothing in it is left out; an empty ledger shows one line instead of zeros.
 """
+
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -10,9 +14,26 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from cms.figures import programme_figures
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
-from core.charts import bar_chart, column_chart
+from core.charts import Bar, bars
 from orders.aid import impact_figures
+from orders.aid.impact import Amount
+
+MONTHS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One breakdown of the ledger (by month, township, division or product): never empty."""
+
+    key: str
+    heading: str
+    bars: list[Bar]
+
+
+def _bars(rows: list[Amount]) -> list[Bar]:
+    return bars([(row.label, row.amount) for row in rows])
 
 
 class ImpactPage(ViewRestrictionsInOneQueryMixin, Page):
@@ -30,17 +51,19 @@ class ImpactPage(ViewRestrictionsInOneQueryMixin, Page):
     def get_context(self, request, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
         figures = impact_figures()
+        if len(figures.monthly) > MONTHS_SHOWN:
+            months_heading = _("The last %(months)s months") % {"months": MONTHS_SHOWN}
+        else:
+            months_heading = _("Month by month")
+        breakdowns = [
+            Breakdown("months", months_heading, _bars(figures.monthly[-MONTHS_SHOWN:])),
+            Breakdown("townships", _("By Xiushan township"), _bars(figures.by_township)),
+            Breakdown("counties", _("By paired Dezhou division"), _bars(figures.by_county)),
+            Breakdown("products", _("Top products"), _bars(figures.top_products)),
+        ]
         context.update(
             impact=figures,
-            township_chart=bar_chart(
-                [(row.label, row.amount) for row in figures.by_township], title=_("Consumption aid by township")
-            ),
-            county_chart=bar_chart(
-                [(row.label, row.amount) for row in figures.by_county],
-                title=_("Consumption aid by paired Dezhou division"),
-            ),
-            trend_chart=column_chart(
-                [(row.label, row.amount) for row in figures.monthly], title=_("Consumption aid by month")
-            ),
+            breakdowns=[breakdown for breakdown in breakdowns if breakdown.bars],
+            programme_figures=programme_figures(self.locale_id),
         )
         return context

@@ -26,14 +26,15 @@ from cms import bodies
 from cms.blocks import BodyBlock, prefetched_products, product_ids, products_prefetched
 from cms.caching import cached
 from cms.counters import counters_by_county
-from cms.impact import ImpactPage  # noqa: F401 - the public impact page, built on the aid ledger
+from cms.figures import HeadlineFigure  # the programme's headline figures, each with its source
+from cms.impact import ImpactPage  # the public impact page, built on the aid ledger
 from cms.querysets import (
     CampaignPageQuerySet,
     CounterIndexPageQuerySet,
-    Figure,
     HomeFacts,
     LocalizedQuerySet,
     StoryPageQuerySet,
+    public,
 )
 from cms.renditions import attach_renditions, product_pictures
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
@@ -112,22 +113,26 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
         )
         facts = self.facts()
         context["counters_teaser"] = facts.counters
-        context["headline_figures"] = facts.figures
+        context["programme_figures"] = facts.figures
+        context["impact_url"] = facts.impact_url
         return context
 
     def facts(self) -> "HomeFacts":
-        """Headline figures and the counters teaser in the page's language, cached until they change
-        (``cms.signals`` clears the cache when figures, counters or pages do)."""
+        """The programme's figures (with their sources), the counters teaser and the impact page's address
+        in the page's language, cached until they change (``cms.signals`` clears the cache when figures,
+        counters or pages do)."""
         locale_id = self.locale_id
 
         def build() -> HomeFacts:
-            figures = HeadlineFigure.objects.order_by("sort_order", "pk").localized(locale_id)
+            impact = public(ImpactPage.objects.live().filter(locale_id=locale_id)).first()
             return HomeFacts(
-                [Figure(row.figure, row.label) for row in figures], CounterIndexPage.objects.teaser(locale_id)
+                HeadlineFigure.objects.programme(locale_id),
+                CounterIndexPage.objects.teaser(locale_id),
+                impact.get_url() if impact else None,
             )
 
-        # A new version in the name whenever ``HomeFacts`` changes shape (v2: the teaser counts ``counties``).
-        return cached(f"home-facts:v2:{locale_id}", build)
+        # A new version in the name whenever ``HomeFacts`` changes shape (v3: figures grouped by source).
+        return cached(f"home-facts:v3:{locale_id}", build)
 
 
 class HomePageFeaturedProduct(Orderable):
@@ -429,26 +434,6 @@ class ContactPage(ViewRestrictionsInOneQueryMixin, SeoMixin, AbstractForm):
     def get_submissions_list_view_class(self) -> type:
         """The submissions listing whose CSV/XLSX export neutralises formulas (``core.spreadsheets``)."""
         return SafeSubmissionsListView
-
-
-class HeadlineFigure(TranslatableMixin, models.Model):
-    """One of the programme's headline figures on the home page, such as "1.6亿元 消费协作"."""
-
-    figure = models.CharField(_("figure"), max_length=32)
-    label = models.CharField(_("label"), max_length=80)
-    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
-
-    objects = LocalizedQuerySet.as_manager()
-
-    panels = [FieldPanel("figure"), FieldPanel("label"), FieldPanel("sort_order")]
-
-    class Meta(TranslatableMixin.Meta):
-        verbose_name = _("headline figure")
-        verbose_name_plural = _("headline figures")
-        ordering = ["sort_order", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.figure} {self.label}"
 
 
 class FooterLinkBlock(blocks.StructBlock):

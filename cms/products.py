@@ -49,8 +49,3 @@ def public_merchants() -> QuerySet[Merchant]:
     return Merchant.objects.filter(is_active=True).filter(
         Exists(shop.public_products().filter(merchant=OuterRef("pk")))
     )
-
-
-def search_product_refs(query: str, limit: int = SEARCH_LIMIT) -> list[tuple[int, int]]:
-    """(id, merchant id) of the best matching public products, for cards."""
-    return list(shop.product_refs({"q": query})[:limit])

@@ -101,9 +101,21 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class ProgrammeFigures:
+    """Headline figures of the whole programme from one published source (not this shop's ledger): the
+    only shape in which they reach a template, so none is shown without its source and year."""
+
+    source: str
+    year: int
+    url: str
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
 class HomeFacts:
-    figures: list[Figure]
+    figures: list[ProgrammeFigures]
     counters: CountersTeaser
+    impact_url: str | None
 
 
 @dataclass(frozen=True)
@@ -133,3 +145,13 @@ class LocalizedQuerySet(QuerySet):
         )
         own = [row for row in rows if row.locale_id == _locale_id(locale)]
         return own or [row for row in rows if row.locale.language_code == settings.LANGUAGE_CODE]
+
+
+class HeadlineFigureQuerySet(LocalizedQuerySet):
+    def programme(self, locale: Locale | int) -> list[ProgrammeFigures]:
+        """The headline figures in ``locale`` (else the default language's) in their order, grouped by
+        source in the order each source first appears (one query)."""
+        groups: dict[tuple[str, int, str], list[Figure]] = {}
+        for row in self.order_by("sort_order", "pk").localized(locale):
+            groups.setdefault((row.source, row.source_year, row.source_url), []).append(Figure(row.figure, row.label))
+        return [ProgrammeFigures(source, year, url, tuple(rows)) for (source, year, url), rows in groups.items()]

@@ -1,5 +1,7 @@
 """Editorial sections the shop's pages show (registered with ``storefront.extensions``)."""
 
+import hashlib
+
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -7,9 +9,10 @@ from django.utils.translation import get_language
 
 from catalog.models import Product
 from cms import selectors
-from storefront.page_cache import SITE, fragment
+from storefront.page_cache import SEARCH, SITE, fragment
 
 STORIES_SECONDS = 3600
+SEARCH_STORIES = 4
 
 
 def merchant_stories(request: HttpRequest, product: Product) -> SafeString | str:
@@ -25,3 +28,18 @@ def merchant_stories(request: HttpRequest, product: Product) -> SafeString | str
     # Stories change only when pages are published (the site's mark) or the merchant changes.
     key = f"merchant-stories:{get_language()}:{merchant.pk}"
     return mark_safe(fragment(key, [SITE, f"merchant:{merchant.pk}"], build, STORIES_SECONDS))  # noqa: S308
+
+
+def search_stories(request: HttpRequest, query: str) -> SafeString | str:
+    """The published stories a product search's query finds (the best few), as story cards; nothing when none."""
+
+    def build() -> str:
+        stories = selectors.search_stories(query, limit=SEARCH_STORIES)
+        if not stories:
+            return ""
+        return render_to_string("cms/includes/search_stories.html", {"stories": stories, "query": query}, request)
+
+    # Found stories change when pages are published (the site's mark) or the operators' synonyms change.
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    key = f"search-stories:{get_language()}:{digest}"
+    return mark_safe(fragment(key, [SITE, SEARCH], build, STORIES_SECONDS))  # noqa: S308

@@ -1,31 +1,25 @@
-"""Public views outside the page tree: the site search, merchant pages and robots.txt."""
+"""Public views outside the page tree: merchant pages, robots.txt and the former site search's address."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from cms import products, selectors
-from cms.forms import SearchForm
 from storefront.cards import render_cards
+from storefront.forms import SEARCH_MAX_LENGTH
 from storefront.page_cache import CATALOGUE, cache_public_page, depends_on
 
 
 @require_safe
-@cache_public_page
-def search(request: HttpRequest) -> HttpResponse:
-    """One search across stories (in the current language) and products, with the catalogue's segmentation."""
-    form = SearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    depends_on(request, [CATALOGUE])
-    context = {
-        "form": form,
-        "query": query,
-        "stories": selectors.search_stories(query) if query else [],
-        "cards": render_cards(request, products.search_product_refs(query)) if query else [],
-    }
-    return render(request, "cms/search.html", context)
+def search(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """``/search/?q=``, the former site search: 301 to the product list searched by the same words, in the
+    same language (the one search; it also lists the stories found, ``cms.sections.search_stories``)."""
+    url = reverse("storefront:product_list")
+    query = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
+    return HttpResponsePermanentRedirect(f"{url}?{urlencode({'q': query})}" if query.strip() else url)
 
 
 @require_safe

@@ -15,7 +15,7 @@ class HeadlineFigureViewSet(SnippetViewSet):
     menu_name = "headline-figures"  # fixed: a name derived from the label would change with the language
     model = HeadlineFigure
     icon = "pick"
-    list_display = ["figure", "label", "sort_order"]
+    list_display = ["figure", "label", "source", "source_year", "sort_order"]
     ordering = ["sort_order", "pk"]
 
 

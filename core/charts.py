@@ -2,9 +2,11 @@
 
 Amounts are integer fen; a chart scales them to pixels with integer arithmetic and labels them in
 yuan. Negative amounts (more refunded than sold in a group) are drawn left of, or below, the zero line.
+``bars`` gives the rows of a bar list a template lays out in HTML (its text stays readable on a phone).
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -127,3 +129,20 @@ def column_chart(points: Sequence[tuple[str, int]], *, title: str) -> SafeString
         zero,
         body,
     )
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    amount: int
+    share: int  # the bar's length: a whole percentage of the largest magnitude
+
+    @property
+    def negative(self) -> bool:
+        return self.amount < 0
+
+
+def bars(items: Sequence[tuple[str, int]]) -> list[Bar]:
+    """One ``Bar`` per ``(label, fen)``, in the given order; a non-zero amount gets at least 1 %."""
+    largest = max((abs(value) for _label, value in items), default=0) or 1
+    return [Bar(label, value, max(abs(value) * 100 // largest, 1 if value else 0)) for label, value in items]

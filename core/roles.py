@@ -14,7 +14,17 @@ ROLE_LABELS = {
     OPERATORS: _("Operators"),
 }
 
-CATALOG_MODELS = ["merchant", "category", "product", "variant", "productimage", "location", "stock", "stockmovement"]
+CATALOG_MODELS = [
+    "merchant",
+    "category",
+    "product",
+    "variant",
+    "productimage",
+    "location",
+    "stock",
+    "stockmovement",
+    "searchsynonym",
+]
 
 # Editorial snippets and settings (cms): headline figures, footers, site settings; page translations.
 EDITORIAL_PERMISSIONS = [
@@ -69,6 +79,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_countersale",
         "orders.view_orderevent",
         "orders.change_shopsettings",
+        "storefront.change_storefrontsettings",
         *EDITORIAL_PERMISSIONS,
         "orders.view_payment",
         "orders.view_stripeevent",

@@ -933,3 +933,27 @@ USERS = [
     DemoUser("moderator", "demo-moderator", MODERATORS, "赵立新"),
     DemoUser("counter", "demo-counter", roles.COUNTER_STAFF, "孙丽", location="dz-decheng"),
 ]
+
+# Search synonyms: the everyday words shoppers type and the catalogue's words they also mean (the
+# operators keep them under Catalogue → Search synonyms). Loaded here rather than by a migration: they
+# are content about this catalogue, which operators own and change, not part of the schema; a migration
+# would put them into every database (production and each test) whether or not it sells oranges.
+# ``load_demo`` creates the missing ones and leaves the operators' edits alone.
+SYNONYMS = [
+    ("橙子", "脐橙 冰糖橙 柑橘"),
+    ("橘子", "柑橘 椪柑 沃柑"),
+    ("桔子", "柑橘 椪柑 沃柑"),
+    ("柚子", "蜜柚"),
+    ("番茄", "西红柿 圣女果"),
+    ("小番茄", "圣女果"),
+    ("青椒", "甜椒"),
+    ("彩椒", "甜椒"),
+    ("茶籽油", "山茶油 茶油"),
+    ("油茶", "山茶油 茶籽"),
+    ("食用油", "山茶油 菜籽油"),
+    ("大米", "梯田米 糯米"),
+    ("粉丝", "粉条"),
+    ("围脖", "围巾"),
+    ("土家锦", "织锦 西兰卡普"),
+    ("明前茶", "毛尖 明前"),
+]

@@ -17,7 +17,17 @@ from wagtail.models import Collection
 from wagtail.utils.file import hash_filelike
 
 from catalog import images as catalog_images
-from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, StockMovement, Variant
+from catalog.models import (
+    Category,
+    Location,
+    Merchant,
+    Product,
+    ProductImage,
+    SearchSynonym,
+    Stock,
+    StockMovement,
+    Variant,
+)
 from catalog.services import StockChange, apply_stock_changes
 from cms.models import HomePage, HomePageFeaturedProduct
 from core import roles
@@ -299,6 +309,13 @@ def _load_home_page(products: list[tuple[data.DemoProduct, Product]], created: C
         created[HomePageFeaturedProduct._meta.label] += len(set(wanted) - set(current))
 
 
+def _load_synonyms(created: Counter) -> None:
+    """The demo's search synonyms, created when missing; a word operators changed keeps their words."""
+    for word, synonyms in data.SYNONYMS:
+        _row, made = SearchSynonym.objects.get_or_create(word=word, defaults={"synonyms": synonyms})
+        created[SearchSynonym._meta.label] += made
+
+
 def _load_users(merchants: dict[str, Merchant], created: Counter) -> list[DemoLogin]:
     """One user per role, with the demo password set when the user is first created."""
     locations = {location.code: location for location in Location.objects.all()}
@@ -337,5 +354,6 @@ def load_demo(*, with_users: bool) -> DemoSummary:
         actor = User.objects.filter(username="operator").first() if with_users else None
         _load_stock(products, locations, actor, created)
         _load_home_page(products, created)
+        _load_synonyms(created)
         load_pages({product.slug: product for _spec, product in products}, _picture, created)
     return summary

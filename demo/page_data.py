@@ -337,6 +337,13 @@ HEADLINE_FIGURES = (
     ("2.8亿元", Text("东西部协作财政援助资金", "yuan of aid funds")),
     ("240+", Text("个援建项目", "aid projects")),
 )
+# Where the headline figures come from: the report on the pairing (../shared/seeds), written in 2023
+# ("12年来" since 2011). The title stays Chinese in English: it is the report's own.
+HEADLINE_SOURCE = Text(
+    "报道《德州秀山 万水千山情不断 携手共赴富裕路》",
+    "the report “德州秀山 万水千山情不断 携手共赴富裕路” on the Dezhou–Xiushan cooperation",
+)
+HEADLINE_SOURCE_YEAR = 2023
 
 FOOTER = Text(
     "德秀集市是鲁渝协作消费帮扶平台：每一笔消费都回到秀山的商户手中。\n在德州超市的秀山专柜自提，或送货到家。",

@@ -206,11 +206,19 @@ def _load_snippets(locales: dict[str, Locale], created: Counter) -> None:
     for index, (figure, label) in enumerate(data.HEADLINE_FIGURES):
         original = HeadlineFigure.objects.filter(locale=zh, sort_order=index).first()
         if original is None:
-            original = HeadlineFigure.objects.create(locale=zh, figure=figure, label=label.zh, sort_order=index)
+            original = HeadlineFigure.objects.create(
+                locale=zh,
+                figure=figure,
+                label=label.zh,
+                source=data.HEADLINE_SOURCE.zh,
+                source_year=data.HEADLINE_SOURCE_YEAR,
+                sort_order=index,
+            )
             created[HeadlineFigure._meta.label] += 1
         if original.get_translation_or_none(en) is None:
             copy = original.copy_for_translation(en)
             copy.label = label.en
+            copy.source = data.HEADLINE_SOURCE.en
             copy.save()
             created[HeadlineFigure._meta.label] += 1
     for locale, language in ((zh, "zh"), (en, "en")):

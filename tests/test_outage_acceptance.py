@@ -127,7 +127,7 @@ def shop(warehouse, receiver):
         "merchant page": f"/en/merchants/{merchant.slug}/",
         "stories": index.url,
         "story": story.url,
-        "site search": "/en/search/?q=山茶油",
+        "suggestions": "/en/search/suggest/?q=山茶",
         "cart": "/cart/",
         "sitemap": "/sitemap.xml",
         "healthz": "/healthz",
@@ -184,7 +184,10 @@ def pay(order: Order, intent_id: str):
 
 def owed_notifications(order: Order) -> set[tuple[str, str, str, str]]:
     """(order, channel, template, recipient) of every message a paid order owes, from the order itself."""
-    owed = {(order.number, Notification.Channel.EMAIL, "order_paid", order.contact_email)}
+    owed = {
+        (order.number, Notification.Channel.EMAIL, "order_paid", order.contact_email),
+        (order.number, Notification.Channel.SMS, "order_paid", order.contact_phone),
+    }
     for fulfilment in order.fulfilments.select_related("location"):
         if fulfilment.method == "pickup":
             owed.add((order.number, Notification.Channel.COUNTER, "counter_prepare", ""))
@@ -315,7 +318,7 @@ def test_redis_stopped_and_restarted_while_browsing_checking_out_and_paying_lose
 
     # No notification lost, none sent twice: exactly those owed, each delivered by one attempt.
     assert outbox() == owed
-    assert Notification.objects.count() == len(owed) == 8  # two pickups: 3 each; a delivery: 2
+    assert Notification.objects.count() == len(owed) == 11  # two pickups: 4 each; a delivery: 3
     for notification in Notification.objects.exclude(channel=Notification.Channel.COUNTER):
         assert list(notification.attempt_log.values_list("outcome", flat=True)) == ["delivered"], notification.key
     time.sleep(0.5)  # a second post of a webhook would show now

@@ -43,10 +43,10 @@ def expired_oil(prog):
 def test_the_badge_shows_only_while_the_certificate_is_valid(client, prog):
     product = prog.oil.product
     certify(product, NEXT_MONTH)
-    assert "Consumption-aid product" in client.get(product.get_absolute_url()).content.decode()
+    assert "Consumption-aid certified" in client.get(product.get_absolute_url()).content.decode()
     certify(product, YESTERDAY)
     html = client.get(product.get_absolute_url()).content.decode()
-    assert "Consumption-aid product" not in html
+    assert "Consumption-aid certified" not in html
     assert product.name in html  # still on sale: the setting is off
 
 

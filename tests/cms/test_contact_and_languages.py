@@ -95,7 +95,9 @@ def test_english_translation_hreflang_and_the_switcher_keeps_the_page(client, ho
 
 def test_menu_footer_and_headline_figures_are_edited_in_the_admin(client, home, story_index, english):
     Footer.objects.create(locale=home.locale, text="鲁渝协作消费帮扶平台", links=[])
-    HeadlineFigure.objects.create(locale=home.locale, figure="1.6亿元", label="消费协作", sort_order=0)
+    HeadlineFigure.objects.create(
+        locale=home.locale, figure="1.6亿元", label="消费协作", source="《协作报道》", source_year=2023, sort_order=0
+    )
 
     html = client.get("/").content.decode()
     assert f'<a href="{story_index.url}">商户故事</a>' in html

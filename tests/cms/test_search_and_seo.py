@@ -1,5 +1,6 @@
-"""One site search across stories and products; sitemap, robots.txt, JSON-LD, canonical and hreflang."""
+"""One search (the product list) across products and stories; sitemap, robots.txt, JSON-LD, canonical and hreflang."""
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -25,6 +26,16 @@ def json_ld(html: str) -> list[dict]:
     ]
 
 
+def found_stories(response) -> list[str]:
+    """The titles of the stories a searched product list shows (``cms.sections.search_stories``)."""
+    page = response.content.decode()
+    if 'class="search-stories"' not in page:
+        return []
+    section = page[page.index('class="search-stories"') :]
+    section = section[: section.index("</section>")]
+    return [html.unescape(title) for title in re.findall(r'class="story-card__title">([^<]*)<', section)]
+
+
 def test_search_finds_chinese_words_inside_stories_and_products(client, story_index):
     workshop = factories.make_merchant(name="隘口镇土家织锦非遗工坊", township=XiushanTownship.AIKOU)
     scarf = factories.make_product(workshop, name="土家织锦围巾")
@@ -35,19 +46,24 @@ def test_search_finds_chinese_words_inside_stories_and_products(client, story_in
     make_story(story_index, title="茶籽在家门口卖上好价钱", intro="油茶加工中心")
     make_story(story_index, title="未发布的织锦故事", publish=False)
 
-    response = client.get("/search/", {"q": "织锦"})
+    response = client.get("/products/", {"q": "织锦"})
 
     assert response.status_code == 200
-    assert [s.title for s in response.context["stories"]] == ["一梭一线织出好日子"]
+    assert found_stories(response) == ["一梭一线织出好日子"]
     assert card_names(response) == ["土家织锦围巾"]
-    html = response.content.decode()
-    assert "一梭一线织出好日子" in html and "土家织锦围巾" in html and "茶籽" not in html
+    assert "茶籽" not in response.content.decode()
 
-    body_only = client.get("/search/", {"q": "西兰卡普"}).context
-    assert [s.title for s in body_only["stories"]] == ["一梭一线织出好日子"]
+    assert found_stories(client.get("/products/", {"q": "西兰卡普"})) == ["一梭一线织出好日子"]
     # English readers also find Chinese stories not translated yet.
-    english = client.get("/en/search/", {"q": "织锦"}).context
-    assert [s.title for s in english["stories"]] == ["一梭一线织出好日子"]
+    assert found_stories(client.get("/en/products/", {"q": "织锦"})) == ["一梭一线织出好日子"]
+
+
+def test_the_former_site_search_address_leads_to_the_one_search(client, db):
+    response = client.get("/search/", {"q": "织锦 围巾"})
+    assert response.status_code == 301
+    assert response["Location"] == "/products/?q=%E7%BB%87%E9%94%A6+%E5%9B%B4%E5%B7%BE"
+    assert client.get("/en/search/", {"q": "织锦"})["Location"] == "/en/products/?q=%E7%BB%87%E9%94%A6"
+    assert client.get("/en/search/")["Location"] == "/en/products/"
 
 
 def test_stories_behind_a_password_stay_out_of_search_and_lists(client, story_index):
@@ -57,15 +73,15 @@ def test_stories_behind_a_password_stay_out_of_search_and_lists(client, story_in
     private = make_story(story_index, title="内部的织锦故事", merchant=merchant)
     PageViewRestriction.objects.create(page=private, restriction_type="password", password="secret")
 
-    assert [s.title for s in client.get("/search/", {"q": "织锦"}).context["stories"]] == [open_story.title]
+    assert found_stories(client.get("/products/", {"q": "织锦"})) == [open_story.title]
     assert [s.title for s in client.get(f"/products/{product.slug}/").context["stories"]] == [open_story.title]
 
 
 def test_search_with_nothing_or_junk_answers_calmly(client, db):
-    assert client.get("/en/search/").status_code == 200
-    response = client.get("/en/search/", {"q": "x" * 500})
+    assert client.get("/en/search/", follow=True).status_code == 200
+    response = client.get("/en/search/", {"q": "x" * 500}, follow=True)
     assert response.status_code == 200
-    assert response.context["stories"] == [] and response.context["cards"] == []
+    assert response.context["cards"] == [] and found_stories(response) == []
 
 
 def test_sitemap_lists_pages_products_and_merchants_in_both_languages(client, story_index):
