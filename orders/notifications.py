@@ -1,7 +1,8 @@
 """What an order sends, and to whom: the consumer's confirmations, counters' pick lists and digests,
 merchants' "ship this".
 
-Each function enqueues outbox notifications inside the caller's transaction (``worker.outbox``).
+Each function enqueues outbox notifications inside the caller's transaction (``worker.outbox``). The consumer
+hears by text message (SMS) on the order's mobile number, and by e-mail too when they gave an address.
 """
 
 from __future__ import annotations
@@ -11,14 +12,58 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Location, Stock
 from catalog.notifications import EMAIL, STAFF_LANGUAGE, location_data, merchant_emails, to_counter
-from orders.models import Fulfilment, Order, OrderStatus, Refund
+from core.money import fen_to_yuan
+from orders.models import Fulfilment, Order, OrderLine, OrderStatus, Pickup, Refund
+from worker.models import Notification
 from worker.outbox import enqueue
+from worker.sms import register_template
+
+SMS = Notification.Channel.SMS
+
+# The consumer's text messages, each in one place: its parameters (payload keys) in the order the template
+# registered with the SMS provider numbers them ({1}, {2}, …), and its text, which the provider's approved copy
+# says too (.env.example lists them for registration). Mainland SMS carry no links: the order number is the
+# reference. ``register_sms_templates`` (from ``OrdersConfig.ready``) hands them to the outbox.
+SMS_TEMPLATES: dict[str, tuple[tuple[str, ...], Any]] = {
+    "order_paid": (
+        ("order_number", "total"),
+        gettext_lazy(
+            "Your order %(order_number)s is paid: ¥%(total)s. We will text you when it is ready for pickup or on "
+            "its way."
+        ),
+    ),
+    "pickup_ready": (
+        ("order_number", "counter", "pickup_code"),
+        gettext_lazy("Your order %(order_number)s is ready for pickup at %(counter)s. Pickup code: %(pickup_code)s."),
+    ),
+    "order_shipped": (
+        ("order_number", "carrier", "tracking_number"),
+        gettext_lazy(
+            "Your order %(order_number)s has been shipped by %(carrier)s, tracking number %(tracking_number)s."
+        ),
+    ),
+    "order_shipped_untracked": (
+        ("order_number",),
+        gettext_lazy("Your order %(order_number)s has been shipped."),
+    ),
+    "order_refunded": (
+        ("order_number", "amount"),
+        gettext_lazy("¥%(amount)s of your order %(order_number)s has been refunded."),
+    ),
+}
+
+
+def register_sms_templates() -> None:
+    """Let the outbox send the consumer's text messages (called once, by ``OrdersConfig.ready``)."""
+    for name, (params, text) in SMS_TEMPLATES.items():
+        register_template(name, params=params, text=text)
 
 
 def _language(order: Order) -> str:
@@ -63,6 +108,9 @@ def order_paid(order: Order) -> None:
     """Confirmation to the consumer; 'prepare this order' to each pickup counter; 'ship this order' to merchants."""
     language = _language(order)
     lines = list(order.lines.all())  # read once: the consumer's list, and each fulfilment's share of it
+    _sms_to_consumer(
+        order, template="order_paid", payload={"total": fen_to_yuan(order.total)}, key=f"order-{order.pk}-paid-sms"
+    )
     if order.contact_email:
         enqueue(
             channel=EMAIL,
@@ -111,7 +159,24 @@ def order_paid(order: Order) -> None:
             )
 
 
+def _sms_to_consumer(order: Order, *, template: str, payload: dict[str, str], key: str) -> None:
+    """A text message to the order's mobile number, in the order's language: the template's parameters (the
+    order number and ``payload``), addressed to the consumer by name."""
+    if not order.contact_phone:
+        return
+    enqueue(
+        channel=SMS,
+        template=template,
+        recipient=order.contact_phone,
+        payload={"order_number": order.number, **payload},
+        language=_language(order),
+        audience_name=order.contact_name,
+        key=key,
+    )
+
+
 def _to_consumer(order: Order, *, template: str, payload: dict[str, Any], key: str) -> None:
+    """An e-mail to the consumer, if they gave an address."""
     if not order.contact_email:
         return
     language = _language(order)
@@ -130,20 +195,23 @@ def _to_consumer(order: Order, *, template: str, payload: dict[str, Any], key: s
     )
 
 
-def fulfilment_ready(fulfilment: Fulfilment) -> None:
-    """The consumer's pickup code and the counter's address and hours."""
-    payload = {
-        "pickup_code": fulfilment.pickup_code,
-        "counter": location_data(fulfilment.location),
-        "lines": _lines(fulfilment.lines.all()),
-    }
-    _to_consumer(
-        fulfilment.order, template="fulfilment_ready", payload=payload, key=f"fulfilment-{fulfilment.pk}-ready"
+def pickup_ready(pickup: Pickup) -> None:
+    """Every part of the order at this counter is ready: the consumer's pickup code, the counter's address and
+    hours and what to collect (the text message: code and counter). Once per pickup: one key each."""
+    order = pickup.order
+    lines = OrderLine.objects.filter(fulfilment__pickup=pickup).exclude(fulfilment__status=Fulfilment.Status.CANCELLED)
+    payload = {"pickup_code": pickup.code, "counter": location_data(pickup.location), "lines": _lines(lines)}
+    _to_consumer(order, template="fulfilment_ready", payload=payload, key=f"pickup-{pickup.pk}-ready")
+    _sms_to_consumer(
+        order,
+        template="pickup_ready",
+        payload={"counter": pickup.location.name, "pickup_code": pickup.code},
+        key=f"pickup-{pickup.pk}-ready-sms",
     )
 
 
 def fulfilment_shipped(fulfilment: Fulfilment) -> None:
-    """The consumer's carrier and tracking number."""
+    """The consumer's carrier and tracking number (the text message names them when both are known)."""
     payload = {
         "carrier": fulfilment.carrier,
         "tracking_number": fulfilment.tracking_number,
@@ -153,29 +221,42 @@ def fulfilment_shipped(fulfilment: Fulfilment) -> None:
     _to_consumer(
         fulfilment.order, template="fulfilment_shipped", payload=payload, key=f"fulfilment-{fulfilment.pk}-shipped"
     )
+    tracked = bool(fulfilment.carrier and fulfilment.tracking_number)
+    _sms_to_consumer(
+        fulfilment.order,
+        template="order_shipped" if tracked else "order_shipped_untracked",
+        payload={"carrier": fulfilment.carrier, "tracking_number": fulfilment.tracking_number} if tracked else {},
+        key=f"fulfilment-{fulfilment.pk}-shipped-sms",
+    )
 
 
 def order_refunded(refund: Refund) -> None:
     """The consumer is told how much was given back."""
     payload = {"amount": refund.amount, "reason": refund.reason}
     _to_consumer(refund.order, template="order_refunded", payload=payload, key=f"refund-{refund.pk}-consumer")
+    _sms_to_consumer(
+        refund.order,
+        template="order_refunded",
+        payload={"amount": fen_to_yuan(refund.amount)},
+        key=f"refund-{refund.pk}-sms",
+    )
 
 
 def counter_digest(location: Location, day: datetime.date) -> None:
-    """The counter's morning summary: orders to prepare, parcels waiting for pickup, low stock on its shelves."""
-    open_orders = Fulfilment.objects.filter(
-        location=location, method="pickup", order__status__in=[OrderStatus.PAID, OrderStatus.FULFILLING]
-    )
+    """The counter's morning summary: orders with parts to prepare, orders waiting for pickup (every part ready),
+    low stock on its shelves."""
+    pending = Fulfilment.objects.filter(pickup=OuterRef("pk"), status=Fulfilment.Status.PENDING)
+    pickups = Pickup.objects.filter(location=location).order_by("pk")
     payload = {
         "day": day.isoformat(),
         "counter": location_data(location),
         "to_prepare": list(
-            open_orders.filter(status=Fulfilment.Status.PENDING).order_by("pk").values_list("order__number", flat=True)
+            pickups.filter(Exists(pending), order__status__in=[OrderStatus.PAID, OrderStatus.FULFILLING]).values_list(
+                "order__number", flat=True
+            )
         ),
         "awaiting_pickup": list(
-            Fulfilment.objects.filter(location=location, status=Fulfilment.Status.READY_FOR_PICKUP)
-            .order_by("pk")
-            .values_list("order__number", flat=True)
+            pickups.filter(ready_at__isnull=False, closed_at__isnull=True).values_list("order__number", flat=True)
         ),
         "low_stock": [
             {"sku": s.variant.sku, "product": s.variant.product.name, "available": s.on_hand - s.allocated}

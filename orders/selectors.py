@@ -6,7 +6,7 @@ import re
 from django.db.models import Prefetch, QuerySet
 
 from core.scopes import User
-from orders.models import Fulfilment, Order, OrderEvent
+from orders.models import Fulfilment, Order, OrderEvent, Pickup
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -29,6 +29,11 @@ def customer_orders(user: User) -> QuerySet[Order]:
     if not user.is_authenticated:
         return Order.objects.none()
     return _order_queryset().filter(user=user)
+
+
+def order_pickups(order: Order) -> QuerySet[Pickup]:
+    """The order's pickups (one per counter), with their counters, in the order they were made."""
+    return order.pickups.select_related("location").order_by("pk")
 
 
 def order_history(order: Order) -> QuerySet[OrderEvent]:

@@ -3,7 +3,8 @@
 ``pending_payment → paid → fulfilling → ready_for_pickup | shipped → completed``, plus
 ``cancelled`` and ``expired`` (unpaid orders only) and ``refunded`` / ``partially_refunded``.
 A fulfilment goes ``pending → ready_for_pickup | shipped → completed``, or ``pending → cancelled``
-with its unpaid order.
+with its unpaid order. A pickup (an order's parts at one counter) follows its parts as they move: ready
+when every part not cancelled is, handed over when every one was collected, closed when none is open.
 
 Every change locks the order row, refuses moves the tables do not allow with ``InvalidTransition``
 and records an ``OrderEvent`` (``orders.events``). Moves with side effects on stock (paid, cancelled,
@@ -11,14 +12,17 @@ expired) are made by ``orders.payments``, which call ``transition`` once the sto
 ``can_cancel``, ``can_refund`` and ``can_ship``, which say yes exactly when the move would be accepted.
 """
 
-from django.db.models import Sum
+from datetime import datetime
+
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.scopes import User
 from core.transactions import joined_atomic
 from orders.events import record_order_event
-from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus, Payment, Refund
+from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus, Payment, Pickup, Refund
 
 S = OrderStatus
 FS = Fulfilment.Status
@@ -226,7 +230,30 @@ def transition_fulfilment(
     fulfilment.status = locked.status
     for name, value in fields.items():
         setattr(fulfilment, name, value)
+    if locked.pickup_id is not None:
+        _pickup_follows_its_parts(locked.pickup_id, at=locked.updated_at)
     return locked
+
+
+# A pickup's times, each set once (the first time its parts get there) and kept.
+PICKUP_READY = frozenset({FS.READY_FOR_PICKUP, FS.COMPLETED})
+PICKUP_CLOSED = frozenset({FS.COMPLETED, FS.CANCELLED})
+
+
+def _pickup_follows_its_parts(pickup_id: int, *, at: datetime) -> None:
+    """Stamp the pickup ready when every part not cancelled is ready (or collected), handed over when every
+    one is collected, and closed when no part is open (its code is free again). Called holding the order's lock
+    after one of its parts moved."""
+    statuses = set(Fulfilment.objects.filter(pickup_id=pickup_id).values_list("status", flat=True))
+    live = statuses - {FS.CANCELLED}
+    moments = {
+        "ready_at": bool(live) and live <= PICKUP_READY,
+        "handed_over_at": live == {FS.COMPLETED},
+        "closed_at": statuses <= PICKUP_CLOSED,
+    }
+    reached = {name: Coalesce(F(name), Value(at)) for name, now_true in moments.items() if now_true}
+    if reached:
+        Pickup.objects.filter(pk=pickup_id).update(**reached)
 
 
 def cancel_fulfilments(order: Order, *, actor: User | None = None, note: str = "") -> list[Fulfilment]:

@@ -49,6 +49,11 @@ class ImpactFigures:
     monthly: list[Amount]
     top_products: list[Amount]
 
+    @property
+    def empty(self) -> bool:
+        """Nothing credited yet: no paid order and no counter sale has reached the ledger."""
+        return not (self.orders or self.counter_sales)
+
 
 def _grouped(amounts: dict[str, int], kind: str) -> list[Amount]:
     rows = [Amount(key, amount, kind=kind) for key, amount in amounts.items() if amount]

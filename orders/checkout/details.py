@@ -76,11 +76,12 @@ def validate_checkout(
     if not PHONE_RE.fullmatch(phone):
         errors.setdefault("phone", []).append(_("Enter a mainland China mobile number (11 digits, starting with 1)."))
     fields["contact_phone"] = phone
-    email = clean_text(contact.email)
-    try:
-        validate_email(email)
-    except ValidationError:
-        errors.setdefault("email", []).append(_("Enter a valid e-mail address."))
+    email = clean_text(contact.email)  # optional: order messages go to the mobile number by SMS
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.setdefault("email", []).append(_("Enter a valid e-mail address."))
     fields["contact_email"] = email
 
     method = delivery.method

@@ -45,7 +45,8 @@ from orders.checkout.details import Contact, Delivery, Invoice, validate_checkou
 from orders.checkout.errors import CartChanged, CheckoutError, SoldOut
 from orders.checkout.selectors import CartSummary, cart_summary, pickup_counters
 from orders.events import record_order_event
-from orders.models import Cart, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+from orders.fulfilment.pickups import open_pickups
+from orders.models import Cart, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
 from orders.numbers import order_number
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -223,8 +224,8 @@ def _write_order(
     user: AbstractBaseUser | None,
     language: str,
 ) -> Order:
-    """The order with its number, per-merchant, per-location fulfilments, line snapshots and "placed"
-    event; the cart emptied. Touches no stock row."""
+    """The order with its number, per-merchant, per-location fulfilments (a pickup order's parts at a counter
+    share one pickup and its code), line snapshots and "placed" event; the cart emptied. Touches no stock row."""
     method = fields["delivery_method"]
     subtotal = sum(item.unit_price * quantity for item, _loc, quantity in plan)
     shipping_fee = summary.rule.fee_for(subtotal, method)
@@ -247,13 +248,14 @@ def _write_order(
     order.number = order_number(order)
     order.save(update_fields=["number"])
 
+    pickups = open_pickups(order, [location for _item, location, _q in plan]) if method == DeliveryMethod.PICKUP else {}
     fulfilments: dict[tuple[int, int], Fulfilment] = {}
     lines = []
     for item, location, quantity in plan:
         key = (item.merchant.pk, location.pk)
         if key not in fulfilments:
             fulfilments[key] = Fulfilment.objects.create(
-                order=order, merchant=item.merchant, location=location, method=method
+                order=order, merchant=item.merchant, location=location, method=method, pickup=pickups.get(location.pk)
             )
         lines.append(
             OrderLine(

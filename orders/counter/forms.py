@@ -12,20 +12,35 @@ from core.money import format_fen
 from orders.counter.services import MAX_NOTE_LENGTH, MAX_SALE_QUANTITY
 
 PICKUP_CODE_RE = re.compile(r"[0-9]{6}")
+# What a scanner types from the QR of a pickup code: the code itself, or a link ending in it ("…/123456",
+# "…?code=123456").
+SCANNED_LINK_RE = re.compile(r"[a-z][a-z0-9+.-]*://[^\s]*?[/=#](?P<code>[0-9]{6})/?", re.IGNORECASE)
 SALE_LINES = 6
+
+
+def pickup_code_from(value: str) -> str | None:
+    """The six digits of a pickup code typed (spaces allowed) or scanned from its QR; ``None`` if it is neither."""
+    value = value.strip()
+    link = SCANNED_LINK_RE.fullmatch(value)
+    if link is not None:
+        return link.group("code")
+    code = re.sub(r"\s", "", value)
+    return code if PICKUP_CODE_RE.fullmatch(code) else None
 
 
 class HandOverForm(forms.Form):
     code = forms.CharField(
         label=_("Pickup code"),
-        max_length=32,
-        help_text=_("The 6-digit code the customer received when the order was ready."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        max_length=500,
+        help_text=_(
+            "The 6-digit code on the customer's order page and in their message: type it, or scan its QR code."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "enterkeyhint": "done"}),
     )
 
     def clean_code(self) -> str:
-        code = re.sub(r"\s", "", self.cleaned_data["code"])
-        if not PICKUP_CODE_RE.fullmatch(code):
+        code = pickup_code_from(self.cleaned_data["code"])
+        if code is None:
             raise ValidationError(_("Enter the 6 digits of the pickup code."), code="format")
         return code
 

@@ -1,20 +1,20 @@
 """Reads for the counter console, scoped to the counters a user may run.
 
 Counter staff run the counters they staff (``Location.staff``); operators (whoever sees every
-merchant) may open any counter. Every lookup of a fulfilment or a counter by id goes through these
-querysets, so an id outside the user's counters is simply not found.
+merchant) may open any counter. Every lookup of a fulfilment, a pickup or a counter by id goes through
+these querysets, so an id outside the user's counters is simply not found.
 """
 
 from datetime import date
 
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import Location, Stock
 from catalog.selectors import sees_all_merchants, staffed_location_ids
 from core.scopes import User
 from orders.availability import sellable_variants
-from orders.models import CounterSale, DeliveryMethod, Fulfilment, OrderLine
+from orders.models import CounterSale, DeliveryMethod, Fulfilment, OrderLine, Pickup
 from orders.state import ORDER_STATUSES_FOR_FULFILMENT
 
 CONSOLE_PERMISSION = "orders.change_fulfilment"
@@ -46,39 +46,46 @@ def counter_fulfilments(user: User) -> QuerySet[Fulfilment]:
     )
 
 
-def _with_pick_list(queryset: QuerySet[Fulfilment]) -> QuerySet[Fulfilment]:
+def counter_pickups(user: User) -> QuerySet[Pickup]:
+    """Pickups (an order's parts at one counter) at the user's counters, the only ones the console may hand over."""
+    return Pickup.objects.filter(location__in=counters_for_user(user)).select_related("order", "location")
+
+
+def _with_parts(queryset: QuerySet[Pickup]) -> QuerySet[Pickup]:
+    """Pickups with their order and ``live_parts``: each part not cancelled, with its merchant and pick list."""
     lines = OrderLine.objects.order_by("pk").only(
         "fulfilment_id", "product_name", "variant_name", "sku", "quantity", "merchant_name"
     )
-    return queryset.select_related("order", "merchant").prefetch_related(Prefetch("lines", queryset=lines))
+    parts = (
+        Fulfilment.objects.exclude(status=Fulfilment.Status.CANCELLED)
+        .select_related("merchant")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("pk")
+    )
+    return queryset.select_related("order").prefetch_related(Prefetch("parts", queryset=parts, to_attr="live_parts"))
 
 
-def fulfilments_to_prepare(location: Location) -> QuerySet[Fulfilment]:
-    """Pickup parts of paid orders still to be packed at ``location``, oldest payment first, with pick lists."""
-    return _with_pick_list(
-        Fulfilment.objects.filter(
-            location=location,
-            method=DeliveryMethod.PICKUP,
-            status=Fulfilment.Status.PENDING,
-            order__status__in=PREPARABLE_ORDER_STATUSES,
-        )
+def pickups_to_prepare(location: Location) -> QuerySet[Pickup]:
+    """Pickups of paid orders at ``location`` with parts still to be packed, oldest payment first, with their
+    parts and pick lists."""
+    pending = Fulfilment.objects.filter(pickup=OuterRef("pk"), status=Fulfilment.Status.PENDING)
+    return _with_parts(
+        Pickup.objects.filter(Exists(pending), location=location, order__status__in=PREPARABLE_ORDER_STATUSES)
     ).order_by("order__paid_at", "pk")
 
 
-def fulfilments_ready(location: Location) -> QuerySet[Fulfilment]:
-    """Packed parts waiting at ``location`` for the customer and the pickup code."""
-    return _with_pick_list(
-        Fulfilment.objects.filter(
-            location=location, method=DeliveryMethod.PICKUP, status=Fulfilment.Status.READY_FOR_PICKUP
-        )
-    ).order_by("updated_at", "pk")
+def pickups_ready(location: Location) -> QuerySet[Pickup]:
+    """Pickups at ``location`` with every part packed, waiting for the customer and the code, oldest first."""
+    return _with_parts(
+        Pickup.objects.filter(location=location, ready_at__isnull=False, closed_at__isnull=True)
+    ).order_by("ready_at", "pk")
 
 
-def recently_handed_over(location: Location, limit: int = RECENT_HANDOVERS) -> QuerySet[Fulfilment]:
-    """The last parts handed over at ``location``, newest first."""
-    return _with_pick_list(
-        Fulfilment.objects.filter(location=location, method=DeliveryMethod.PICKUP, status=Fulfilment.Status.COMPLETED)
-    ).order_by("-updated_at", "-pk")[:limit]
+def recently_handed_over(location: Location, limit: int = RECENT_HANDOVERS) -> QuerySet[Pickup]:
+    """The last pickups handed over at ``location``, newest first."""
+    return _with_parts(Pickup.objects.filter(location=location, handed_over_at__isnull=False)).order_by(
+        "-handed_over_at", "-pk"
+    )[:limit]
 
 
 def sellable_stock_at(location: Location) -> QuerySet[Stock]:

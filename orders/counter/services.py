@@ -1,7 +1,8 @@
 """Writes of the counter console: handing a pickup order over against its code, and walk-in sales.
 
-Lock order as everywhere in ``orders``: the order row, then the fulfilment row, then ``Stock`` rows
-by primary key (through ``catalog.services``). Errors carry a translated message for counter staff.
+Lock order as everywhere in ``orders``: the order row, then the pickup and fulfilment rows, then ``Stock``
+rows by primary key (through ``catalog.services``); a counter's code field (``CounterCodeGuard``) is locked
+before any of them. Errors carry a translated message for counter staff.
 """
 
 import secrets
@@ -23,8 +24,17 @@ from core.users import acting_user
 from orders.aid.services import credit_counter_sale
 from orders.availability import sellable_variants
 from orders.events import record_order_event
-from orders.fulfilment.services import complete_fulfilment
-from orders.models import CounterSale, CounterSaleLine, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus
+from orders.fulfilment.services import complete_pickup
+from orders.models import (
+    CounterCodeGuard,
+    CounterSale,
+    CounterSaleLine,
+    Fulfilment,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Pickup,
+)
 from orders.numbers import counter_sale_number
 from orders.state import OrderError, lock_order
 
@@ -34,6 +44,8 @@ NOTE_LOCKED = gettext_lazy("Wrong pickup code entered (%(count)d in a row): hand
 NOTE_HANDED_OVER = gettext_lazy("Handed over against the pickup code.")
 REASON_COUNTER_SALE = gettext_lazy("Walk-in sale at %(counter)s, recorded by %(user)s")
 
+# A code of a pickup handed over here this recently is answered "already handed over" by the code field.
+HANDED_OVER_LATELY_HOURS = 12
 MAX_SALE_QUANTITY = 9999
 MAX_NOTE_LENGTH = 500
 
@@ -47,7 +59,7 @@ class HandOverLocked(CounterError):
 
 
 class WrongPickupCode(CounterError):
-    """The code given does not match the fulfilment's pickup code."""
+    """The code given does not match the pickup's code (or, typed into the counter's field, any pickup there)."""
 
 
 def _clock(moment: datetime) -> str:
@@ -62,13 +74,23 @@ def _person(actor: User | None) -> str:
 # --- Hand-over ----------------------------------------------------------------------------------
 
 
-def _check_can_hand_over(order: Order, fulfilment: Fulfilment) -> None:
-    if fulfilment.method != DeliveryMethod.PICKUP:
-        raise CounterError(_("Only pickup orders are handed over at a counter."))
-    if fulfilment.status == Fulfilment.Status.COMPLETED:
+def _check_can_hand_over(order: Order, pickup: Pickup, parts: list[Fulfilment]) -> None:
+    """Refuse (without counting a wrong code) a pickup that is not ready as a whole or whose order is not
+    being collected."""
+    if pickup.handed_over_at is not None or (parts and all(p.status == Fulfilment.Status.COMPLETED for p in parts)):
         raise CounterError(_("This order has already been handed over."))
-    if fulfilment.status != Fulfilment.Status.READY_FOR_PICKUP:
-        raise CounterError(_("This order is not ready for pickup yet: mark it ready first."))
+    if not parts:
+        raise CounterError(_("Nothing of this order is left to hand over."))
+    if any(part.status != Fulfilment.Status.READY_FOR_PICKUP for part in parts):
+        ready = sum(part.status == Fulfilment.Status.READY_FOR_PICKUP for part in parts)
+        raise CounterError(
+            ngettext(
+                "This order is not ready for pickup yet: %(ready)d of its %(count)d part here is ready.",
+                "This order is not ready for pickup yet: %(ready)d of its %(count)d parts here are ready.",
+                len(parts),
+            )
+            % {"ready": ready, "count": len(parts)}
+        )
     if order.status not in (OrderStatus.FULFILLING, OrderStatus.READY_FOR_PICKUP):
         raise CounterError(
             _("The order is %(status)s; it cannot be handed over.")
@@ -76,69 +98,174 @@ def _check_can_hand_over(order: Order, fulfilment: Fulfilment) -> None:
         )
 
 
-def _record_wrong_code(fulfilment: Fulfilment, *, actor: User | None, now: datetime) -> CounterError:
-    """Count a wrong code (locking after too many in a row), note it in the history; return the refusal."""
-    failures = fulfilment.handover_failures + 1
-    limit = settings.COUNTER_HANDOVER_MAX_FAILURES
-    locked_until = None
-    if failures >= limit:
-        locked_until = now + timedelta(minutes=settings.COUNTER_HANDOVER_LOCK_MINUTES)
-        note = site_text(NOTE_LOCKED, count=failures, until=_clock(locked_until))
-        refusal: CounterError = HandOverLocked(
+def _lock_threshold(failures: int, now: datetime) -> datetime | None:
+    """When ``failures`` wrong codes in a row reach the limit, the time the lock runs out."""
+    if failures >= settings.COUNTER_HANDOVER_MAX_FAILURES:
+        return now + timedelta(minutes=settings.COUNTER_HANDOVER_LOCK_MINUTES)
+    return None
+
+
+def _wrong_code_refusal(failures: int, locked_until: datetime | None) -> CounterError:
+    if locked_until is not None:
+        return HandOverLocked(
             _("Wrong pickup code. After %(count)d wrong codes in a row, this order is locked until %(until)s.")
             % {"count": failures, "until": _clock(locked_until)}
         )
+    left = settings.COUNTER_HANDOVER_MAX_FAILURES - failures
+    return WrongPickupCode(
+        ngettext(
+            "Wrong pickup code. %(left)d more wrong code locks this order for a while.",
+            "Wrong pickup code. %(left)d more wrong codes lock this order for a while.",
+            left,
+        )
+        % {"left": left}
+    )
+
+
+def _record_wrong_code(pickup: Pickup, *, actor: User | None, now: datetime) -> CounterError:
+    """Count a wrong code for the pickup (locking it after too many in a row), note it in the order's history;
+    return the refusal."""
+    failures = pickup.handover_failures + 1
+    locked_until = _lock_threshold(failures, now)
+    if locked_until is not None:
+        note = site_text(NOTE_LOCKED, count=failures, until=_clock(locked_until))
     else:
         note = site_text(NOTE_WRONG_CODE, count=failures)
-        left = limit - failures
-        refusal = WrongPickupCode(
-            ngettext(
-                "Wrong pickup code. %(left)d more wrong code locks this order for a while.",
-                "Wrong pickup code. %(left)d more wrong codes lock this order for a while.",
-                left,
-            )
-            % {"left": left}
+    # update(), not save(): a refused attempt changes nothing else of the pickup.
+    Pickup.objects.filter(pk=pickup.pk).update(handover_failures=failures, handover_locked_until=locked_until)
+    pickup.handover_failures, pickup.handover_locked_until = failures, locked_until
+    record_order_event(pickup.order_id, OrderEvent.Kind.NOTE, actor=actor, note=note, at=now)
+    return _wrong_code_refusal(failures, locked_until)
+
+
+def _refuse_while_locked(pickup: Pickup, now: datetime) -> None:
+    """Refuse while the pickup is locked; once the lock has run out, its count starts again."""
+    if pickup.handover_locked_until is None:
+        return
+    if pickup.handover_locked_until > now:
+        raise HandOverLocked(
+            _("Too many wrong pickup codes: this order is locked until %(until)s.")
+            % {"until": _clock(pickup.handover_locked_until)}
         )
-    # update(), not save(): a refused attempt is not a change of the fulfilment (updated_at stays).
-    Fulfilment.objects.filter(pk=fulfilment.pk).update(handover_failures=failures, handover_locked_until=locked_until)
-    fulfilment.handover_failures, fulfilment.handover_locked_until = failures, locked_until
-    record_order_event(fulfilment.order_id, OrderEvent.Kind.NOTE, fulfilment=fulfilment, actor=actor, note=note, at=now)
-    return refusal
+    pickup.handover_failures, pickup.handover_locked_until = 0, None
 
 
-def hand_over(fulfilment: Fulfilment, code: str, *, actor: User | None) -> Fulfilment:
-    """Hand a ready pickup part to the customer who gives its pickup code; the part becomes completed.
+def _hand_over_locked_order(
+    order: Order, pickup_id: int, code: str, *, actor: User | None, now: datetime
+) -> tuple[Pickup, CounterError | None]:
+    """Holding the order's lock: lock the pickup, check it, and hand every part over on the right code (the
+    count cleared); count a wrong one. Returns the pickup and the refusal to raise after the commit, if any."""
+    pickup = Pickup.objects.select_for_update().select_related("location").get(pk=pickup_id, order_id=order.pk)
+    parts = list(pickup.parts.exclude(status=Fulfilment.Status.CANCELLED).order_by("pk"))
+    _check_can_hand_over(order, pickup, parts)
+    _refuse_while_locked(pickup, now)
+    if not secrets.compare_digest(pickup.code.encode(), code.encode()):
+        return pickup, _record_wrong_code(pickup, actor=actor, now=now)
+    if pickup.handover_failures or pickup.handover_locked_until:
+        Pickup.objects.filter(pk=pickup.pk).update(handover_failures=0, handover_locked_until=None)
+    complete_pickup(order, pickup, actor=actor, note=site_text(NOTE_HANDED_OVER))
+    pickup.refresh_from_db()
+    return pickup, None
 
-    Refused with ``HandOverLocked`` while the part is locked. A wrong code is refused with
-    ``WrongPickupCode`` but counted and noted in the order's history, and that record is committed
-    even though the hand-over is refused; ``COUNTER_HANDOVER_MAX_FAILURES`` wrong codes in a row lock
-    the part for ``COUNTER_HANDOVER_LOCK_MINUTES``. The right code clears the count and completes the
-    part through ``orders.fulfilment.complete_fulfilment`` (the order completes when every part has).
+
+def hand_over(pickup: Pickup, code: str, *, actor: User | None) -> Pickup:
+    """Hand every part of a ready pickup to the customer who gives its code, at once; each part becomes
+    completed (a recorded move), and the order too when nothing else is left.
+
+    Refused with ``HandOverLocked`` while the pickup is locked, and without counting while any part is not
+    ready yet. A wrong code is refused with ``WrongPickupCode`` but counted and noted in the order's history,
+    and that record is committed even though the hand-over is refused; ``COUNTER_HANDOVER_MAX_FAILURES`` wrong
+    codes in a row lock the pickup for ``COUNTER_HANDOVER_LOCK_MINUTES``. The right code clears the count.
+    """
+    code = clean_text(code)
+    if not code:
+        raise CounterError(_("Enter the customer's pickup code."))
+    with transaction.atomic():
+        order = lock_order(Order(pk=pickup.order_id))
+        pickup, refusal = _hand_over_locked_order(order, pickup.pk, code, actor=actor, now=timezone.now())
+    if refusal is not None:
+        raise refusal
+    return pickup
+
+
+def _lock_code_field(location: Location) -> CounterCodeGuard:
+    CounterCodeGuard.objects.bulk_create([CounterCodeGuard(location=location)], ignore_conflicts=True)
+    return CounterCodeGuard.objects.select_for_update().get(location=location)
+
+
+def hand_over_by_code(location: Location, code: str, *, actor: User | None) -> Pickup:
+    """Hand over the open pickup at ``location`` whose code this is (typed, or its QR scanned), every part at
+    once, as ``hand_over`` does; a pickup of another counter is not found.
+
+    A code that finds no pickup here is refused with ``WrongPickupCode`` and counted against the counter's code
+    field (``CounterCodeGuard``), committed though refused: ``COUNTER_HANDOVER_MAX_FAILURES`` of them in a row
+    lock the field for ``COUNTER_HANDOVER_LOCK_MINUTES`` (each pickup can still be handed over from its own
+    row, with its own count). A code that finds a pickup clears the field's count; one of a pickup handed over
+    here in the last ``HANDED_OVER_LATELY_HOURS`` is refused as handed over already, without counting.
     """
     code = clean_text(code)
     if not code:
         raise CounterError(_("Enter the customer's pickup code."))
     refusal: CounterError | None = None
     with transaction.atomic():
-        order = lock_order(Order(pk=fulfilment.order_id))
-        locked = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
-        _check_can_hand_over(order, locked)
+        guard = _lock_code_field(location)
         now = timezone.now()
-        if locked.handover_locked_until is not None:
-            if locked.handover_locked_until > now:
-                raise HandOverLocked(
-                    _("Too many wrong pickup codes: this order is locked until %(until)s.")
-                    % {"until": _clock(locked.handover_locked_until)}
+        if guard.locked_until is not None and guard.locked_until > now:
+            raise HandOverLocked(
+                _(
+                    "Too many codes that match no order here: this field is locked until %(until)s. "
+                    "Hand the order over from its row below."
                 )
-            locked.handover_failures, locked.handover_locked_until = 0, None
-        if secrets.compare_digest(locked.pickup_code.encode(), code.encode()):
-            Fulfilment.objects.filter(pk=locked.pk).update(handover_failures=0, handover_locked_until=None)
-            fulfilment = complete_fulfilment(locked, actor=actor, note=site_text(NOTE_HANDED_OVER))
+                % {"until": _clock(guard.locked_until)}
+            )
+        found = (
+            Pickup.objects.filter(location=location, code=code, closed_at__isnull=True)
+            .values_list("pk", "order_id")
+            .first()
+        )
+        if found is None and _handed_over_lately(location, code, now):
+            # Scanned twice, or by two staff at once: say so, and it is no guess.
+            raise CounterError(_("This order has already been handed over."))
+        if found is None:
+            failures = 1 if guard.locked_until is not None else guard.failures + 1
+            locked_until = _lock_threshold(failures, now)
+            CounterCodeGuard.objects.filter(pk=guard.pk).update(failures=failures, locked_until=locked_until)
+            refusal = _unknown_code_refusal(failures, locked_until)
         else:
-            refusal = _record_wrong_code(locked, actor=actor, now=now)
+            if guard.failures or guard.locked_until:
+                CounterCodeGuard.objects.filter(pk=guard.pk).update(failures=0, locked_until=None)
+            pickup_id, order_id = found
+            order = lock_order(Order(pk=order_id))
+            pickup, refusal = _hand_over_locked_order(order, pickup_id, code, actor=actor, now=now)
     if refusal is not None:
         raise refusal
-    return fulfilment
+    return pickup
+
+
+def _handed_over_lately(location: Location, code: str, now: datetime) -> bool:
+    return Pickup.objects.filter(
+        location=location, code=code, handed_over_at__gte=now - timedelta(hours=HANDED_OVER_LATELY_HOURS)
+    ).exists()
+
+
+def _unknown_code_refusal(failures: int, locked_until: datetime | None) -> CounterError:
+    if locked_until is not None:
+        return HandOverLocked(
+            _(
+                "No order waiting here has this pickup code. After %(count)d such codes in a row, this field is "
+                "locked until %(until)s."
+            )
+            % {"count": failures, "until": _clock(locked_until)}
+        )
+    left = settings.COUNTER_HANDOVER_MAX_FAILURES - failures
+    return WrongPickupCode(
+        ngettext(
+            "No order waiting here has this pickup code. %(left)d more such code locks this field for a while.",
+            "No order waiting here has this pickup code. %(left)d more such codes lock this field for a while.",
+            left,
+        )
+        % {"left": left}
+    )
 
 
 # --- Counter sales ------------------------------------------------------------------------------

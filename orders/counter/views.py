@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
@@ -31,18 +31,19 @@ from orders.counter.forms import HandOverForm, SaleLineFormSet, SaleNoteForm
 from orders.counter.selectors import (
     CONSOLE_PERMISSION,
     counter_fulfilments,
+    counter_pickups,
     counter_sales,
     counters_for_user,
-    fulfilments_ready,
-    fulfilments_to_prepare,
     has_counter_access,
+    pickups_ready,
+    pickups_to_prepare,
     recently_handed_over,
     sales_totals,
     sellable_stock_at,
 )
-from orders.counter.services import hand_over, record_counter_sale
+from orders.counter.services import hand_over, hand_over_by_code, record_counter_sale
 from orders.fulfilment import mark_fulfilment_ready
-from orders.models import Fulfilment
+from orders.models import Fulfilment, Pickup
 from orders.state import OrderError
 from worker.models import Notification
 from worker.selectors import queued_messages
@@ -92,6 +93,12 @@ class CounterAccessMixin:
             raise Http404
         return fulfilment
 
+    def pickup_in_scope(self, raw_pk: object) -> Pickup:
+        pickup = counter_pickups(self.request.user).filter(pk=clean_pk(Pickup, raw_pk)).first()
+        if pickup is None:
+            raise Http404
+        return pickup
+
 
 class CounterPageMixin(CounterAccessMixin, WagtailAdminTemplateMixin):
     """A console page about one counter, with the breadcrumbs back to it."""
@@ -138,7 +145,8 @@ class CounterHomeView(CounterAccessMixin, WagtailAdminTemplateMixin, TemplateVie
 
 
 class ConsoleView(CounterPageMixin, TemplateView):
-    """The counter's queue: parts to prepare with their pick lists, parts ready for pickup, recent hand-overs."""
+    """The counter's queue: the code field (type or scan a customer's code to hand their order over), orders with
+    parts to prepare and their pick lists, orders ready for pickup, recent hand-overs."""
 
     template_name = "orders/counter/console.html"
     page_title = gettext_lazy("Counter console")
@@ -155,8 +163,9 @@ class ConsoleView(CounterPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(
-            to_prepare=list(fulfilments_to_prepare(self.location)),
-            ready=list(fulfilments_ready(self.location)),
+            code_action=reverse("counter:hand_over_by_code", args=[self.location.pk]),
+            to_prepare=list(pickups_to_prepare(self.location)),
+            ready=list(pickups_ready(self.location)),
             handed_over=list(recently_handed_over(self.location)),
             counter_messages=[
                 {"time": message.created_at, "title": message_title(message)}
@@ -168,7 +177,7 @@ class ConsoleView(CounterPageMixin, TemplateView):
 
 
 class MarkReadyView(CounterAccessMixin, View):
-    """POST: the part is packed; it gets its pickup code and the customer is told."""
+    """POST: the part is packed; when it is the last of its order here, the customer is sent the pickup code."""
 
     http_method_names = ["post"]
 
@@ -181,6 +190,20 @@ class MarkReadyView(CounterAccessMixin, View):
             mark_fulfilment_ready(self.fulfilment, actor=request.user)
         except OrderError as error:
             messages.error(request, str(error))
+            return redirect("counter:console", self.fulfilment.location_id)
+        pending = self.fulfilment.pickup.parts.filter(status=Fulfilment.Status.PENDING).count()
+        if pending:
+            messages.success(
+                request,
+                ngettext(
+                    "This part of order %(number)s is ready. %(count)d more part to prepare before the customer "
+                    "is told.",
+                    "This part of order %(number)s is ready. %(count)d more parts to prepare before the customer "
+                    "is told.",
+                    pending,
+                )
+                % {"number": number, "count": pending},
+            )
         else:
             messages.success(
                 request,
@@ -190,36 +213,74 @@ class MarkReadyView(CounterAccessMixin, View):
         return redirect("counter:console", self.fulfilment.location_id)
 
 
+def _handed_over_message(pickup: Pickup) -> str:
+    count = pickup.parts.filter(status=Fulfilment.Status.COMPLETED).count()
+    return ngettext(
+        "Order %(number)s has been handed over (%(count)d part).",
+        "Order %(number)s has been handed over (%(count)d parts, together).",
+        count,
+    ) % {"number": pickup.order.number, "count": count}
+
+
 class HandOverView(CounterPageMixin, FormView):
-    """Hand a ready part over against the customer's pickup code."""
+    """Hand over every part of one order at this counter against the customer's pickup code (typed or scanned)."""
 
     template_name = "orders/counter/hand_over.html"
     form_class = HandOverForm
     page_title = gettext_lazy("Hand over")
 
     def load(self, *, pk, **kwargs) -> None:
-        self.fulfilment = self.fulfilment_in_scope(pk)
-        self.location = self.fulfilment.location
+        self.pickup = self.pickup_in_scope(pk)
+        self.location = self.pickup.location
 
     def get_page_subtitle(self) -> str:
-        return self.fulfilment.order.number
+        return self.pickup.order.number
 
     def form_valid(self, form) -> HttpResponse:
         try:
-            hand_over(self.fulfilment, form.cleaned_data["code"], actor=self.request.user)
+            pickup = hand_over(self.pickup, form.cleaned_data["code"], actor=self.request.user)
         except OrderError as error:
             form.add_error("code", str(error))
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("Order %(number)s has been handed over.") % {"number": self.fulfilment.order.number}
-        )
+        messages.success(self.request, _handed_over_message(pickup))
         return redirect("counter:console", self.location.pk)
 
     def get_context_data(self, **kwargs) -> dict:
-        self.fulfilment.refresh_from_db()
+        self.pickup.refresh_from_db()
         return super().get_context_data(
-            fulfilment=self.fulfilment,
-            order=self.fulfilment.order,
+            pickup=self.pickup,
+            order=self.pickup.order,
+            parts=list(self.pickup.parts.exclude(status=Fulfilment.Status.CANCELLED).select_related("merchant")),
+            action_url=self.request.get_full_path(),
+            submit_button_label=_("Hand over"),
+            submit_button_active_label=_("Checking…"),
+            now=timezone.now(),
+            **kwargs,
+        )
+
+
+class HandOverByCodeView(CounterPageMixin, FormView):
+    """The console's code field: the customer's code, typed or scanned, finds their order at this counter and hands
+    every part of it over in one step. GET shows the field alone (for a scanner at the desk)."""
+
+    template_name = "orders/counter/hand_over_by_code.html"
+    form_class = HandOverForm
+    page_title = gettext_lazy("Hand over by pickup code")
+
+    def load(self, *, location_id, **kwargs) -> None:
+        self.location = self.counter_in_scope(location_id)
+
+    def form_valid(self, form) -> HttpResponse:
+        try:
+            pickup = hand_over_by_code(self.location, form.cleaned_data["code"], actor=self.request.user)
+        except OrderError as error:
+            form.add_error("code", str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, _handed_over_message(pickup))
+        return redirect("counter:console", self.location.pk)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(
             action_url=self.request.get_full_path(),
             submit_button_label=_("Hand over"),
             submit_button_active_label=_("Checking…"),
@@ -315,6 +376,7 @@ class CounterViewSet(ViewSet):
             path("<int:location_id>/", ConsoleView.as_view(), name="console"),
             path("<int:location_id>/sales/", SalesView.as_view(), name="sales"),
             path("<int:location_id>/sales/new/", RecordSaleView.as_view(), name="record_sale"),
+            path("<int:location_id>/hand-over/", HandOverByCodeView.as_view(), name="hand_over_by_code"),
             path("fulfilments/<int:pk>/ready/", MarkReadyView.as_view(), name="ready"),
-            path("fulfilments/<int:pk>/hand-over/", HandOverView.as_view(), name="hand_over"),
+            path("pickups/<int:pk>/hand-over/", HandOverView.as_view(), name="hand_over"),
         ]

@@ -1,12 +1,14 @@
 """Writes of fulfilment: preparing a paid order, a part ready for pickup, shipped, handed over or received.
 
-Each move locks the order row, then the part's row (``orders.state``), and moves the order with its parts:
+Each move locks the order row, then the parts' rows (``orders.state``), and moves the order with its parts:
 a paid order becomes fulfilling with the first move; ready for pickup or shipped when every part not
-cancelled is; completed when every one is. Cancelling parts happens with their unpaid order
-(``orders.payments``).
+cancelled is; completed when every one is. A pickup order's parts at one counter share a ``Pickup`` and its
+code (created with the order, ``orders.fulfilment.pickups``): the customer is told it is ready once, when its
+last part is ready, and all its parts are handed over together (``complete_pickup``). Cancelling parts
+happens with their unpaid order (``orders.payments``).
 """
 
-import secrets
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.scopes import User
 from core.text import clean_text
 from orders import notifications as notify
-from orders.models import DeliveryMethod, Fulfilment, Order, OrderStatus
+from orders.models import DeliveryMethod, Fulfilment, Order, OrderStatus, Pickup
 from orders.state import OrderError, lock_order, transition, transition_fulfilment
 
 FULFILMENT_PROGRESS = {
@@ -30,35 +32,55 @@ def mark_fulfilling(order: Order, *, actor: User | None = None, note: str = "") 
     return transition(order, OrderStatus.FULFILLING, actor=actor, note=note)
 
 
+def _step_parts(
+    order: Order, parts: Sequence[Fulfilment], to_status: str, *, actor: User | None, note: str, **fields: str
+) -> list[Fulfilment]:
+    """Move parts of the locked ``order`` (in the order given), then the order with them: ready or shipped when
+    every part is, completed likewise. Tells the customer: a pickup ready when its last part is, a part shipped."""
+    if order.status == OrderStatus.PAID:
+        transition(order, OrderStatus.FULFILLING, actor=actor)
+    moved = [transition_fulfilment(part, to_status, order=order, actor=actor, note=note, **fields) for part in parts]
+    parts_now = list(order.fulfilments.exclude(status=Fulfilment.Status.CANCELLED).values_list("status", "pickup_id"))
+    if to_status == Fulfilment.Status.READY_FOR_PICKUP:
+        for pickup_id in {part.pickup_id for part in moved}:
+            if all(FULFILMENT_PROGRESS[status] >= 1 for status, pickup in parts_now if pickup == pickup_id):
+                notify.pickup_ready(Pickup.objects.select_related("order", "location").get(pk=pickup_id))
+    elif to_status == Fulfilment.Status.SHIPPED:
+        for part in moved:
+            notify.fulfilment_shipped(part)
+    progress = min(FULFILMENT_PROGRESS[status] for status, _pickup in parts_now)
+    if progress >= 1 and order.status == OrderStatus.FULFILLING:
+        handed_over = (
+            OrderStatus.READY_FOR_PICKUP if order.delivery_method == DeliveryMethod.PICKUP else OrderStatus.SHIPPED
+        )
+        transition(order, handed_over, actor=actor)
+    if progress >= 2 and order.status in (OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED):
+        transition(order, OrderStatus.COMPLETED, actor=actor)
+    return moved
+
+
 def _step_fulfilment(
     fulfilment: Fulfilment, to_status: str, *, actor: User | None, note: str, **fields: str
 ) -> Fulfilment:
-    """Move a fulfilment, then the order with it: ready or shipped when every part is, completed likewise."""
+    """Move one fulfilment, then the order with it (``_step_parts``), in one transaction."""
     with transaction.atomic():
         order = lock_order(Order(pk=fulfilment.order_id))
-        if order.status == OrderStatus.PAID:
-            transition(order, OrderStatus.FULFILLING, actor=actor)
-        fulfilment = transition_fulfilment(fulfilment, to_status, order=order, actor=actor, note=note, **fields)
-        if to_status == Fulfilment.Status.READY_FOR_PICKUP:
-            notify.fulfilment_ready(fulfilment)
-        elif to_status == Fulfilment.Status.SHIPPED:
-            notify.fulfilment_shipped(fulfilment)
-        statuses = order.fulfilments.exclude(status=Fulfilment.Status.CANCELLED).values_list("status", flat=True)
-        progress = min(FULFILMENT_PROGRESS[status] for status in statuses)
-        if progress >= 1 and order.status == OrderStatus.FULFILLING:
-            handed_over = (
-                OrderStatus.READY_FOR_PICKUP if order.delivery_method == DeliveryMethod.PICKUP else OrderStatus.SHIPPED
-            )
-            transition(order, handed_over, actor=actor)
-        if progress >= 2 and order.status in (OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED):
-            transition(order, OrderStatus.COMPLETED, actor=actor)
-    return fulfilment
+        (moved,) = _step_parts(order, [fulfilment], to_status, actor=actor, note=note, **fields)
+    return moved
 
 
 def mark_fulfilment_ready(fulfilment: Fulfilment, *, actor: User | None, note: str = "") -> Fulfilment:
-    """A pickup fulfilment is packed at the counter; it gets a 6-digit pickup code."""
-    code = f"{secrets.randbelow(10**6):06d}"
-    return _step_fulfilment(fulfilment, Fulfilment.Status.READY_FOR_PICKUP, actor=actor, note=note, pickup_code=code)
+    """A pickup part is packed at the counter. When it is the last part of its pickup to be, the customer is
+    told (once) that the order can be collected there with the pickup's code."""
+    return _step_fulfilment(fulfilment, Fulfilment.Status.READY_FOR_PICKUP, actor=actor, note=note)
+
+
+def complete_pickup(order: Order, pickup: Pickup, *, actor: User | None, note: str = "") -> list[Fulfilment]:
+    """Every part of the pickup not cancelled is handed over at once (each a recorded move), then the order
+    completes if nothing else is left. The caller holds the order's lock (``lock_order``) and has checked that
+    every part is ready."""
+    parts = list(pickup.parts.exclude(status=Fulfilment.Status.CANCELLED).order_by("pk"))
+    return _step_parts(order, parts, Fulfilment.Status.COMPLETED, actor=actor, note=note)
 
 
 def mark_fulfilment_shipped(

@@ -3,6 +3,7 @@
 - ``cart``: ``Cart``, ``CartLine``
 - ``order``: ``Order`` (``OrderStatus``, ``DeliveryMethod``), ``Fulfilment``, ``OrderLine``, ``OrderEvent``
 - ``payment``: ``Payment`` (``PaymentProvider``), ``Refund``, ``StripeEvent``
+- ``pickup``: ``Pickup`` (one per order and counter: the code, the hand-over guard), ``CounterCodeGuard``
 - ``counter``: ``CounterSale``, ``CounterSaleLine``
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
 - ``settings``: ``ShopSettings``
@@ -28,6 +29,7 @@ from orders.models.order import (
     OrderStatus,
 )
 from orders.models.payment import Payment, PaymentProvider, Refund, StripeEvent
+from orders.models.pickup import CounterCodeGuard, Pickup
 from orders.models.settings import ShopSettings
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "AidSettings",
     "Cart",
     "CartLine",
+    "CounterCodeGuard",
     "CounterSale",
     "CounterSaleLine",
     "DeliveryMethod",
@@ -48,6 +51,7 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "PaymentProvider",
+    "Pickup",
     "Refund",
     "SettledEntry",
     "Settlement",

@@ -55,7 +55,7 @@ class Order(models.Model):
     )
     contact_name = models.CharField(_("name"), max_length=64)
     contact_phone = models.CharField(_("mobile number"), max_length=11)
-    contact_email = models.EmailField(_("e-mail"))
+    contact_email = models.EmailField(_("e-mail"), blank=True)
     delivery_method = models.CharField(_("delivery method"), max_length=16, choices=DeliveryMethod.choices)
     pickup_location = models.ForeignKey(
         Location,
@@ -106,7 +106,8 @@ class Order(models.Model):
 
 
 class Fulfilment(models.Model):
-    """The part of an order one merchant sends from (or hands over at) one location."""
+    """The part of an order one merchant sends from (or hands over at) one location; pickup parts belong to
+    the order's ``Pickup`` at that counter."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -124,11 +125,17 @@ class Fulfilment(models.Model):
     )
     method = models.CharField(_("delivery method"), max_length=16, choices=DeliveryMethod.choices)
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.PENDING)
-    pickup_code = models.CharField(_("pickup code"), max_length=8, blank=True)
+    # A pickup part is collected with the other parts of its order at that counter, against their pickup's code.
+    pickup = models.ForeignKey(
+        "orders.Pickup",
+        verbose_name=_("pickup"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="parts",
+    )
     carrier = models.CharField(_("carrier"), max_length=64, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
-    handover_failures = models.PositiveSmallIntegerField(_("wrong pickup codes in a row"), default=0)
-    handover_locked_until = models.DateTimeField(_("hand-over locked until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -229,7 +229,8 @@ def test_pickup_order_gets_a_code_and_completes_on_collection(variant, counter):
     fulfilment.refresh_from_db()
     order.refresh_from_db()
     assert order.status == "ready_for_pickup"
-    assert re.fullmatch(r"\d{6}", fulfilment.pickup_code)
+    assert re.fullmatch(r"\d{6}", fulfilment.pickup.code)
+    assert fulfilment.pickup.ready_at is not None
     with pytest.raises(InvalidTransition, match="ready for pickup cannot become ready for pickup"):
         mark_fulfilment_ready(fulfilment, actor=None)
 
