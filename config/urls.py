@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.decorators.cache import cache_control
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
@@ -26,6 +30,14 @@ urlpatterns = [
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    # Browsers and tools that read no <head> ask for /favicon.ico: the static icon (hashed name in production).
+    path(
+        "favicon.ico",
+        cache_control(public=True, max_age=86400)(
+            RedirectView.as_view(url=lazy(static, str)("storefront/icons/favicon.ico"))
+        ),
+        name="favicon",
+    ),
     path("admin/reports/site-history/", reports.site_history),
     path("admin/reports/site-history/results/", reports.site_history_results),
     path("admin/reports/", include(page_reports)),

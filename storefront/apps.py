@@ -7,4 +7,8 @@ class StorefrontConfig(AppConfig):
     verbose_name = _("Storefront")
 
     def ready(self) -> None:
+        """The page cache's signals; the sign-in code's text message is registered with the outbox."""
         from storefront import signals  # noqa: F401
+        from storefront.notifications import register_sms_templates
+
+        register_sms_templates()

@@ -1,11 +1,12 @@
 """What shoppers are shown of a product's stock, and stamping its pages only when that changes.
 
 Every sale allocates stock, but a page changes only when what it says changes: a variant or the product
-going from in stock to "only N left" (and each N) to sold out, or a counter starting or stopping to
-hold it for pickup. ``refresh`` runs after the commit of each stock change (``storefront.signals``):
-it computes the product's shown availability afresh, compares it with the last one seen (in the cache)
-and, when they differ, stamps the product (its page and every card of it) and, when the product sold
-out or came back, the catalogue (lists filtered to what is in stock, and their counts).
+going from in stock to "only N left" (and each N) to sold out, or one counter's stock of a variant doing the
+same (the product page shows each counter's stock per variant, ``selectors.pickup_counters``), a counter
+starting or stopping to hold it included. ``refresh`` runs after the commit of each stock change
+(``storefront.signals``): it computes the product's shown availability afresh, compares it with the last
+one seen (in the cache) and, when they differ, stamps the product (its page and every card of it) and,
+when the product sold out or came back, the catalogue (lists filtered to what is in stock, and their counts).
 
 Refreshes of one product are serialised with a PostgreSQL advisory lock, so the last one to finish has
 read the latest stock. With no earlier reading (a new product, a flushed cache) the change is stamped.
@@ -18,9 +19,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 
-from catalog.models import Location, Stock, Variant
+from catalog.models import Variant
 from storefront.page_cache import CATALOGUE, changed, product_tags
-from storefront.selectors import active_variants, availability
+from storefront.selectors import active_variants, availability, counter_availability, counter_stocks
 
 LOCK_NAMESPACE = 7_314_001  # pg_advisory_xact_lock(namespace, product id)
 SEEN_TIMEOUT = 7 * 24 * 3600
@@ -42,15 +43,17 @@ def shown_availability(product_ids: Iterable[int]) -> dict[int, tuple[str, str]]
         active_variants().filter(product_id__in=ids).values_list("product_id", "pk", "available")
     ):
         variants[product_id].append((pk, available))
-    counters: dict[int, set[int]] = defaultdict(set)
-    for product_id, location_id in Stock.objects.filter(
-        variant__product_id__in=ids,
-        variant__is_active=True,
-        location__kind=Location.Kind.COUNTER,
-        location__is_active=True,
-        on_hand__gt=F("allocated"),
-    ).values_list("variant__product_id", "location_id"):
-        counters[product_id].add(location_id)
+    counters: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        counter_stocks()
+        .filter(variant__product_id__in=ids)
+        .annotate(free=F("on_hand") - F("allocated"))
+        .order_by()
+        .values_list("variant__product_id", "location_id", "variant_id", "free")
+    )
+    for product_id, location_id, variant_id, free in rows:
+        each = counter_availability(free)
+        counters[product_id].append(f"{location_id}:{variant_id}={_shown(each.status, each.quantity)}")
     shown = {}
     for product_id in ids:
         total = availability(sum(available for _pk, available in variants[product_id]))
@@ -58,7 +61,7 @@ def shown_availability(product_ids: Iterable[int]) -> dict[int, tuple[str, str]]
         for pk, available in variants[product_id]:
             each = availability(available)
             parts.append(f"v{pk}={_shown(each.status, each.quantity)}")
-        parts.append("c" + ",".join(str(pk) for pk in sorted(counters[product_id])))
+        parts.append("c" + ",".join(sorted(counters[product_id])))
         shown[product_id] = (total.status, "|".join(parts))
     return shown
 

@@ -34,6 +34,7 @@ from orders.checkout import (
 from orders.models import Cart, DeliveryMethod
 from storefront.cart import note_cart_quantity, request_cart
 from storefront.forms import CheckoutForm
+from storefront.phone_sign_in import contact_initial
 from storefront.ratelimit import limit_posts
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -57,9 +58,14 @@ class Options:
 def _initial(request: HttpRequest, options: Options) -> dict[str, str]:
     method = DeliveryMethod.PICKUP if options.counters and not options.can_deliver else DeliveryMethod.DELIVERY
     initial = {**ADDRESS_INITIAL, "method": method}
+    # ``?counter=``: the counter the shopper chose on a product page ("buy now"), if this cart can be
+    # collected there, starts chosen (only chosen: placing the order checks it as any other).
+    chosen = request.GET.get("counter", "")
+    if any(str(counter.pk) == chosen for counter in options.counters):
+        initial.update(method=DeliveryMethod.PICKUP, pickup_location=chosen)
     user = request.user
     if user.is_authenticated:
-        initial.update(name=user.get_full_name() or user.get_username(), email=user.email)
+        initial.update(contact_initial(user))  # name, e-mail and verified mobile
     return initial
 
 

@@ -2,7 +2,7 @@
 
 The shop sits below the editorial pages (``cms`` uses the shop's product selectors and page cache,
 never the reverse). Where a shop page shows editorial content — the stories about a product's
-merchant — the editorial app registers a section from its ``AppConfig.ready``.
+merchant, the stories a search finds — the editorial app registers a section from its ``AppConfig.ready``.
 """
 
 from collections.abc import Callable
@@ -13,8 +13,10 @@ from django.utils.safestring import SafeString
 from catalog.models import Product
 
 ProductSection = Callable[[HttpRequest, Product], SafeString | str]
+SearchSection = Callable[[HttpRequest, str], SafeString | str]
 
 PRODUCT_SECTIONS: list[ProductSection] = []
+SEARCH_SECTIONS: list[SearchSection] = []
 
 
 def register_product_section(section: ProductSection) -> None:
@@ -26,3 +28,14 @@ def register_product_section(section: ProductSection) -> None:
 def product_sections(request: HttpRequest, product: Product) -> list[SafeString | str]:
     """The registered sections for this product, in registration order; empty ones left out."""
     return [html for section in PRODUCT_SECTIONS if (html := section(request, product))]
+
+
+def register_search_section(section: SearchSection) -> None:
+    """Add a section (HTML, rendered after the matching products) to the product list searched by a query."""
+    if section not in SEARCH_SECTIONS:
+        SEARCH_SECTIONS.append(section)
+
+
+def search_sections(request: HttpRequest, query: str) -> list[SafeString | str]:
+    """The registered search sections for ``query``, in registration order; empty ones left out."""
+    return [html for section in SEARCH_SECTIONS if (html := section(request, query))]

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Category, Merchant
 from catalog.regions import XiushanTownship
@@ -58,10 +59,14 @@ class QuickSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
 
 
-class ProductFilterForm(forms.Form):
-    """Search, filters and sort order of the product list (a GET form)."""
+SEARCH_MAX_LENGTH = 100
 
-    q = forms.CharField(label=_("Search"), max_length=100, required=False, widget=forms.SearchInput)
+
+class ProductFilterForm(forms.Form):
+    """Search, filters and sort order of the product list (a GET form). The words searched for are typed in
+    the header's search field (the one search box); the filter form carries them along, hidden."""
+
+    q = forms.CharField(label=_("Search"), max_length=SEARCH_MAX_LENGTH, required=False, widget=forms.HiddenInput)
     category = forms.ChoiceField(label=_("Category"), required=False, widget=QuickSelect)
     merchant = forms.ChoiceField(label=_("Merchant"), required=False, widget=QuickSelect)
     township = forms.ChoiceField(
@@ -115,7 +120,7 @@ class CheckoutForm(forms.Form):
     """
 
     name = forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("the person who receives or collects an order", "Recipient"),
         required=False,
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "name", "required": True}),
@@ -128,10 +133,11 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "required": True}),
     )
     email = forms.CharField(
-        label=_("E-mail"),
+        label=_("E-mail (optional)"),
         required=False,
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "required": True}),
+        help_text=_("Order updates come by text message to your mobile; give an e-mail address for a copy."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     method = forms.ChoiceField(
         label=_("How do you want to receive your order?"),

@@ -11,7 +11,7 @@ from orders.payments import cancel_order
 from orders.payments.client import demo_payments_enabled, stripe_enabled
 from orders.selectors import get_order_by_token
 from orders.state import OrderError, can_cancel
-from storefront.timeline import customer_timeline
+from storefront.timeline import customer_timeline, pickup_cards
 
 
 def _order_or_404(token: str) -> Order:
@@ -25,6 +25,7 @@ def _render_status(request: HttpRequest, order: Order, *, status: int = 200) -> 
     context = {
         "order": order,
         "timeline": customer_timeline(order),
+        "pickups": pickup_cards(order),
         "awaiting_payment": order.status == OrderStatus.PENDING_PAYMENT,
         "can_cancel": can_cancel(order),
         "can_pay": order.status == OrderStatus.PENDING_PAYMENT and (stripe_enabled() or demo_payments_enabled()),

@@ -8,7 +8,8 @@ token of each form, the header's cart link and the header's account links.
 
 **What a page depends on** is recorded while it renders (``depends_on``): every product card adds its
 product and merchant (``product_tags``), the product page its product, category and related cards,
-lists the ``CATALOGUE`` (which products lists hold and in what order), Wagtail pages themselves.
+lists the ``CATALOGUE`` (which products lists hold and in what order), searches ``SEARCH`` too (the
+operators' synonyms), Wagtail pages themselves.
 Every page depends on ``SITE`` (menus, footers, settings, counters). A change ``stamp``s its tags after
 commit (``storefront.signals``, ``cms.signals``); an entry is current while none of its tags was
 stamped after its render began (``core.cache`` tags). A sale stamps nothing unless the availability
@@ -44,6 +45,7 @@ from storefront.cart import HeaderCart
 
 SITE = "site"
 CATALOGUE = "catalogue"
+SEARCH = "search"  # what a query finds beyond the catalogue's rows: the operators' synonyms
 CSRF_HOLE = "__dx_csrf__"
 CART_START, CART_END = "<!--dx:cart-->", "<!--/dx:cart-->"
 CART_HOLE = "<!--dx:cart-hole-->"

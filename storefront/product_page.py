@@ -1,11 +1,16 @@
 """The product page's own parts, rendered once per product, language and host and kept until it changes.
 
-The parts are the head (Open Graph, JSON-LD) and the main section (pictures, prices, availability,
-the add-to-cart form, merchant, counters, details). They depend on the product, its merchant and its
-category (``page_cache.product_tags``), so a change to any of them, or a sale that changes what
-shoppers see, renders them again; nothing else does. The add-to-cart form's CSRF token is a hole,
-filled for each visitor. Kept ``FRAGMENT_CACHE_SECONDS`` at most (0: every page is rendered afresh),
+The parts are the head (Open Graph, JSON-LD) and the main section (pictures and thumbnails, the variant
+picker, availability, the aid certificate, the delivery promise, the buy buttons, details, the counters
+with their stock of each variant, the merchant). They depend on the product, its merchant and its category
+(``tags``), and on the site (counters' addresses and hours, the operators' delivery promise), so a change to
+any of them, or a sale that changes what shoppers see (a counter's stock included,
+``storefront.availability``), renders them again; nothing else does. The add-to-cart form's CSRF token is a
+hole, filled for each visitor. Kept ``FRAGMENT_CACHE_SECONDS`` at most (0: every page is rendered afresh),
 and per day, as certificates and seasons follow the date.
+
+Nothing in them is per visitor: the counter a shopper chose is remembered by their browser
+(``storefront/js/product.js``), not by the page.
 """
 
 from dataclasses import dataclass
@@ -19,7 +24,10 @@ from django.utils.translation import get_language
 
 from catalog.models import Product
 from storefront import selectors
-from storefront.page_cache import fill_csrf, fragment, punch_csrf
+from storefront.page_cache import SITE, fill_csrf, fragment, punch_csrf
+
+# Counters listed before the rest are folded away.
+COUNTERS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,19 @@ def tags(product: Product) -> list[str]:
 
 
 def _render(request: HttpRequest, product: Product, rendered: list[Product]) -> dict[str, str]:
-    shaped = selectors.prepare_for_display(selectors.shape_products(selectors.public_products().filter(pk=product.pk)))[
-        0
-    ]
+    (shaped,) = selectors.prepare_for_display([selectors.shape_product(product)])
     rendered.append(shaped)
-    context = {"product": shaped, "counters": list(selectors.pickup_counters(shaped))}
+    counters = selectors.pickup_counters(shaped)
+    context = {
+        "product": shaped,
+        # Preselected in the picker: the first variant on sale.
+        "chosen": next((v for v in shaped.active_variants if v.availability.status != "sold_out"), None),
+        "certificate": selectors.aid_certificate(shaped),
+        "delivery_promise": selectors.delivery_promise(request),
+        "counters": counters,
+        "counters_first": counters[:COUNTERS_SHOWN],
+        "counters_more": counters[COUNTERS_SHOWN:],
+    }
     return {
         "name": shaped.name,
         "description": shaped.summary or shaped.name,
@@ -50,10 +66,13 @@ def _render(request: HttpRequest, product: Product, rendered: list[Product]) -> 
 
 
 def product_page(request: HttpRequest, product: Product) -> ProductPage:
-    """The parts of ``product``'s page (a public product), from the cache when still current."""
+    """The parts of ``product``'s page (a public product from ``selectors.public_product``), from the cache
+    when still current."""
     rendered: list[Product] = []
     key = f"product-page:{timezone.localdate().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}"
-    parts = fragment(key, tags(product), lambda: _render(request, product, rendered), settings.FRAGMENT_CACHE_SECONDS)
+    parts = fragment(
+        key, [*tags(product), SITE], lambda: _render(request, product, rendered), settings.FRAGMENT_CACHE_SECONDS
+    )
     return ProductPage(
         name=parts["name"],
         description=parts["description"],

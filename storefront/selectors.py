@@ -6,28 +6,52 @@ variants come with their available quantity, images with their Wagtail image and
 renditions the templates ask for.
 """
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Greatest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from wagtail.images import get_image_model
 
 from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant
-from catalog.search import search
-from orders.aid import hidden_for_expired_certificate
+from catalog.search import SearchPlan, plan_search, search
+from catalog.selectors import synonym_words
+from orders.aid import hidden_for_expired_certificate, impact_figures
+from storefront.models import StorefrontSettings
 
 # The renditions every product picture is shown in (WebP, for ``srcset``); the
 # ``product_image`` template tag renders exactly these, so the prefetch always finds them.
 PRODUCT_IMAGE_FILTERS = ("fill-400x400|format-webp", "fill-800x800|format-webp")
+# The product page's thumbnails (shown at 56 px: sharp on a 3x phone screen), prefetched with the others.
+THUMBNAIL_FILTER = "fill-160x160|format-webp"
 
 RELATED_LIMIT = 4
 FEATURED_LIMIT = 8
+SUGGESTION_LIMIT = 8
+SUGGESTION_CANDIDATES = 5  # times the limit: the newest matches among which the best named come first
+POPULAR_LIMIT = 4
+WORD_LIMIT = 8
 
 # Quality marks by their key in the filter form: (model field on Product and Merchant, label).
 MARKS = {
@@ -66,6 +90,14 @@ def availability(quantity: int) -> Availability:
         label = ngettext("Only %(count)d left", "Only %(count)d left", quantity) % {"count": quantity}
         return Availability(quantity, "low", label)
     return Availability(quantity, "in_stock", _("In stock"))
+
+
+def counter_availability(quantity: int) -> Availability:
+    """What a shopper is told of one counter's stock of a variant: as ``availability``, but none there is
+    "out of stock here" (the variant may well be on sale elsewhere)."""
+    if quantity <= 0:
+        return Availability(0, "sold_out", _("Out of stock here"))
+    return availability(quantity)
 
 
 def _free_stock(kind: str, aggregate: type[Sum] | type[Max]) -> Coalesce:
@@ -121,7 +153,11 @@ def product_images(renditions: bool = True) -> QuerySet[ProductImage]:
     images = ProductImage.objects.select_related("image").order_by("sort_order", "pk")
     if not renditions:
         return images
-    wanted = get_image_model().get_rendition_model().objects.filter(filter_spec__in=PRODUCT_IMAGE_FILTERS)
+    wanted = (
+        get_image_model()
+        .get_rendition_model()
+        .objects.filter(filter_spec__in=[*PRODUCT_IMAGE_FILTERS, THUMBNAIL_FILTER])
+    )
     return images.prefetch_related(Prefetch("image__renditions", queryset=wanted))
 
 
@@ -137,6 +173,13 @@ def _min_price() -> Subquery:
     return Subquery(lowest, output_field=IntegerField())
 
 
+def _display_prefetches(renditions: bool = True) -> list[Prefetch]:
+    return [
+        Prefetch("variants", queryset=active_variants(), to_attr="active_variants"),
+        Prefetch("images", queryset=product_images(renditions), to_attr="gallery"),
+    ]
+
+
 def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> QuerySet[Product]:
     """Join merchant and category, annotate the lowest active price, prefetch variants and images
     (with their renditions unless ``renditions`` is false)."""
@@ -144,11 +187,17 @@ def shape_products(queryset: QuerySet[Product], renditions: bool = True) -> Quer
         queryset.select_related("merchant", "category")
         .defer("search_text", "search_vector")
         .annotate(min_price=_min_price())
-        .prefetch_related(
-            Prefetch("variants", queryset=active_variants(), to_attr="active_variants"),
-            Prefetch("images", queryset=product_images(renditions), to_attr="gallery"),
-        )
+        .prefetch_related(*_display_prefetches(renditions))
     )
+
+
+def shape_product(product: Product) -> Product:
+    """A product read by ``public_product`` shaped as ``shape_products`` shapes them, without reading the
+    product again: its variants, pictures and renditions are fetched and ``min_price`` set."""
+    prefetch_related_objects([product], *_display_prefetches())
+    prices = [variant.price for variant in product.active_variants]
+    product.min_price = min(prices) if prices else None
+    return product
 
 
 def quality_badges(product: Product) -> list[Badge]:
@@ -162,6 +211,24 @@ def quality_badges(product: Product) -> list[Badge]:
     if product.has_valid_aid_certificate or merchant.has_valid_aid_certificate:
         badges.append(Badge("aid", _("Consumption-aid product")))
     return badges
+
+
+@dataclass(frozen=True)
+class AidCertificate:
+    number: str
+    issuer: str
+    valid_until: datetime.date
+
+
+def aid_certificate(product: Product) -> AidCertificate | None:
+    """The certificate a product page shows: the product's own while valid, else its merchant's while
+    valid; None when neither is valid today (an expired certificate is never shown)."""
+    for holder in (product, product.merchant):
+        if holder.has_valid_aid_certificate:
+            return AidCertificate(
+                holder.aid_certificate_number, holder.aid_certificate_issuer, holder.aid_certificate_valid_until
+            )
+    return None
 
 
 def prepare_for_display(products: Iterable[Product]) -> list[Product]:
@@ -187,10 +254,13 @@ def filter_options() -> tuple[list[Category], list[Merchant]]:
     return list(categories), list(merchants)
 
 
-def filter_products(queryset: QuerySet[Product], filters: dict[str, Any]) -> QuerySet[Product]:
+def filter_products(
+    queryset: QuerySet[Product], filters: dict[str, Any], plan: SearchPlan | None = None
+) -> QuerySet[Product]:
     """Apply validated filters (category, merchant, township, mark, in_stock, q) and the sort order.
 
-    A search without an explicit sort lists the best matches first.
+    A search without an explicit sort lists the best matches first; ``plan`` is the search's plan when the
+    caller made it already (``catalog.search.plan_search``).
     """
     if filters.get("category"):
         queryset = queryset.filter(category__slug=filters["category"])
@@ -205,7 +275,7 @@ def filter_products(queryset: QuerySet[Product], filters: dict[str, Any]) -> Que
         queryset = queryset.filter(_in_stock())
     sort = filters.get("sort") or ""
     if filters.get("q"):
-        queryset = search(queryset, filters["q"])
+        queryset = search(queryset, plan if plan is not None else filters["q"])
         if not sort and "search_rank" in queryset.query.annotations:
             return queryset.order_by("-search_rank", "-created_at", "-pk")
     return queryset.order_by(*SORT_ORDERS.get(sort, SORT_ORDERS["newest"]))
@@ -216,31 +286,63 @@ def product_list(filters: dict[str, Any]) -> QuerySet[Product]:
     return shape_products(filter_products(public_products(), filters))
 
 
-def product_refs(filters: dict[str, Any]) -> QuerySet:
+def product_refs(filters: dict[str, Any], plan: SearchPlan | None = None) -> QuerySet:
     """(product id, merchant id) of the public product list for the given validated filters, in order:
     what a list page needs before its cards (``storefront.cards``)."""
     queryset = public_products()
     if filters.get("sort") in ("price_asc", "price_desc"):
         queryset = queryset.annotate(min_price=_min_price())
-    return filter_products(queryset, filters).values_list("pk", "merchant_id")
+    return filter_products(queryset, filters, plan).values_list("pk", "merchant_id")
+
+
+def delivery_promise(request: HttpRequest | None = None) -> str:
+    """The operators' delivery promise in the page's language (English pages show the Chinese one when
+    the English one is empty); empty when they gave none."""
+    shop = StorefrontSettings.load(request_or_site=request)
+    if not (get_language() or "").startswith("zh") and shop.delivery_promise_en:
+        return shop.delivery_promise_en
+    return shop.delivery_promise
 
 
 def public_product(slug: str) -> Product:
-    """A public product by slug with its merchant (not shaped for display); 404 otherwise."""
+    """A public product by slug with its merchant and category (not shaped for display:
+    ``shape_product``); 404 otherwise."""
     return get_object_or_404(
-        public_products().select_related("merchant").defer("search_text", "search_vector"), slug=slug
+        public_products().select_related("merchant", "category").defer("search_text", "search_vector"), slug=slug
     )
 
 
-def pickup_counters(product: Product) -> QuerySet[Location]:
-    """Active sales counters holding free stock of an active variant of ``product``."""
-    stocked = Stock.objects.filter(
-        location=OuterRef("pk"),
-        variant__product=product,
+def counter_stocks() -> QuerySet[Stock]:
+    """Stock rows shoppers are shown at counters: free units of active variants at active counters."""
+    return Stock.objects.filter(
         variant__is_active=True,
+        location__kind=Location.Kind.COUNTER,
+        location__is_active=True,
         on_hand__gt=F("allocated"),
     )
-    return Location.objects.filter(kind=Location.Kind.COUNTER, is_active=True).filter(Exists(stocked))
+
+
+def pickup_counters(product: Product) -> list[Location]:
+    """Active sales counters holding free stock of an active variant of ``product`` (shaped: its
+    ``active_variants``), in the counters' order, each with ``variant_stock``: (variant, what a shopper is
+    told of that counter's stock of it) for every active variant. One query, whatever the number of counters."""
+    rows = (
+        counter_stocks()
+        .filter(variant__product=product)
+        .select_related("location")
+        .order_by("location__county", "location__name", "location_id")
+    )
+    counters: dict[int, Location] = {}
+    free: dict[tuple[int, int], int] = {}
+    for row in rows:
+        counters.setdefault(row.location_id, row.location)
+        free[row.location_id, row.variant_id] = row.available
+    for counter in counters.values():
+        counter.variant_stock = [
+            (variant, counter_availability(free.get((counter.pk, variant.pk), 0)))
+            for variant in product.active_variants
+        ]
+    return list(counters.values())
 
 
 def related_refs(product: Product, limit: int = RELATED_LIMIT) -> list[tuple[int, int]]:
@@ -264,3 +366,74 @@ def featured_refs(chosen: Iterable[int] = (), limit: int = FEATURED_LIMIT) -> li
     newest = public.order_by("-created_at", "-pk").values_list("pk", "merchant_id")
     featured = list(newest.filter(is_featured=True)[:limit])
     return featured or list(newest[:limit])
+
+
+def popular_refs(limit: int = POPULAR_LIMIT) -> list[tuple[int, int]]:
+    """(id, merchant id) of the best-selling public products (the aid ledger's top products by net sales, as
+    the impact figures hold them, cached), topped up with the featured or newest ones. For cards."""
+    top = [int(amount.key) for amount in impact_figures().top_products]
+    refs = featured_refs(top, limit) if top else []
+    if len(refs) < limit:
+        shown = {pk for pk, _merchant_id in refs}
+        refs += [ref for ref in featured_refs(limit=limit + len(refs)) if ref[0] not in shown][: limit - len(refs)]
+    return refs
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A product suggested while a shopper types; ``via``: the synonym it was found by, if not the query."""
+
+    name: str
+    url: str
+    via: str = ""
+
+
+def _suggested(plan: SearchPlan, limit: int, exclude: Iterable[int] = ()) -> list[tuple[int, str, str]]:
+    found = search(public_products(), plan).exclude(pk__in=list(exclude))
+    if "search_rank" in found.query.annotations:
+        found = found.order_by("-search_rank", "-created_at", "-pk")
+    return list(found.values_list("pk", "name", "slug")[:limit])
+
+
+def suggestions(query: str, limit: int = SUGGESTION_LIMIT) -> tuple[list[Suggestion], list[str]]:
+    """Up to ``limit`` public products for what a shopper has typed so far (its last Latin word as a
+    beginning, the operators' synonyms applied), topped up by a typo-tolerant second try (the query in
+    pinyin, shorter prefixes); and the words the query's synonyms also search for.
+
+    Of the newest few matches, those named with the query's own words come first, then those named with a
+    synonym, in the order the operators listed them (``via`` says which), then the others (found by their
+    category, merchant or pinyin)."""
+    plan = plan_search(query, prefix=True)
+    if not plan:
+        return [], []
+    synonyms = plan.synonym_words
+    found: list[Suggestion] = []
+
+    def named(name: str) -> tuple[int, str]:
+        """(how well the name shows what was asked for, the synonym it shows)."""
+        lowered = name.lower()
+        if any(word in lowered for word in plan.words):
+            return 0, ""
+        position = next((i for i, word in enumerate(synonyms) if word in lowered), None)
+        return (1 + position, synonyms[position]) if position is not None else (1 + len(synonyms), "")
+
+    rows = _suggested(plan, limit * SUGGESTION_CANDIDATES)
+    if len(rows) < limit:
+        fuzzy = plan_search(query, prefix=True, fuzzy=True)
+        if fuzzy and fuzzy.clauses != plan.clauses:
+            rows += _suggested(fuzzy, limit - len(rows), exclude=[pk for pk, _name, _slug in rows])
+    ranked = sorted(((named(name), index, name, slug) for index, (_pk, name, slug) in enumerate(rows)))
+    for (_order, via), _index, name, slug in ranked[:limit]:
+        found.append(Suggestion(name, reverse("storefront:product_detail", kwargs={"slug": slug}), via))
+    return found, synonyms
+
+
+def search_words(query: str, plan: SearchPlan | None = None, limit: int = WORD_LIMIT) -> list[str]:
+    """Words to try instead of a query that found nothing: the words its synonyms stand for, then words
+    operators gave synonyms for (what shoppers commonly search); never the query itself."""
+    plan = plan if plan is not None else plan_search(query)
+    asked = {query.strip().lower(), *plan.words}
+    words = [word for word in plan.synonym_words if word not in asked]
+    if len(words) < limit:
+        words += [word for word in synonym_words(limit + len(asked)) if word not in asked and word not in words]
+    return words[:limit]

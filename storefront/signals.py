@@ -9,7 +9,8 @@
 | a stock row whose free units did not change, or stayed above the low-stock level | nothing, nothing checked |
 | a merchant | the merchant (every card of theirs) and the catalogue (filters, merchant pages) |
 | a category | the category (product pages name it) and the catalogue |
-| a location, shop or aid settings (not their creation with defaults), a view restriction | the site: every page |
+| a location, shop, aid or product page settings (not made with defaults), a view restriction | the site: every page |
+| an operator's search synonym | searches: every page showing results or suggestions for a query |
 """
 
 import threading
@@ -19,10 +20,11 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction
 
-from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant
+from catalog.models import Category, Location, Merchant, Product, ProductImage, SearchSynonym, Stock, Variant
 from orders.models import AidSettings, ShopSettings
 from storefront import availability
-from storefront.page_cache import CATALOGUE, SITE, changed_on_commit, product_tags
+from storefront.models import StorefrontSettings
+from storefront.page_cache import CATALOGUE, SEARCH, SITE, changed_on_commit, product_tags
 
 _pending = threading.local()
 
@@ -82,6 +84,11 @@ def category_changed(sender, instance: Category, raw: bool = False, **kwargs) ->
         changed_on_commit([f"category:{instance.pk}", CATALOGUE])
 
 
+def synonym_changed(sender, instance: SearchSynonym, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        changed_on_commit([SEARCH])
+
+
 def site_changed(sender, raw: bool = False, **kwargs) -> None:
     if not raw:
         changed_on_commit([SITE])
@@ -103,7 +110,9 @@ RECEIVERS = {
     Location: site_changed,
     ShopSettings: settings_changed,
     AidSettings: settings_changed,
+    StorefrontSettings: settings_changed,
     PageViewRestriction: site_changed,
+    SearchSynonym: synonym_changed,
 }
 
 for model, receiver in RECEIVERS.items():

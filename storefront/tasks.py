@@ -1,8 +1,10 @@
-"""The storefront's background work: keeping product cards ready (``storefront.cards``)."""
+"""The storefront's background work: keeping product cards ready (``storefront.cards``), forgetting spent sign-in
+codes (``storefront.phone_sign_in``)."""
 
 from celery import shared_task
 
 from storefront.cards import warm_cards as warm_cards_now
+from storefront.phone_sign_in import delete_old_codes
 from worker.tasks import IDEMPOTENT
 
 
@@ -10,3 +12,9 @@ from worker.tasks import IDEMPOTENT
 def warm_cards(product_ids: list[int] | None = None) -> int:
     """Render the missing or stale cards of these products (all public products when None)."""
     return warm_cards_now(product_ids)
+
+
+@shared_task(name="storefront.delete_old_sign_in_codes", **IDEMPOTENT)
+def delete_old_sign_in_codes() -> int:
+    """Delete sign-in codes sent more than a day ago (they hold mobile numbers and are of no use after)."""
+    return delete_old_codes()

@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from storefront import account_views, cart_views, checkout_views, order_views, payment_views, views
+from storefront import account_views, cart_views, checkout_views, order_views, payment_views, phone_views, views
 
 app_name = "storefront"
 
 urlpatterns = [
     path("products/", views.product_list, name="product_list"),
+    path("search/suggest/", views.search_suggest, name="search_suggest"),
     # Product slugs may be Chinese (SlugField(allow_unicode=True)): letters, digits, _ and -.
     re_path(r"^products/(?P<slug>[-\w]+)/$", views.product_detail, name="product_detail"),
     path("cart/", cart_views.cart_detail, name="cart"),
@@ -21,6 +22,11 @@ urlpatterns = [
     path("orders/<str:token>/pay/demo/", payment_views.order_pay_demo, name="order_pay_demo"),
     path("account/register/", account_views.register, name="register"),
     path("account/login/", account_views.ShopLoginView.as_view(), name="login"),
+    path("account/phone/", phone_views.phone_sign_in, name="phone_sign_in"),
+    path("account/phone/code/", phone_views.phone_code, name="phone_code"),
+    path("account/phone/resend/", phone_views.phone_resend, name="phone_resend"),
+    path("account/mobile/", phone_views.account_mobile, name="account_mobile"),
+    path("account/name/", phone_views.account_name, name="account_name"),
     path("account/logout/", account_views.ShopLogoutView.as_view(), name="logout"),
     path("account/orders/", account_views.order_history, name="order_history"),
     path("account/password-reset/", account_views.ShopPasswordResetView.as_view(), name="password_reset"),

@@ -1,20 +1,32 @@
-"""Public product pages: the filterable list and the product page."""
+"""Public product pages: the filterable list (which is also the search's results), the product page, and
+the suggestions offered while a shopper types in the header's search field."""
+
+import hashlib
+from dataclasses import asdict
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from catalog.search import plan_search
 from storefront import product_page, selectors
 from storefront.cards import render_cards
-from storefront.extensions import product_sections
-from storefront.forms import ProductFilterForm
-from storefront.page_cache import CATALOGUE, cache_public_page, depends_on, fragment
+from storefront.extensions import product_sections, search_sections
+from storefront.forms import SEARCH_MAX_LENGTH, ProductFilterForm
+from storefront.page_cache import CATALOGUE, SEARCH, cache_public_page, depends_on, fragment
 
 FILTER_OPTIONS_SECONDS = 3600
+# Suggestions: browsers and proxies may keep an answer a minute; the server keeps it ten at most (and
+# drops it as soon as the catalogue or the operators' synonyms change).
+SUGGEST_MAX_AGE = 60
+SUGGEST_CACHE_SECONDS = 600
+EMPTY_STATE_SUGGESTIONS = 4
 
 
 def _page(request: HttpRequest, paginator: Paginator) -> Page:
@@ -36,8 +48,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters
     if form.errors:
         messages.warning(request, _("Ignored an unknown filter value."))
-    page = _page(request, Paginator(selectors.product_refs(filters), settings.CATALOG_PAGE_SIZE))
-    depends_on(request, [CATALOGUE])
+    query = filters.get("q", "")
+    plan = plan_search(query) if query else None
+    page = _page(request, Paginator(selectors.product_refs(filters, plan), settings.CATALOG_PAGE_SIZE))
+    depends_on(request, [CATALOGUE, SEARCH] if query else [CATALOGUE])
     context = {
         "page_obj": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
@@ -47,7 +61,14 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "filter_query": form.query_string(),
         "merchant": next((m for m in merchants if m.slug == filters.get("merchant")), None),
         "category": next((c for c in categories if c.slug == filters.get("category")), None),
+        "search_sections": search_sections(request, query) if query else [],
     }
+    if query and not page.paginator.count:
+        context.update(
+            suggested_words=selectors.search_words(query, plan),
+            suggested_products=selectors.suggestions(query, EMPTY_STATE_SUGGESTIONS)[0],
+            popular_cards=render_cards(request, selectors.popular_refs()),
+        )
     return render(request, "storefront/product_list.html", context)
 
 
@@ -64,3 +85,25 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sections": product_sections(request, product),
     }
     return render(request, "storefront/product_detail.html", context)
+
+
+@require_safe
+def search_suggest(request: HttpRequest) -> JsonResponse:
+    """``?q=`` what the shopper has typed so far: ``{"query", "synonyms", "products": [{"name", "url", "via"}]}``
+    (up to eight products; ``via``: the synonym a product was found by). Public and cacheable: no session,
+    no cookie; kept in the fragment cache until the catalogue or the synonyms change."""
+    raw = request.GET.get("q", "")[:SEARCH_MAX_LENGTH].lstrip()
+    query = " ".join(raw.split()) + (" " if raw[-1:].isspace() else "")  # a trailing space ends the last word
+    data = {"query": query.strip(), "synonyms": [], "products": []}
+    if query.strip():
+
+        def build() -> dict:
+            found, synonyms = selectors.suggestions(query)
+            return {**data, "synonyms": synonyms, "products": [asdict(suggestion) for suggestion in found]}
+
+        digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+        keep = min(settings.FRAGMENT_CACHE_SECONDS, SUGGEST_CACHE_SECONDS)
+        data = fragment(f"suggest:{get_language()}:{digest}", [CATALOGUE, SEARCH], build, keep)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    patch_cache_control(response, public=True, max_age=SUGGEST_MAX_AGE)
+    return response

@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.catalog",
     "tests.fixtures.payments",
     "tests.fixtures.redis_process",
+    "tests.fixtures.tencent_sms",
 ]
 
 

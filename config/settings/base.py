@@ -4,11 +4,24 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def _name_to_id(variable: str, items: list[str]) -> dict[str, str]:
+    """``["order_paid=1234", ...]`` → ``{"order_paid": "1234", ...}``; anything else stops the start."""
+    pairs = {}
+    for item in items:
+        name, _sep, value = (part.strip() for part in item.partition("="))
+        if not name or not value:
+            raise ImproperlyConfigured(f"{variable} must be name=id pairs separated by commas, got {item!r}")
+        pairs[name] = value
+    return pairs
+
 
 SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", False)
@@ -153,6 +166,7 @@ CELERY_BEAT_SCHEDULE = {
     "check-certificates": {"task": "worker.check_certificates", "schedule": 3600},
     # Product cards are kept per day: render the new day's before the first shoppers ask for them.
     "warm-cards": {"task": "storefront.warm_cards", "schedule": crontab(hour=0, minute=1)},
+    "delete-old-sign-in-codes": {"task": "storefront.delete_old_sign_in_codes", "schedule": crontab(hour=4, minute=7)},
 }
 
 # The notification outbox (worker/): webhook timeout, retries with exponential backoff, abandoned deliveries.
@@ -182,6 +196,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise knows no ".webmanifest": the web app manifest (storefront/static/storefront/icons) gets its own type.
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
@@ -197,6 +213,27 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "德秀集市 <noreply@dexiu.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Text messages to shoppers' mobiles (worker/sms.py): "tencent" (Tencent Cloud SMS) or "console" (the log;
+# what you get without provider keys, refused by `check --deploy` with DEBUG off).
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY")
+SMS_BACKEND = env_str("SMS_BACKEND") or ("tencent" if SMS_TENCENT_SECRET_ID else "console")
+SMS_TENCENT_APP_ID = env_str("SMS_TENCENT_APP_ID")  # the SMS application's SdkAppId
+SMS_TENCENT_SIGN_NAME = env_str("SMS_TENCENT_SIGN_NAME")  # the approved signature, e.g. 德秀集市
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+# A host (HTTPS) or a URL; tests point it at a local fake over http.
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+# Our template names → the provider's approved template ids: "order_paid=1234,pickup_ready=5678,...".
+SMS_TENCENT_TEMPLATES = _name_to_id("SMS_TENCENT_TEMPLATES", env_list("SMS_TENCENT_TEMPLATES"))
+SMS_TIMEOUT = float(env_str("SMS_TIMEOUT", "10"))
+# The console backend's texts reach the terminal (`make run`: where a developer reads a sign-in code).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"worker.sms": {"handlers": ["console"], "level": "INFO"}},
+}
 
 # Stripe payments. Without STRIPE_SECRET_KEY and with DEBUG on, a demo payment button stands in.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
@@ -256,5 +293,14 @@ LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")  # shop and admin log-in, 
 PASSWORD_RESET_RATE_LIMIT = env_str("PASSWORD_RESET_RATE_LIMIT", "5/h")  # shop and admin, per client and per e-mail
 REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "5/h")
 CONTACT_RATE_LIMIT = env_str("CONTACT_RATE_LIMIT", "5/h")
+# Sign-in by mobile number (storefront/phone_sign_in.py): a 6-digit code by SMS, valid PHONE_CODE_MINUTES (5-10),
+# void after PHONE_CODE_MAX_ATTEMPTS wrong tries, at most one per number every PHONE_CODE_RESEND_SECONDS. Codes sent
+# are limited per number and per client address, codes entered per client and per number; all fail closed.
+PHONE_CODE_MINUTES = env_int("PHONE_CODE_MINUTES", 10)
+PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
+PHONE_CODE_RESEND_SECONDS = env_int("PHONE_CODE_RESEND_SECONDS", 60)
+PHONE_CODE_SEND_RATE_LIMIT = env_str("PHONE_CODE_SEND_RATE_LIMIT", "5/h")
+PHONE_CODE_SEND_CLIENT_RATE_LIMIT = env_str("PHONE_CODE_SEND_CLIENT_RATE_LIMIT", "20/h")
+PHONE_CODE_VERIFY_RATE_LIMIT = env_str("PHONE_CODE_VERIFY_RATE_LIMIT", "10/m")
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

@@ -1,5 +1,5 @@
-"""Template helpers for the storefront: product pictures as WebP renditions, product JSON-LD and share
-picture, the language switcher's address.
+"""Template helpers for the storefront: product pictures and thumbnails as WebP renditions, product JSON-LD
+and share picture, the language switcher's address.
 
 Money is ``{% load money %}`` (``core.templatetags.money``).
 """
@@ -15,7 +15,7 @@ from core.money import fen_to_yuan
 from core.templatetags.seo import absolute, json_ld
 from storefront.cards import render_card
 from storefront.page_cache import depends_on, product_tags
-from storefront.selectors import PRODUCT_IMAGE_FILTERS
+from storefront.selectors import PRODUCT_IMAGE_FILTERS, THUMBNAIL_FILTER
 
 register = template.Library()
 
@@ -28,6 +28,16 @@ def product_image(image: AbstractImage | None, alt: str, sizes: str, loading: st
     renditions = get_renditions_or_not_found(image, PRODUCT_IMAGE_FILTERS)
     attrs = {"alt": alt, "sizes": sizes, "loading": loading, "decoding": "async"}
     return ResponsiveImage(renditions, attrs).__html__()
+
+
+@register.simple_tag
+def product_thumbnail(image: AbstractImage | None) -> SafeString | str:
+    """A small square ``<img>`` of a product picture (its thumbnail rendition, prefetched by the selectors);
+    the link around it names the picture, so its own alternative text is empty."""
+    if image is None:
+        return ""
+    rendition = get_renditions_or_not_found(image, (THUMBNAIL_FILTER,))[THUMBNAIL_FILTER]
+    return rendition.img_tag({"alt": "", "loading": "lazy", "decoding": "async"})
 
 
 @register.simple_tag(takes_context=True)

@@ -233,7 +233,7 @@ def test_product_page_add_to_cart_form_posts_the_variant(client, oil):
     html = client.get(oil.product.get_absolute_url()).content.decode()
 
     assert 'action="/en/cart/add/"' in html
-    assert f'<option value="{oil.pk}"' in html
+    assert f'name="variant" value="{oil.pk}"' in html
     assert 'name="csrfmiddlewaretoken"' in html
     assert '<label for="add-quantity">' in html
 

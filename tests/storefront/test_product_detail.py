@@ -83,10 +83,23 @@ def test_availability_wording(client, oil, warehouse, settings):
     # OIL-500 has no stock at all.
 
     html = client.get(detail_url(oil)).content.decode()
-    rows = dict(
-        re.findall(r'<th scope="row">([^<]+)</th>.*?<span class="availability[^"]*">([^<]+)</span>', html, re.S)
+    chips = re.findall(
+        r'<input type="radio" class="chip__input" name="variant" ([^>]*)>\s*<label[^>]*>(.*?)</label>', html, re.S
     )
-    assert rows == {"500ml": "Sold out", "1L": "Only 3 left", "5L 桶装": "In stock"}
+    shown = {
+        re.search(r'class="chip__name">([^<]+)<', label).group(1): (
+            re.search(r'data-stock-label="([^"]+)"', attributes).group(1),
+            re.search(r'class="chip__stock[^"]*">([^<]+)<', label).group(1) if "chip__stock" in label else "",
+            " disabled" in attributes,
+            " checked" in attributes,
+        )
+        for attributes, label in chips
+    }
+    assert shown == {
+        "500ml": ("Sold out", "Sold out", True, False),  # cannot be chosen
+        "1L": ("Only 3 left", "Only 3 left", False, True),  # the first on sale starts chosen
+        "5L 桶装": ("In stock", "", False, False),  # said beside the buy buttons once chosen
+    }
 
 
 @pytest.mark.parametrize(
@@ -160,22 +173,24 @@ def test_quality_badges_and_aid_badge(client, oil):
     assert "Geographical indication" in html  # the product's mark
     assert "Organic" in html  # the merchant's mark
     assert "Green food" not in html
-    assert "Consumption-aid product" not in html
+    assert "Consumption-aid" not in html
 
     oil.aid_certificate_number = "XS-2025-001"
     oil.aid_certificate_valid_until = timezone.localdate() + timedelta(days=30)
     oil.save()
-    assert "Consumption-aid product" in client.get(detail_url(oil)).content.decode()
+    html = client.get(detail_url(oil)).content.decode()
+    assert "Consumption-aid certified" in html and "XS-2025-001" in html
+    assert "Consumption-aid product" not in html  # the cards' badge: the page shows the certificate instead
 
     oil.aid_certificate_valid_until = timezone.localdate() - timedelta(days=1)
     oil.save()
-    assert "Consumption-aid product" not in client.get(detail_url(oil)).content.decode()
+    assert "Consumption-aid" not in client.get(detail_url(oil)).content.decode()
 
 
 def test_gallery_uses_webp_renditions_in_srcset_with_alt_text(client, oil):
     add_images(oil, 2)
     html = client.get(detail_url(oil)).content.decode()
-    images = re.findall(r"<img [^>]*>", html)
+    images = re.findall(r'<li id="picture-\d" class="gallery__slide">\s*(<img [^>]*>)', html)
     assert len(images) == 2
     for tag in images:
         srcset = re.search(r'srcset="([^"]+)"', tag).group(1)
