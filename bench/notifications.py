@@ -243,6 +243,8 @@ def run_burst(count: int) -> dict:
         server.run(env, sys.executable, "-m", "bench.scaled", "200", "600", timeout=3600)
         server.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         _keep_as_template(database_url)
+    else:
+        server.manage(env, "migrate", "--noinput")  # a template kept by an earlier version of the code
     redis.Redis.from_url(redis_url).flushdb()
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
