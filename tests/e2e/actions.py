@@ -27,3 +27,23 @@ def serious_violations(page: Page) -> list[str]:
         for violation in result["violations"]
         if violation["impact"] in BLOCKING_IMPACTS
     ]
+
+
+# Elements sticking out of the viewport on either side (visually hidden ones are 1 px and clipped).
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const box = element.getBoundingClientRect();
+    if (box.width && (box.right > width + 0.5 || box.left < -0.5)) {
+      const name = `${element.tagName.toLowerCase()}.${element.className}`;
+      out.push(`${name} ${Math.round(box.left)}-${Math.round(box.right)}`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 10)};
+}"""
+
+
+def no_overflow(page: Page) -> None:
+    found = page.evaluate(OVERFLOWING)
+    assert found["scroll"] <= found["width"] and found["out"] == [], found

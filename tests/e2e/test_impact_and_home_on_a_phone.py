@@ -3,9 +3,8 @@ cards two to a row, the programme's figures under their own label apart from the
 axe finds no serious or critical problem."""
 
 import pytest
-from playwright.sync_api import Page
 
-from tests.e2e.actions import serious_violations
+from tests.e2e.actions import no_overflow, serious_violations
 from tests.e2e.site import Site
 
 PHONE = {"width": 360, "height": 780}
@@ -17,24 +16,6 @@ counter = Location.objects.filter(kind="counter", is_active=True).order_by("-pk"
 stocks = Stock.objects.filter(location=counter, on_hand__gte=5, allocated=0).order_by("pk")[:3]
 record_counter_sale(counter, [(stock.variant_id, 1) for stock in stocks], actor=None)
 """
-# Elements sticking out of the viewport on either side (visually hidden ones are 1 px and clipped).
-OVERFLOWING = """() => {
-  const width = document.documentElement.clientWidth;
-  const out = [];
-  for (const element of document.querySelectorAll("body *")) {
-    const box = element.getBoundingClientRect();
-    if (box.width && (box.right > width + 0.5 || box.left < -0.5)) {
-      const name = `${element.tagName.toLowerCase()}.${element.className}`;
-      out.push(`${name} ${Math.round(box.left)}-${Math.round(box.right)}`);
-    }
-  }
-  return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 10)};
-}"""
-
-
-def no_overflow(page: Page) -> None:
-    found = page.evaluate(OVERFLOWING)
-    assert found["scroll"] <= found["width"] and found["out"] == [], found
 
 
 @pytest.fixture(scope="module")

@@ -10,29 +10,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.actions import serious_violations
+from tests.e2e.actions import no_overflow, serious_violations
 from tests.e2e.site import ROOT, Site
 
 PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "test-artifacts" / "e2e"))
 NUMBER = "13953400001"  # no demo account has it
-OVERFLOWING = """() => {
-  const width = document.documentElement.clientWidth;
-  const out = [];
-  for (const element of document.querySelectorAll("body *")) {
-    const box = element.getBoundingClientRect();
-    if (box.width && (box.right > width + 0.5 || box.left < -0.5)) {
-      const name = `${element.tagName.toLowerCase()}.${element.className}`;
-      out.push(`${name} ${Math.round(box.left)}-${Math.round(box.right)}`);
-    }
-  }
-  return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 10)};
-}"""
-
-
-def no_overflow(page: Page) -> None:
-    found = page.evaluate(OVERFLOWING)
-    assert found["scroll"] <= found["width"] and found["out"] == [], found
 
 
 def shot(page: Page, name: str) -> None:
