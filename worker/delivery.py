@@ -1,4 +1,4 @@
-"""Delivering outbox notifications exactly once: claim a due row, send it, record the attempt."""
+"""Delivering outbox notifications exactly once: claim due rows, send each, record the attempts."""
 
 from __future__ import annotations
 
@@ -42,28 +42,6 @@ def _claimable(now: Any) -> Q:
     )
 
 
-def claim(notification_id: int) -> Notification | None:
-    """Mark a due notification 'sending' and count the attempt; None if it is not due or someone else has it.
-
-    The row is locked with SKIP LOCKED and its status re-checked, so two workers never hold it together,
-    and a delivered or permanently failed notification is never claimed again.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(_claimable(now), pk=notification_id)
-            .first()
-        )
-        if notification is None:
-            return None
-        notification.status = Notification.Status.SENDING
-        notification.claimed_at = now
-        notification.attempts += 1
-        notification.save(update_fields=["status", "claimed_at", "attempts"])
-    return notification
-
-
 def _settle(notification: Notification, outcome: str, error: str, now: Any) -> int:
     """Write one attempt's result on its row, unless another worker took it over meanwhile (0 then)."""
     fields: dict[str, Any] = {"claimed_at": None, "last_error": error[:2000]}
@@ -99,8 +77,9 @@ def deliver(notification_id: int) -> str:
 
 
 def claim_many(notification_ids: list[int]) -> list[Notification]:
-    """``claim`` for several notifications in one transaction: the due ones among them, in id order, each
-    marked 'sending' with one attempt more (one statement for all). Rows another worker holds are skipped."""
+    """Claim several notifications in one transaction: the due ones among them (locked with SKIP LOCKED and
+    re-checked, so two workers never hold one, and a delivered or failed one is never claimed again), in id
+    order, each marked 'sending' with one attempt more (one statement for all)."""
     now = timezone.now()
     with transaction.atomic():
         claimed = list(

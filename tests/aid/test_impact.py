@@ -1,23 +1,12 @@
 """The public impact page: bounded queries over a large ledger, figures equal to the reports, fresh after sales."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cms.impact import ImpactPage
-from cms.models import HomePage
 from orders.aid import forget_impact_figures, impact_figures, report, report_totals
 from orders.models import AidLedgerEntry, CounterSale, CounterSaleLine
 from orders.payments.services import refund_order
 from tests.aid.helpers import order_of, pay, sell_at_counter
-
-
-@pytest.fixture
-def impact_page(db) -> ImpactPage:
-    home = HomePage.objects.get(depth=2)
-    page = ImpactPage(title="消费帮扶成效", slug="impact", intro="每一分钱都追溯到商户")
-    home.add_child(instance=page)
-    return page
 
 
 def bulk_counter_entries(prog, count: int) -> None:

@@ -2,13 +2,11 @@
 heading over an empty breakdown and one honest line while nothing is recorded; the programme's own
 figures only under their label and source, in a section of their own."""
 
-import pytest
 from bs4 import BeautifulSoup, Tag
 from django.utils import translation
 from django.utils.translation import gettext
 
-from cms.impact import ImpactPage
-from cms.models import HeadlineFigure, HomePage
+from cms.models import HeadlineFigure
 from orders.payments.services import refund_order
 from tests.aid.helpers import order_of, pay, sell_at_counter
 
@@ -30,14 +28,6 @@ def section(soup: BeautifulSoup, heading: str) -> Tag:
     (h2,) = [h2 for h2 in soup.find_all("h2") if text(h2) == heading]
     assert "visually-hidden" not in h2.get("class", [])
     return h2.find_parent("section")
-
-
-@pytest.fixture
-def impact_page(db) -> ImpactPage:
-    home = HomePage.objects.get(depth=2)
-    page = ImpactPage(title="消费帮扶成效", slug="impact", intro="每一分钱都追溯到商户")
-    home.add_child(instance=page)
-    return page
 
 
 def read(client, page) -> BeautifulSoup:
