@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -51,7 +52,50 @@ class AidCertification(models.Model):
         )
 
 
-class Merchant(QualityMarks, AidCertification):
+ENGLISH_HELP = _("Shown on the English site; leave blank to show the Chinese there.")
+
+
+def english_wanted() -> bool:
+    """Whether the active language is English (the ``/en/`` site): names are then shown in English where
+    a translation is given."""
+    return (get_language() or "").split("-")[0] == "en"
+
+
+class EnglishNames:
+    """The name, and the summary where the model has one, in the language of the page being shown.
+
+    ``display_name`` / ``display_summary``: the English (``name_en``, ``summary_en``) when the active language
+    is English and it is given, else the Chinese. ``name_untranslated`` / ``summary_untranslated``: an English
+    page shows the Chinese because no translation was given; templates then mark it ``lang="zh-Hans"`` and
+    say so. On the Chinese site both are always false.
+    """
+
+    def _shown(self, field: str) -> str:
+        chinese = getattr(self, field, "")
+        english = getattr(self, f"{field}_en", "") if english_wanted() else ""
+        return english or chinese
+
+    def _untranslated(self, field: str) -> bool:
+        return english_wanted() and bool(getattr(self, field, "")) and not getattr(self, f"{field}_en", "")
+
+    @property
+    def display_name(self) -> str:
+        return self._shown("name")
+
+    @property
+    def name_untranslated(self) -> bool:
+        return self._untranslated("name")
+
+    @property
+    def display_summary(self) -> str:
+        return self._shown("summary")
+
+    @property
+    def summary_untranslated(self) -> bool:
+        return self._untranslated("summary")
+
+
+class Merchant(EnglishNames, QualityMarks, AidCertification):
     """A merchant: a Xiushan cooperative, workshop, company or family farm that sells through the market."""
 
     class Kind(models.TextChoices):
@@ -61,9 +105,11 @@ class Merchant(QualityMarks, AidCertification):
         FAMILY_FARM = "family_farm", _("Family farm")
 
     name = models.CharField(_("name"), max_length=128, unique=True)
+    name_en = models.CharField(_("name in English"), max_length=128, blank=True, help_text=ENGLISH_HELP)
     slug = models.SlugField(_("slug"), max_length=128, unique=True, allow_unicode=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    summary_en = models.CharField(_("summary in English"), max_length=300, blank=True, help_text=ENGLISH_HELP)
     description = RichTextField(_("description"), blank=True)
     township = models.CharField(_("township"), max_length=32, choices=XiushanTownship.choices)
     village = models.CharField(_("village or community"), max_length=64, blank=True)
@@ -102,8 +148,9 @@ class Merchant(QualityMarks, AidCertification):
         return self.name
 
 
-class Category(models.Model):
+class Category(EnglishNames, models.Model):
     name = models.CharField(_("name"), max_length=64, unique=True)
+    name_en = models.CharField(_("name in English"), max_length=64, blank=True, help_text=ENGLISH_HELP)
     slug = models.SlugField(_("slug"), max_length=64, unique=True, allow_unicode=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
@@ -120,7 +167,7 @@ class Category(models.Model):
 MONTH_VALIDATORS = [MinValueValidator(1), MaxValueValidator(12)]
 
 
-class Product(QualityMarks, AidCertification, ClusterableModel):
+class Product(EnglishNames, QualityMarks, AidCertification, ClusterableModel):
     """Something a merchant sells; bought through its variants."""
 
     merchant = models.ForeignKey(
@@ -130,8 +177,10 @@ class Product(QualityMarks, AidCertification, ClusterableModel):
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
     )
     name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("name in English"), max_length=128, blank=True, help_text=ENGLISH_HELP)
     slug = models.SlugField(_("slug"), max_length=128, unique=True, allow_unicode=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    summary_en = models.CharField(_("summary in English"), max_length=300, blank=True, help_text=ENGLISH_HELP)
     description = RichTextField(_("description"), blank=True)
     origin = models.CharField(_("origin"), max_length=128, blank=True, help_text=_("Where it is grown or made."))
     is_published = models.BooleanField(_("published"), default=False)

@@ -13,6 +13,13 @@ the full pinyin and the initials of every jieba word and every whole run of Chin
 of every character pair (脐橙 → ``qicheng``, ``qc``), so that a shopper typing Latin letters ("qicheng", "qc") finds it
 through the same index. A query of several Latin words is also tried joined ("qi cheng" → ``qicheng``).
 
+**English.** A product's English name and summary and its merchant's and category's English names
+(``name_en``, ``summary_en``) are stored in the same text, so "orange", "tea oil" or "brocade" find what the
+English site shows, on either site. English plurals meet their singulars: every Latin word is also stored as
+the singulars it may stand for (``singulars``: "oranges" → ``orange``), and a query's Latin word matches as
+itself or as any of them; a few English function words ("of", "the", "and"…) are left out of a query that
+has other words.
+
 **Synonyms** (``catalog.models.SearchSynonym``, kept by operators): a query word with synonyms matches
 as itself or as any of them (橙子 → 脐橙 | 柑橘). A synonym's word applies when it is the whole query,
 one of its space-separated parts or one of its segmented words; it then stands for every query word it
@@ -55,6 +62,10 @@ FUZZY_PREFIX_MIN = 3  # a long Latin word is also tried as a prefix this long at
 # length: longer runs are merchants' full names, which nobody types whole, and they would swell every row.
 WHOLE_RUN_SPELLED = 8
 
+# English words a query may leave out when it has others (none is a pinyin syllable: "an", "a" are 安, 阿).
+STOP_WORDS = frozenset({"the", "of", "and", "for", "with", "from", "in", "to"})
+SINGULAR_MIN = 4  # shorter Latin words ("gas", "xs": initials of 秀山) are not taken for plurals
+
 # ``ts_rank`` of a one-lexeme query on our vectors. Every stored token is distinct (``index_tokens``) and
 # is one lexeme to the 'simple' configuration, so the lexeme sits at exactly one position, of weight D, in
 # every row that matches, and every such row ranks (0.1 + 0.1 - 0.1) / 1.64493406685: the float4 that
@@ -76,8 +87,25 @@ def _cjk_grams(run: str) -> list[str]:
     return list(run) + [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+def singulars(word: str) -> list[str]:
+    """The singulars a Latin word may be the plural of, roughly (no dictionary): "oranges" → ``orange``,
+    "tomatoes" → ``tomato``, ``tomatoe``, "berries" → ``berry``, ``berrie``; none for a word that does not look
+    plural. Stored beside each word and tried for each query word, they let either form find the other."""
+    if len(word) < SINGULAR_MIN or not LETTERS.fullmatch(word) or not word.endswith("s"):
+        return []
+    if word.endswith(("ss", "us", "is")):
+        return []
+    found = [word[:-1]]
+    if word.endswith("ies"):
+        found.insert(0, word[:-3] + "y")
+    elif word.endswith(("ses", "xes", "zes", "ches", "shes", "oes")):
+        found.insert(0, word[:-2])
+    return found
+
+
 def index_tokens(*texts: str) -> list[str]:
-    """Tokens to store for the given texts: jieba words, CJK unigrams and bigrams, ASCII words."""
+    """Tokens to store for the given texts: jieba words, CJK unigrams and bigrams, ASCII words (and the
+    singulars of those that look plural)."""
     tokens: dict[str, None] = {}
     for text in texts:
         if not text:
@@ -92,6 +120,8 @@ def index_tokens(*texts: str) -> list[str]:
                 tokens[gram] = None
         for word in WORD.findall(lowered):
             tokens[word] = None
+            for singular in singulars(word):
+                tokens[singular] = None
     return list(tokens)
 
 
@@ -142,9 +172,11 @@ def build_search_text(*texts: str, spelled: Iterable[str] = ()) -> str:
 
 def product_search_text(product) -> str:
     """The search text of a product (with its merchant and category loaded): name, summary, origin,
-    merchant, township and category; the product's and merchant's names in pinyin too. The township's
-    label is taken in the site's language, whatever the language of the request that saved the product."""
+    merchant, township and category, and the English names and summary given; the product's and merchant's
+    names in pinyin too. The township's label is taken in the site's language, whatever the language of
+    the request that saved the product."""
     merchant = product.merchant
+    category = product.category
     with translation.override(settings.LANGUAGE_CODE):
         township = str(merchant.get_township_display())
     return build_search_text(
@@ -153,7 +185,12 @@ def product_search_text(product) -> str:
         product.origin,
         merchant.name,
         township,
-        product.category.name,
+        category.name,
+        # Through getattr: migration 0009's historical models have no English fields yet.
+        getattr(product, "name_en", ""),
+        getattr(product, "summary_en", ""),
+        getattr(merchant, "name_en", ""),
+        getattr(category, "name_en", ""),
         spelled=(product.name, merchant.name),
     )
 
@@ -238,6 +275,7 @@ def build_plan(
     lowered = (query or "").lower()
     typing = prefix and not lowered[-1:].isspace()
     last = words[-1] if typing and WORD.fullmatch(words[-1]) else None
+    words = [word for word in words if word not in STOP_WORDS] or words
 
     def tokens(word: str) -> list[str]:
         if fuzzy and word in typed and len(word) > FUZZY_PREFIX_MIN + 1:
@@ -261,10 +299,11 @@ def build_plan(
         remaining = [i for i in remaining if i not in covered]
         own = _alternative(token for i in covered for token in tokens(words[i]))
         others = [_synonym_alternative(word) for word in synonyms[key]]
-        alternatives[covered[0]] = [own, *(other for other in others if other)]
+        plurals = [(singular,) for singular in singulars(words[covered[0]])] if len(covered) == 1 else []
+        alternatives[covered[0]] = [own, *plurals, *(other for other in others if other)]
         applied[key] = tuple(word for word in synonyms[key] if not word.endswith(PREFIX) and word != key)
     for i in remaining:
-        alternatives[i] = [_alternative(tokens(words[i]))]
+        alternatives[i] = [_alternative(tokens(words[i])), *((singular,) for singular in singulars(words[i]))]
     clauses = tuple(tuple(dict.fromkeys(alternatives[i])) for i in sorted(alternatives))
     return SearchPlan(clauses, tuple(words), {key: words for key, words in applied.items() if words})
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, QuerySet
 
-from catalog.models import Location, Stock
+from catalog.models import Location, Stock, english_wanted
 from catalog.regions import DezhouCounty
 
 
@@ -25,7 +25,8 @@ class County:
 
 
 def _stocked_categories(counter_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Per counter, the categories of public products it holds free stock of (one query)."""
+    """Per counter, the categories of public products it holds free stock of (one query), named in the
+    reader's language."""
     rows = (
         Stock.objects.filter(
             location_id__in=list(counter_ids),
@@ -35,12 +36,13 @@ def _stocked_categories(counter_ids: Iterable[int]) -> dict[int, list[str]]:
             variant__product__merchant__is_active=True,
         )
         .order_by("location_id", "variant__product__category__sort_order", "variant__product__category__name")
-        .values_list("location_id", "variant__product__category__name")
+        .values_list("location_id", "variant__product__category__name", "variant__product__category__name_en")
         .distinct()
     )
+    english = english_wanted()
     stocked: dict[int, list[str]] = {}
-    for location_id, category in rows:
-        stocked.setdefault(location_id, []).append(category)
+    for location_id, category, category_en in rows:
+        stocked.setdefault(location_id, []).append((english and category_en) or category)
     return stocked
 
 

@@ -39,6 +39,7 @@ class DemoCategory:
     name: str
     description: str
     motif: str
+    name_en: str = ""  # shown on the English site
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class DemoMerchant:
     valid_until: datetime.date
     marks: tuple[str, ...] = ()
     colour: tuple[int, int, int] = (170, 28, 40)
+    name_en: str = ""  # shown on the English site, as is summary_en
+    summary_en: str = ""
 
     @property
     def paired_county(self) -> DezhouCounty:
@@ -97,6 +100,8 @@ class DemoProduct:
     marks: tuple[str, ...] = ()
     pictures: int = 1
     motif: str = ""
+    name_en: str = ""  # shown on the English site, as is summary_en
+    summary_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,13 +131,19 @@ class DemoUser:
 
 
 CATEGORIES = [
-    DemoCategory("oil-and-grain", "茶油·粮油", "冷榨山茶油、菜籽油与山区好米。", "oil"),
-    DemoCategory("citrus", "柑橘水果", "脐橙、沃柑、椪柑与红心柚，按季节上市。", "citrus"),
-    DemoCategory("tujia-brocade", "土家织锦", "隘口镇织娘手工织造的西兰卡普。", "brocade"),
-    DemoCategory("medicinal-herbs", "中药材", "“武陵药都”就地杀青、烘干的道地药材。", "herbs"),
-    DemoCategory("vegetables", "时令蔬菜", "官庄街道示范园当季采摘、分拣包装。", "vegetables"),
-    DemoCategory("honey", "蜂蜜", "武陵山区的土蜂蜜与蜂巢蜜。", "honey"),
-    DemoCategory("tea", "茶叶", "秀山毛尖、绿茶与红茶。", "tea"),
+    DemoCategory(
+        "oil-and-grain", "茶油·粮油", "冷榨山茶油、菜籽油与山区好米。", "oil", name_en="Tea oil, oils and grains"
+    ),
+    DemoCategory("citrus", "柑橘水果", "脐橙、沃柑、椪柑与红心柚，按季节上市。", "citrus", name_en="Citrus fruit"),
+    DemoCategory("tujia-brocade", "土家织锦", "隘口镇织娘手工织造的西兰卡普。", "brocade", name_en="Tujia brocade"),
+    DemoCategory(
+        "medicinal-herbs", "中药材", "“武陵药都”就地杀青、烘干的道地药材。", "herbs", name_en="Medicinal herbs"
+    ),
+    DemoCategory(
+        "vegetables", "时令蔬菜", "官庄街道示范园当季采摘、分拣包装。", "vegetables", name_en="Seasonal vegetables"
+    ),
+    DemoCategory("honey", "蜂蜜", "武陵山区的土蜂蜜与蜂巢蜜。", "honey", name_en="Honey"),
+    DemoCategory("tea", "茶叶", "秀山毛尖、绿茶与红茶。", "tea", name_en="Tea"),
 ]
 
 # Certificates of the form XSXF-<year>-<number>; one merchant's has lapsed.
@@ -154,6 +165,9 @@ MERCHANTS = [
         valid_until=datetime.date(2031, 6, 30),
         marks=("green_food",),
         colour=(196, 140, 30),
+        name_en="Xiushan County Camellia Oil Processing Centre",
+        summary_en="Built with Shandong–Chongqing cooperation funds: it presses 3,000 t of dried camellia seed into "
+        "600 t of oil a year and serves 50,000 mu of camellia groves.",
     ),
     DemoMerchant(
         slug="guicuo-navel-orange-cooperative",
@@ -172,6 +186,9 @@ MERCHANTS = [
         valid_until=datetime.date(2030, 12, 31),
         marks=("geographical_indication",),
         colour=(236, 110, 20),
+        name_en="Guicuo Community Navel Orange Cooperative, Hong'an",
+        summary_en="Modelled on Shandong's village cooperatives, it grows 3,500 mu of navel oranges as “cooperative "
+        "+ party members + farming households”, worth over 30 million yuan a year.",
     ),
     DemoMerchant(
         slug="aikou-tujia-brocade-workshop",
@@ -189,6 +206,9 @@ MERCHANTS = [
         certificate="XSXF-2025-0103",
         valid_until=datetime.date(2031, 3, 31),
         colour=(170, 28, 40),
+        name_en="Aikou Tujia Brocade Heritage Workshop",
+        summary_en="A Dezhou–Xiushan brocade heritage workshop: over 400 traditional patterns recorded and 320 "
+        "contracted weavers working flexible hours.",
     ),
     DemoMerchant(
         slug="wuling-yaodu-herb-processing",
@@ -206,6 +226,9 @@ MERCHANTS = [
         valid_until=datetime.date(2030, 9, 30),
         marks=("geographical_indication",),
         colour=(130, 95, 60),
+        name_en="Wuling Yaodu Herb Processing Centre",
+        summary_en="The partner-built “Wuling herb capital”: herbs are fixed and dried where they grow, adding over "
+        "20% to their value.",
     ),
     DemoMerchant(
         slug="guanzhuang-vegetable-park",
@@ -224,6 +247,9 @@ MERCHANTS = [
         valid_until=datetime.date(2030, 6, 30),
         marks=("green_food", "organic"),
         colour=(60, 140, 60),
+        name_en="Guanzhuang Shandong–Chongqing Vegetable Demonstration Park",
+        summary_en="Over 400 mu with a seedling nursery, demonstration fields, sorting and packing, and "
+        "pick-your-own fruit and vegetables.",
     ),
     DemoMerchant(
         slug="meijiang-citrus-cooperative",
@@ -241,6 +267,9 @@ MERCHANTS = [
         certificate="XSXF-2025-0106",
         valid_until=datetime.date(2031, 1, 31),
         colour=(250, 150, 30),
+        name_en="Meijiang Citrus Growers' Cooperative",
+        summary_en="Graded, waxed and cold-stored at the partner-built citrus centre, then sold after the seasonal "
+        "glut.",
     ),
     DemoMerchant(
         slug="yongdong-mountain-honey",
@@ -258,6 +287,8 @@ MERCHANTS = [
         valid_until=datetime.date(2030, 10, 31),
         marks=("green_food",),
         colour=(200, 120, 20),
+        name_en="Yongdong Xiushan Wild Honey Cooperative",
+        summary_en="Chinese honeybees deep in the Wuling Mountains; the ripe honey is taken only once a year.",
     ),
     DemoMerchant(
         slug="zhongling-maojian-tea",
@@ -275,6 +306,9 @@ MERCHANTS = [
         valid_until=datetime.date(2031, 4, 30),
         marks=("geographical_indication",),
         colour=(60, 120, 50),
+        name_en="Zhongling Xiushan Maojian Tea Company",
+        summary_en="Good tea from misty mountains: Xiushan Maojian picked before Qingming, with tight, fine leaves "
+        "and a clear, high fragrance.",
     ),
     DemoMerchant(
         slug="rongxi-grain-cooperative",
@@ -291,6 +325,8 @@ MERCHANTS = [
         certificate="XSXF-2023-0109",
         valid_until=datetime.date(2025, 6, 30),
         colour=(180, 150, 100),
+        name_en="Rongxi Eco Grain and Oil Cooperative",
+        summary_en="Terrace-grown rice, pressed rapeseed oil and hand-made sweet potato vermicelli.",
     ),
 ]
 
@@ -314,6 +350,8 @@ PRODUCTS = [
         featured=True,
         marks=("green_food",),
         pictures=2,
+        name_en="Xiushan wild camellia oil",
+        summary_en="Cold-pressed from wild camellia seed, first pressing: a high smoke point and a clean, light taste.",
     ),
     DemoProduct(
         "camellia-oil-gift-box",
@@ -324,6 +362,8 @@ PRODUCTS = [
         "礼盒内含两瓶500ml冷榨山茶油，附产地溯源卡。",
         (V("DX-CYLH-2X500", "500ml×2 礼盒", 16800, 19800, 2200),),
         shelf_life_days=540,
+        name_en="Cold-pressed camellia oil gift box",
+        summary_en="Two bottles in a gift box: a healthy present for older relatives.",
     ),
     DemoProduct(
         "camellia-oil-small-bottles",
@@ -334,6 +374,8 @@ PRODUCTS = [
         "小瓶装方便尝鲜，开瓶后三个月内用完风味最佳。",
         (V("DX-CY-250", "250ml", 3900, weight_grams=480), V("DX-CY-250X3", "250ml×3", 10800, weight_grams=1400)),
         shelf_life_days=540,
+        name_en="Camellia oil in small bottles",
+        summary_en="250 ml bottles, to try it or to give away.",
     ),
     DemoProduct(
         "camellia-seed-powder",
@@ -344,6 +386,8 @@ PRODUCTS = [
         "茶籽饼低温研磨，可用于洗碗、洗发，温和不伤手。",
         (V("DX-CZF-500", "500g 袋装", 2800, weight_grams=520),),
         shelf_life_days=365,
+        name_en="Camellia seed powder",
+        summary_en="Ground from the seed cake left after pressing: a natural cleaner for dishes and hair.",
     ),
     # 贵措社区脐橙专业合作社
     DemoProduct(
@@ -359,6 +403,9 @@ PRODUCTS = [
         featured=True,
         marks=("geographical_indication",),
         pictures=2,
+        name_en="Guicuo navel oranges, 5 kg gift box",
+        summary_en="Straight from Guicuo's 3,500 mu of orchards in Hong'an: large, thin-skinned, sweet, tangy and "
+        "juicy.",
     ),
     DemoProduct(
         "guicuo-navel-orange-family-10kg",
@@ -370,6 +417,8 @@ PRODUCTS = [
         (V("DX-QC-10KG", "10kg 家庭装", 12800, weight_grams=10500),),
         season=(11, 2),
         shelf_life_days=30,
+        name_en="Guicuo navel oranges, 10 kg family box",
+        summary_en="A family box of mostly medium-sized fruit: good value.",
     ),
     DemoProduct(
         "guicuo-navel-orange-taster",
@@ -381,6 +430,8 @@ PRODUCTS = [
         (V("DX-QC-2500G", "2.5kg 尝鲜装", 4900, weight_grams=2700),),
         season=(11, 2),
         shelf_life_days=30,
+        name_en="Guicuo navel oranges, 2.5 kg taster box",
+        summary_en="Buying for the first time? Try a small box first.",
     ),
     DemoProduct(
         "navel-orange-dried-slices",
@@ -391,6 +442,8 @@ PRODUCTS = [
         "次级果切片低温烘干，不加糖，是合作社延长产业链的新产品。",
         (V("DX-QCGG-200", "200g", 2600, weight_grams=220), V("DX-QCGG-200X3", "200g×3", 6800, 7800, 650)),
         shelf_life_days=270,
+        name_en="Dried navel orange slices",
+        summary_en="Whole slices dried at a low temperature, keeping the fresh scent of the peel.",
     ),
     DemoProduct(
         "navel-orange-marmalade",
@@ -401,6 +454,8 @@ PRODUCTS = [
         "手工熬制，小批量生产。",
         (V("DX-QCGJ-260", "260g 瓶装", 2800, weight_grams=420),),
         shelf_life_days=365,
+        name_en="Navel orange marmalade",
+        summary_en="Flesh and peel cooked together: spread it on bread or stir it into hot water.",
     ),
     # 隘口镇土家织锦非遗工坊
     DemoProduct(
@@ -416,6 +471,8 @@ PRODUCTS = [
         ),
         featured=True,
         pictures=2,
+        name_en="Tujia brocade scarf",
+        summary_en="The traditional “taitai flower” pattern, woven by hand.",
     ),
     DemoProduct(
         "xilankapu-wall-hanging",
@@ -426,6 +483,8 @@ PRODUCTS = [
         "通经断纬的挑织技法，正反两面花纹相同。",
         (V("DX-ZJ-GT-S", "60×90cm", 58800, 68800, 900), V("DX-ZJ-GT-L", "90×150cm", 128800, weight_grams=2100)),
         pictures=2,
+        name_en="Xilankapu brocade wall hanging",
+        summary_en="The Tujia “flowered coverlet”: a piece of living heritage for your living room.",
     ),
     DemoProduct(
         "tujia-brocade-tote-bag",
@@ -435,6 +494,8 @@ PRODUCTS = [
         "织锦面料配帆布内衬，日常通勤也能用。",
         "包面为手工织锦，内衬与提手由工坊缝制。",
         (V("DX-ZJ-BAG", "标准款", 19800, weight_grams=500),),
+        name_en="Tujia brocade tote bag",
+        summary_en="Brocade outside, canvas lining inside: made for the daily commute.",
     ),
     DemoProduct(
         "tujia-brocade-coasters",
@@ -444,6 +505,8 @@ PRODUCTS = [
         "四种纹样各一，茶桌上的土家风情。",
         "边角料再利用的小件，新手织娘练手的作品。",
         (V("DX-ZJ-BD4", "四件套", 6800, weight_grams=150),),
+        name_en="Brocade coasters, set of four",
+        summary_en="One of each of four patterns: Tujia style for the tea table.",
     ),
     DemoProduct(
         "tujia-brocade-bookmarks",
@@ -453,6 +516,8 @@ PRODUCTS = [
         "小小书签，带走一段非遗。",
         "适合作为会议和研学伴手礼。",
         (V("DX-ZJ-SQ2", "两枚装", 2900, weight_grams=30), V("DX-ZJ-SQ5", "五枚礼盒", 6800, weight_grams=90)),
+        name_en="Brocade bookmarks",
+        summary_en="A small bookmark carrying a piece of living heritage.",
     ),
     DemoProduct(
         "tujia-brocade-cushion-cover",
@@ -462,6 +527,8 @@ PRODUCTS = [
         "“阳雀花”纹样抱枕套，不含枕芯。",
         "纯棉经线、羊毛纬线，手感厚实。",
         (V("DX-ZJ-BZ45", "45×45cm", 15800, weight_grams=350),),
+        name_en="Brocade cushion cover",
+        summary_en="A cushion cover in the “yangque flower” pattern; cushion not included.",
     ),
     DemoProduct(
         "tujia-brocade-tea-runner-custom",
@@ -472,6 +539,8 @@ PRODUCTS = [
         "定制流程仍在整理，暂未上架。",
         (V("DX-ZJ-CQ-DZ", "定制款", 39800, weight_grams=300),),
         published=False,
+        name_en="Brocade tea table runner (made to order)",
+        summary_en="Made to your size and pattern in about three weeks.",
     ),
     # 武陵药都中药材初加工中心
     DemoProduct(
@@ -485,6 +554,8 @@ PRODUCTS = [
         shelf_life_days=730,
         featured=True,
         marks=("geographical_indication",),
+        name_en="Xiushan honeysuckle flowers",
+        summary_en="Picked in bud, then fixed and dried on the spot: pale green-white.",
     ),
     DemoProduct(
         "xiushan-atractylodes",
@@ -496,6 +567,8 @@ PRODUCTS = [
         (V("DX-BZ-250", "250g", 4800, weight_grams=270), V("DX-BZ-500", "500g", 8800, weight_grams=530)),
         shelf_life_days=730,
         marks=("geographical_indication",),
+        name_en="Xiushan atractylodes slices (baizhu)",
+        summary_en="Authentic atractylodes root, sliced and dried.",
     ),
     DemoProduct(
         "nine-steamed-polygonatum",
@@ -506,6 +579,8 @@ PRODUCTS = [
         "林下种植的多花黄精，传统九蒸九晒工艺。",
         (V("DX-HJ-250", "250g", 9800, 11800, 280),),
         shelf_life_days=540,
+        name_en="Nine-times-steamed Solomon's seal (huangjing)",
+        summary_en="Steamed and sun-dried nine times: soft, chewy and sweet on the finish.",
     ),
     DemoProduct(
         "eucommia-leaf-tea",
@@ -516,6 +591,8 @@ PRODUCTS = [
         "采摘春季嫩叶，按绿茶工艺加工。",
         (V("DX-DZC-100", "100g", 3600, weight_grams=130),),
         shelf_life_days=540,
+        name_en="Eucommia leaf tea",
+        summary_en="Young eucommia leaves, fixed and rolled, brewed like tea.",
     ),
     DemoProduct(
         "gastrodia-slices",
@@ -526,6 +603,8 @@ PRODUCTS = [
         "冬季采挖的天麻，蒸透后切片烘干。",
         (V("DX-TM-100", "100g", 8800, weight_grams=130),),
         shelf_life_days=730,
+        name_en="Gastrodia slices (tianma)",
+        summary_en="Winter-dug gastrodia, sliced: a classic for soups.",
     ),
     # 官庄街道蔬菜产业示范园
     DemoProduct(
@@ -539,6 +618,8 @@ PRODUCTS = [
         season=(5, 10),
         shelf_life_days=10,
         marks=("organic",),
+        name_en="Organic tomatoes",
+        summary_en="Grown in the demonstration park's greenhouses and picked once ripe on the vine.",
     ),
     DemoProduct(
         "mini-cucumbers",
@@ -550,6 +631,8 @@ PRODUCTS = [
         (V("DX-HG-2KG", "2kg 箱装", 2980, weight_grams=2200),),
         season=(4, 10),
         shelf_life_days=7,
+        name_en="Mini cucumbers",
+        summary_en="Small spineless cucumbers, crisp enough to eat raw.",
     ),
     DemoProduct(
         "seasonal-vegetable-box",
@@ -566,6 +649,8 @@ PRODUCTS = [
         featured=True,
         marks=("green_food",),
         pictures=2,
+        name_en="Seasonal vegetable box from the demonstration park",
+        summary_en="Whatever is best this season, packed and delivered every week.",
     ),
     DemoProduct(
         "cherry-tomatoes",
@@ -577,6 +662,8 @@ PRODUCTS = [
         (V("DX-SNG-1500", "1.5kg", 3680, weight_grams=1650),),
         season=(5, 11),
         shelf_life_days=10,
+        name_en="Cherry tomatoes",
+        summary_en="Small tomatoes, very sweet.",
     ),
     DemoProduct(
         "highland-sweet-peppers",
@@ -588,6 +675,8 @@ PRODUCTS = [
         (V("DX-TJ-2KG", "2kg", 2880, weight_grams=2150),),
         season=(6, 10),
         shelf_life_days=14,
+        name_en="Highland sweet peppers",
+        summary_en="Red, yellow and green sweet peppers with thick flesh.",
     ),
     DemoProduct(
         "summer-vegetable-box",
@@ -600,6 +689,8 @@ PRODUCTS = [
         season=(6, 8),
         shelf_life_days=7,
         published=False,
+        name_en="Summer vegetable box",
+        summary_en="A summer-only selection, coming soon.",
     ),
     # 梅江镇柑橘种植专业合作社
     DemoProduct(
@@ -612,6 +703,8 @@ PRODUCTS = [
         (V("DX-WG-2500", "2.5kg", 3880, weight_grams=2700), V("DX-WG-5KG", "5kg", 6980, weight_grams=5400)),
         season=(1, 4),
         shelf_life_days=30,
+        name_en="Xiushan Orah mandarins",
+        summary_en="In season after the Spring Festival: tender and bursting with juice.",
     ),
     DemoProduct(
         "xiushan-ponkan",
@@ -623,6 +716,8 @@ PRODUCTS = [
         (V("DX-PG-5KG", "5kg", 5480, weight_grams=5400),),
         season=(11, 1),
         shelf_life_days=30,
+        name_en="Xiushan ponkan mandarins",
+        summary_en="An old, easy-peeling variety, sweet and tangy.",
     ),
     DemoProduct(
         "red-pomelo",
@@ -638,6 +733,8 @@ PRODUCTS = [
         season=(9, 12),
         shelf_life_days=45,
         featured=True,
+        name_en="Red honey pomelo",
+        summary_en="Juicy red flesh, and it keeps well: a New Year favourite.",
     ),
     DemoProduct(
         "rock-sugar-orange",
@@ -649,6 +746,8 @@ PRODUCTS = [
         (V("DX-BTC-5KG", "5kg", 5980, 6980, 5400),),
         season=(11, 1),
         shelf_life_days=30,
+        name_en="Rock sugar oranges",
+        summary_en="Very sweet and low in acid: loved by grandparents and children alike.",
     ),
     DemoProduct(
         "citrus-variety-gift-box",
@@ -661,6 +760,8 @@ PRODUCTS = [
         season=(11, 3),
         shelf_life_days=30,
         pictures=2,
+        name_en="Citrus gift box",
+        summary_en="Orah mandarins, ponkans and navel oranges: Xiushan's citrus in one box.",
     ),
     # 涌洞乡秀山土蜂蜜专业合作社
     DemoProduct(
@@ -675,6 +776,8 @@ PRODUCTS = [
         featured=True,
         marks=("green_food",),
         pictures=2,
+        name_en="Xiushan wild mountain honey",
+        summary_en="Ripe wildflower honey from Chinese honeybees, harvested once a year.",
     ),
     DemoProduct(
         "wildflower-honey",
@@ -685,6 +788,8 @@ PRODUCTS = [
         "春夏季多种野花蜜源。",
         (V("DX-BHM-500", "500g", 5800, weight_grams=700),),
         shelf_life_days=730,
+        name_en="Wildflower honey",
+        summary_en="Good value for everyday honey drinks.",
     ),
     DemoProduct(
         "raw-honeycomb",
@@ -695,6 +800,8 @@ PRODUCTS = [
         "整块蜂巢切割装盒，保留蜂蜡。",
         (V("DX-FC-500", "500g 盒装", 12800, weight_grams=650),),
         shelf_life_days=365,
+        name_en="Raw honeycomb",
+        summary_en="Honey still in the comb: you can chew it.",
     ),
     DemoProduct(
         "honey-pomelo-tea",
@@ -705,6 +812,8 @@ PRODUCTS = [
         "与梅江镇柑橘合作社合作的跨村产品。",
         (V("DX-FMYZ-1KG", "1kg 罐装", 4800, weight_grams=1250),),
         shelf_life_days=540,
+        name_en="Honey pomelo tea",
+        summary_en="Wild honey with red pomelo peel and flesh.",
     ),
     # 钟灵镇秀山毛尖茶业有限公司
     DemoProduct(
@@ -723,6 +832,8 @@ PRODUCTS = [
         featured=True,
         marks=("geographical_indication",),
         pictures=2,
+        name_en="Xiushan Maojian, premium pre-Qingming",
+        summary_en="One bud and one leaf picked before Qingming: tight, fine leaves and a clear, high fragrance.",
     ),
     DemoProduct(
         "xiushan-green-tea",
@@ -733,6 +844,8 @@ PRODUCTS = [
         "谷雨前后采摘，滋味醇厚耐泡。",
         (V("DX-LC-250", "250g", 6800, weight_grams=300),),
         shelf_life_days=540,
+        name_en="Xiushan green tea",
+        summary_en="Spring tea for every day.",
     ),
     DemoProduct(
         "xiushan-black-tea",
@@ -743,6 +856,8 @@ PRODUCTS = [
         "夏秋茶青制作，全发酵。",
         (V("DX-HC-100", "100g", 5800, weight_grams=150), V("DX-HC-250", "250g", 12800, weight_grams=320)),
         shelf_life_days=720,
+        name_en="Xiushan black tea",
+        summary_en="Honey-scented black tea with a bright red liquor.",
     ),
     DemoProduct(
         "highland-cloud-mist-tea",
@@ -753,6 +868,8 @@ PRODUCTS = [
         "海拔900米以上茶园，年产量有限。",
         (V("DX-YW-100", "100g", 7800, weight_grams=150),),
         shelf_life_days=540,
+        name_en="Highland cloud and mist tea",
+        summary_en="From mountain tea gardens wrapped in cloud and mist.",
     ),
     DemoProduct(
         "tea-tasting-gift-box",
@@ -763,6 +880,8 @@ PRODUCTS = [
         "适合第一次认识秀山茶的朋友。",
         (V("DX-CLH-3X50", "3×50g", 16800, weight_grams=520),),
         shelf_life_days=540,
+        name_en="Tea tasting gift box",
+        summary_en="One tin each of Maojian, green tea and black tea.",
     ),
     # 溶溪镇生态粮油专业合作社
     DemoProduct(
@@ -775,6 +894,8 @@ PRODUCTS = [
         (V("DX-DM-5KG", "5kg 袋装", 6800, weight_grams=5100), V("DX-DM-10KG", "10kg 袋装", 12800, weight_grams=10200)),
         shelf_life_days=365,
         motif="grain",
+        name_en="Xiushan terrace rice",
+        summary_en="Single-crop rice with a rich aroma.",
     ),
     DemoProduct(
         "pressed-rapeseed-oil",
@@ -785,6 +906,8 @@ PRODUCTS = [
         "本地油菜籽物理压榨。",
         (V("DX-CZY-5L", "5L", 9800, weight_grams=4800),),
         shelf_life_days=540,
+        name_en="Pressed rapeseed oil",
+        summary_en="Pressed in small batches, with a rich aroma for stir-frying.",
     ),
     DemoProduct(
         "sweet-potato-vermicelli",
@@ -796,6 +919,8 @@ PRODUCTS = [
         (V("DX-FT-500", "500g", 2200, weight_grams=520), V("DX-FT-1KG", "1kg", 3900, weight_grams=1030)),
         shelf_life_days=365,
         motif="grain",
+        name_en="Sweet potato vermicelli",
+        summary_en="Made by hand and dried in the open air.",
     ),
     DemoProduct(
         "highland-glutinous-rice",
@@ -807,6 +932,8 @@ PRODUCTS = [
         (V("DX-NM-2500", "2.5kg", 3600, weight_grams=2550),),
         shelf_life_days=365,
         motif="grain",
+        name_en="Highland glutinous rice",
+        summary_en="Sticky rice for zongzi and ciba rice cakes.",
     ),
 ]
 

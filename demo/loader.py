@@ -100,7 +100,7 @@ def _load_categories(created: Counter) -> dict[str, Category]:
         spec.slug: _upsert(
             Category,
             {"slug": spec.slug},
-            {"name": spec.name, "description": spec.description, "sort_order": index},
+            {"name": spec.name, "name_en": spec.name_en, "description": spec.description, "sort_order": index},
             created,
         )
         for index, spec in enumerate(data.CATEGORIES)
@@ -119,8 +119,10 @@ def _load_merchants(created: Counter) -> dict[str, Merchant]:
             {"slug": spec.slug},
             {
                 "name": spec.name,
+                "name_en": spec.name_en,
                 "kind": spec.kind,
                 "summary": spec.summary,
+                "summary_en": spec.summary_en,
                 "description": f"<p>{spec.story}</p>",
                 "township": spec.township,
                 "village": spec.village,
@@ -167,7 +169,9 @@ def _load_products(
                 "merchant": merchants[spec.merchant],
                 "category": categories[spec.category],
                 "name": spec.name,
+                "name_en": spec.name_en,
                 "summary": spec.summary,
+                "summary_en": spec.summary_en,
                 "description": f"<p>{spec.story}</p>",
                 "origin": merchant_spec.origin,
                 "is_published": spec.published,

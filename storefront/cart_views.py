@@ -18,6 +18,7 @@ from wagtail.models import Site
 from orders.cart import CartError, remove_line, set_line_quantity
 from orders.checkout import cart_summary
 from storefront.cart import add_to_request_cart, note_cart_quantity, remember_cart, request_cart
+from storefront.selectors import attach_pictures
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -50,6 +51,7 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request)
     summary = cart_summary(cart, site=Site.find_for_request(request))
     note_cart_quantity(request, sum(item.quantity for item in summary.items))
+    attach_pictures(item.product for item in summary.items)
     return render(request, "storefront/cart.html", {"summary": summary})
 
 
@@ -63,7 +65,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     except CartError as error:
         messages.error(request, str(error))
         return response
-    name = item_name(line.variant.product.name, line.variant.name)
+    name = item_name(line.variant.product.display_name, line.variant.name)
     messages.success(request, _("Added %(name)s to your cart.") % {"name": name})
     if request.POST.get("buy_now"):
         response = HttpResponseRedirect(_checkout_address(request))

@@ -97,8 +97,8 @@ class ProductFilterForm(forms.Form):
     def __init__(self, *args: Any, categories: Iterable[Category] = (), merchants: Iterable[Merchant] = (), **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All categories")), *((c.slug, c.name) for c in categories)]
-        self.fields["merchant"].choices = [("", _("All merchants")), *((m.slug, m.name) for m in merchants)]
+        self.fields["category"].choices = [("", _("All categories")), *((c.slug, c.display_name) for c in categories)]
+        self.fields["merchant"].choices = [("", _("All merchants")), *((m.slug, m.display_name) for m in merchants)]
 
     @property
     def filters(self) -> dict[str, Any]:

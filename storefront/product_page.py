@@ -58,8 +58,8 @@ def _render(request: HttpRequest, product: Product, rendered: list[Product]) -> 
         "counters_more": counters[COUNTERS_SHOWN:],
     }
     return {
-        "name": shaped.name,
-        "description": shaped.summary or shaped.name,
+        "name": shaped.display_name,
+        "description": shaped.display_summary or shaped.display_name,
         "head": render_to_string("storefront/product/head.html", context, request),
         "main": punch_csrf(render_to_string("storefront/product/main.html", context, request)),
     }

@@ -34,7 +34,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
-from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant
+from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant, english_wanted
 from catalog.search import SearchPlan, plan_search, search
 from catalog.selectors import synonym_words
 from orders.aid import hidden_for_expired_certificate, impact_figures
@@ -389,10 +389,13 @@ class Suggestion:
 
 
 def _suggested(plan: SearchPlan, limit: int, exclude: Iterable[int] = ()) -> list[tuple[int, str, str]]:
+    """(id, name in the reader's language, slug) of the products ``plan`` finds, best first."""
     found = search(public_products(), plan).exclude(pk__in=list(exclude))
     if "search_rank" in found.query.annotations:
         found = found.order_by("-search_rank", "-created_at", "-pk")
-    return list(found.values_list("pk", "name", "slug")[:limit])
+    english = english_wanted()
+    rows = found.values_list("pk", "name", "name_en", "slug")[:limit]
+    return [(pk, (english and name_en) or name, slug) for pk, name, name_en, slug in rows]
 
 
 def suggestions(query: str, limit: int = SUGGESTION_LIMIT) -> tuple[list[Suggestion], list[str]]:
@@ -402,7 +405,8 @@ def suggestions(query: str, limit: int = SUGGESTION_LIMIT) -> tuple[list[Suggest
 
     Of the newest few matches, those named with the query's own words come first, then those named with a
     synonym, in the order the operators listed them (``via`` says which), then the others (found by their
-    category, merchant or pinyin)."""
+    category, merchant or pinyin). Names are in the reader's language (English where given on the English
+    site)."""
     plan = plan_search(query, prefix=True)
     if not plan:
         return [], []
@@ -437,3 +441,14 @@ def search_words(query: str, plan: SearchPlan | None = None, limit: int = WORD_L
     if len(words) < limit:
         words += [word for word in synonym_words(limit + len(asked)) if word not in asked and word not in words]
     return words[:limit]
+
+
+def attach_pictures(products: Iterable[Product]) -> None:
+    """Set ``picture`` on each product: its first picture (with its thumbnail rendition) or None, in two
+    queries for all of them (the cart's cards)."""
+    products = list(products)
+    first: dict[int, Any] = {}
+    for product_image in product_images().filter(product__in={product.pk for product in products}):
+        first.setdefault(product_image.product_id, product_image.image)
+    for product in products:
+        product.picture = first.get(product.pk)

@@ -41,7 +41,7 @@ def _entry(event: OrderEvent) -> TimelineEntry:
         return TimelineEntry(event.created_at, _("Order placed"), event.to_status)
     if event.kind == OrderEvent.Kind.FULFILMENT and event.fulfilment is not None:
         title = _("%(merchant)s: %(status)s") % {
-            "merchant": event.fulfilment.merchant.name,
+            "merchant": event.fulfilment.merchant.display_name,
             "status": _label(Fulfilment.Status, event.to_status),
         }
         return TimelineEntry(event.created_at, title, event.to_status)

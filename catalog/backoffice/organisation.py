@@ -25,11 +25,13 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
     protected_message = _("“%(object)s” still has products and cannot be deleted. Mark it inactive instead.")
     list_display = ["name", "kind", "township", "paired_county", BooleanColumn("is_active", label=_("Active"))]
     list_filter = ["kind", "township", "paired_county", "is_active"]
-    search_fields = ["name", "village", "contact_name", "summary"]
+    search_fields = ["name", "name_en", "village", "contact_name", "summary"]
     inspect_view_fields = [
         "name",
+        "name_en",
         "kind",
         "summary",
+        "summary_en",
         "township",
         "village",
         "paired_county",
@@ -47,8 +49,10 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
     ]
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+        FieldPanel("name_en"),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("is_active")]),
         FieldPanel("summary"),
+        FieldPanel("summary_en"),
         FieldPanel("description"),
         FieldPanel("logo"),
         FieldRowPanel([FieldPanel("township"), FieldPanel("village")]),
@@ -73,9 +77,9 @@ class CategoryViewSet(ProtectedDeleteViewSetMixin, ModelViewSet):
     icon = "list-ul"
     copy_view_enabled = False
     protected_message = _("“%(object)s” still has products and cannot be deleted.")
-    list_display = ["name", "slug", "sort_order"]
-    search_fields = ["name", "slug"]
-    form_fields = ["name", "slug", "description", "sort_order"]
+    list_display = ["name", "name_en", "slug", "sort_order"]
+    search_fields = ["name", "name_en", "slug"]
+    form_fields = ["name", "name_en", "slug", "description", "sort_order"]
 
 
 class LocationViewSet(ScopedViewSetMixin, ModelViewSet):

@@ -31,9 +31,11 @@ PROTECTED_PRODUCT_MESSAGE = _(
 
 
 def product_search_condition(query: str) -> Q:
-    """Products whose name, summary, origin, merchant or one of whose SKUs contains ``query``."""
+    """Products whose name (Chinese or English), summary, origin, merchant or one of whose SKUs contains
+    ``query``."""
     return (
         Q(name__icontains=query)
+        | Q(name_en__icontains=query)
         | Q(summary__icontains=query)
         | Q(origin__icontains=query)
         | Q(merchant__name__icontains=query)
@@ -217,14 +219,16 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
     }
     export_filename = "products"
     filterset_class = ProductFilterSet
-    search_fields = ["name", "summary", "origin", "merchant__name"]
+    search_fields = ["name", "name_en", "summary", "origin", "merchant__name"]
     search_backend_name = None
     inspect_view_fields = [
         "merchant",
         "category",
         "name",
+        "name_en",
         "slug",
         "summary",
+        "summary_en",
         "origin",
         "is_published",
         "is_featured",
@@ -248,8 +252,10 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
                 [
                     FieldRowPanel([FieldPanel("merchant"), FieldPanel("category")]),
                     FieldPanel("name"),
+                    FieldPanel("name_en"),
                     FieldPanel("slug"),
                     FieldPanel("summary"),
+                    FieldPanel("summary_en"),
                     FieldPanel("description"),
                     FieldPanel("origin"),
                     MultiFieldPanel(

@@ -84,7 +84,7 @@ def article_json_ld(context: template.Context, page) -> SafeString:
         "publisher": {"@type": "Organization", "name": settings.WAGTAIL_SITE_NAME},
     }
     if page.merchant_id:
-        data["about"] = {"@type": "Organization", "name": page.merchant.name}
+        data["about"] = {"@type": "Organization", "name": page.merchant.display_name}
     if page.hero_image_id:
         data["image"] = absolute(request, page.hero_image.file.url)
     return json_ld(data)

@@ -52,7 +52,7 @@ def _check_quantity_allowed(variant: Variant, quantity: int) -> None:
     if quantity > maximum:
         raise CartError(_("You can buy at most %(max)d of one item.") % {"max": maximum})
     available = available_quantities([variant.pk])[variant.pk]
-    name = f"{variant.product.name} {variant.name}"
+    name = f"{variant.product.display_name} {variant.name}"
     if available <= 0:
         raise CartError(_("%(name)s is sold out.") % {"name": name})
     if quantity > available:

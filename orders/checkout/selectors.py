@@ -44,7 +44,7 @@ class CartItem:
     @property
     def name(self) -> str:
         """The product and variant names, as the customer reads them in messages."""
-        return f"{self.product.name} {self.variant.name}"
+        return f"{self.product.display_name} {self.variant.name}"
 
     @property
     def line_total(self) -> int:

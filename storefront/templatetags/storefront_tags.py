@@ -88,11 +88,11 @@ def product_json_ld(context: template.Context, product) -> SafeString:
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
-        "name": product.name,
-        "description": product.summary,
+        "name": product.display_name,
+        "description": product.display_summary,
         "sku": product.active_variants[0].sku if product.active_variants else product.slug,
-        "brand": {"@type": "Organization", "name": product.merchant.name},
-        "category": product.category.name,
+        "brand": {"@type": "Organization", "name": product.merchant.display_name},
+        "category": product.category.display_name,
         "url": absolute(request, product.get_absolute_url()),
         "offers": offers,
     }
