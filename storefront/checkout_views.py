@@ -32,6 +32,7 @@ from orders.checkout import (
     place_order,
 )
 from orders.models import Cart, DeliveryMethod
+from orders.payments.hold import can_pay_now
 from storefront.cart import note_cart_quantity, request_cart
 from storefront.forms import CheckoutForm
 from storefront.phone_sign_in import contact_initial
@@ -125,7 +126,8 @@ def _place(request: HttpRequest, cart: Cart, form: CheckoutForm, site: Site | No
         site=site,
     )
     messages.success(request, _("Thank you! Your order %(number)s has been placed.") % {"number": order.number})
-    return redirect("storefront:order_status", token=order.token)
+    # Straight on to paying while the items are held; without a payment method, to the order's page.
+    return redirect("storefront:order_pay" if can_pay_now(order) else "storefront:order_status", token=order.token)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from orders.models import Order, OrderStatus
 from orders.payments import cancel_order
-from orders.payments.client import demo_payments_enabled, stripe_enabled
 from orders.selectors import get_order_by_token
 from orders.state import OrderError, can_cancel
+from storefront.hold import hold_context
 from storefront.timeline import customer_timeline, pickup_cards
 
 
@@ -28,7 +28,7 @@ def _render_status(request: HttpRequest, order: Order, *, status: int = 200) -> 
         "pickups": pickup_cards(order),
         "awaiting_payment": order.status == OrderStatus.PENDING_PAYMENT,
         "can_cancel": can_cancel(order),
-        "can_pay": order.status == OrderStatus.PENDING_PAYMENT and (stripe_enabled() or demo_payments_enabled()),
+        **hold_context(order),  # the hold, counted down while awaiting payment
     }
     return render(request, "storefront/order_status.html", context, status=status)
 

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from orders.models import Order, OrderStatus
 from orders.payments.client import demo_payments_enabled, stripe_enabled
+from orders.payments.hold import payment_available
 from orders.payments.services import PaymentError, pay_demo, start_payment
+from storefront.hold import hold_context
 from storefront.order_views import _order_or_404
 
 logger = logging.getLogger(__name__)
@@ -27,12 +29,16 @@ def _not_payable(request: HttpRequest, order: Order, message: str) -> HttpRespon
 
 @require_safe
 def order_pay(request: HttpRequest, token: str) -> HttpResponse:
-    """The Payment Element for the order's current PaymentIntent (or the demo button in keyless DEBUG runs)."""
+    """The Payment Element for the order's current PaymentIntent (or the demo button in keyless DEBUG runs),
+    with the hold's countdown; once the hold has ended, the message saying so instead (no intent is made)."""
     order = _order_or_404(token)
-    if order.status != OrderStatus.PENDING_PAYMENT:
+    hold = hold_context(order)
+    if hold["hold"] is None:
         return _not_payable(request, order, _("This order is not awaiting payment."))
-    context = {"order": order, "demo": demo_payments_enabled()}
-    if stripe_enabled():
+    if not payment_available():
+        raise Http404(_("Payments are not available."))
+    context = {"order": order, "demo": demo_payments_enabled(), **hold}
+    if stripe_enabled() and hold["hold"].running:
         try:
             session = start_payment(order)
         except PaymentError as error:
@@ -50,19 +56,19 @@ def order_pay(request: HttpRequest, token: str) -> HttpResponse:
             return_url=return_url,
             stripe_locale="zh" if (get_language() or "").startswith("zh") else "en",
         )
-    elif not context["demo"]:
-        raise Http404(_("Payments are not available."))
     return render(request, "storefront/order_pay.html", context)
 
 
 @require_safe
 def order_pay_return(request: HttpRequest, token: str) -> HttpResponse:
-    """Where Stripe sends the customer back (Alipay, WeChat Pay, 3-D Secure): the order, or "processing"."""
+    """Where Stripe sends the customer back (Alipay, WeChat Pay, 3-D Secure): "processing", or for a failed
+    payment the offer to try again while the hold runs (with its countdown)."""
     order = _order_or_404(token)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return redirect("storefront:order_status", token=order.token)
     failed = request.GET.get("redirect_status") == "failed"
-    return render(request, "storefront/order_pay_return.html", {"order": order, "failed": failed})
+    context = {"order": order, "failed": failed, **(hold_context(order) if failed else {})}
+    return render(request, "storefront/order_pay_return.html", context)
 
 
 @require_POST

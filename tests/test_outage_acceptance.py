@@ -172,8 +172,8 @@ def place(visits: Visits, phase: str, oil, **fields) -> Order:
     response = client.post(CHECKOUT, form)
     visits.seen.append((phase, "checkout", response.status_code))
     assert response.status_code == 302, response.content.decode()[:500]
-    order = Order.objects.get(token=response["Location"].rstrip("/").split("/")[-1])
-    visits.get(phase, "order status", response["Location"], client)
+    order = Order.objects.get(token=response["Location"].split("/orders/")[1].split("/")[0])  # on to its pay page
+    visits.get(phase, "order status", f"/en/orders/{order.token}/", client)
     return order
 
 

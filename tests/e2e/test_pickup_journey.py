@@ -1,9 +1,10 @@
-"""A consumer finds a story, buys from two merchants for pickup at a counter, pays, and collects.
+"""A consumer on a 390x844 phone finds products by the everyday word (橙子) and by pinyin, buys from two
+merchants for pickup at a counter, pays, and collects.
 
-The consumer's status page (on a 390 px phone) shows one pickup code and one QR code for the counter, from payment
-on, and the progress. Counter staff (the demo user of 德百超市's counter) see the order as one row, mark both parts
-ready and hand the whole order over in one step with the code typed into the console's code field; the order ends
-completed.
+The consumer's status page shows one pickup code and one QR code for the counter, from payment on, and the
+progress. Counter staff (the demo user of 德百超市's counter) see the order as one row, mark both parts ready and
+hand the whole order over in one step with the code typed into the console's code field; the order ends
+completed. Exactly one "ready for pickup" text message is sent, once the last part is ready.
 """
 
 import re
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from demo import data
 from tests.e2e.actions import admin_login, serious_violations
+from tests.e2e.site import Site
 
 COUNTER = data.COUNTERS[0]  # dz-decheng, where the demo counter user works
 SCARF = "tujia-brocade-scarf"  # in the brocade story, stocked at that counter
@@ -19,6 +21,11 @@ OIL = "xiushan-wild-camellia-oil"
 MERCHANTS = {m.slug: m.name for m in data.MERCHANTS}
 PRODUCTS = {p.slug: p for p in data.PRODUCTS}
 PHONE = {"width": 390, "height": 844}
+READY_SMS = """
+from worker.models import Notification
+for sms in Notification.objects.filter(channel="sms", template="pickup_ready", payload__order_number="{number}"):
+    print("SMS", sms.recipient, sms.payload["pickup_code"])
+"""
 # Elements of the pickup card sticking out of the viewport on either side (the header and the rest of the page are
 # held to the viewport by the phone-layout tests).
 OUTSIDE = """() => {
@@ -51,13 +58,30 @@ def current_step(consumer: Page) -> int:
     return states.index("step") + 1 if "step" in states else 0
 
 
-def test_consumer_buys_for_pickup_and_the_counter_hands_over(open_page):
+def ready_messages(site: Site, number: str) -> list[str]:
+    """The "ready for pickup" text messages the outbox holds for the order (the site's own database)."""
+    out = site.manage("shell", "-c", READY_SMS.format(number=number))
+    return [line.removeprefix("SMS ") for line in out.splitlines() if line.startswith("SMS ")]
+
+
+def search(consumer: Page, words: str) -> None:
+    """Type ``words`` into the header's one search field and search, as a shopper does on a phone."""
+    consumer.fill("#site-search-q", words)
+    consumer.press("#site-search-q", "Enter")
+    consumer.wait_for_url(re.compile(r"/products/\?q="))
+
+
+def test_consumer_buys_for_pickup_and_the_counter_hands_over(open_page, site):
     consumer = open_page()
-    consumer.goto("/search/?q=" + "织锦")
-    consumer.locator("a[href*='aikou-tujia-brocade-weavers']").first.click()
-    expect(consumer.locator("h1")).to_contain_text("织")
-    scarf = consumer.locator(".buyable", has=consumer.locator(f"a[href$='/products/{SCARF}/']")).first
-    scarf.get_by_role("button").click()
+    consumer.set_viewport_size(PHONE)  # the whole journey on a 390x844 phone
+    consumer.goto("/")
+    search(consumer, "橙子")  # the everyday word: the catalogue says 脐橙 and 柑橘
+    expect(consumer.locator(".listing__count")).to_contain_text("橙子")
+    expect(consumer.locator(".product-card__name", has_text="脐橙").first).to_be_visible()
+    search(consumer, "zhijin")  # 织锦 in pinyin
+    consumer.locator(f".product-card a[href$='/products/{SCARF}/']").first.click()
+    expect(consumer.locator("h1")).to_contain_text("织锦")
+    consumer.locator("form[action$='/cart/add/'] [type=submit]").first.click()
     expect(consumer.locator(".messages")).to_contain_text(PRODUCTS[SCARF].name)
 
     consumer.goto(f"/products/{OIL}/")
@@ -71,11 +95,10 @@ def test_consumer_buys_for_pickup_and_the_counter_hands_over(open_page):
     consumer.check("input[name=method][value=pickup]")
     consumer.locator(".counter-choices li", has_text=COUNTER.name).locator("input").check()
     consumer.locator("form [type=submit]", has_text="提交订单").click()
-    consumer.wait_for_url(re.compile(r"/orders/[^/]+/$"))
-    status_url = consumer.url
-    number = re.search(r"DX\d{8}-\d+", consumer.locator(".order__header").inner_text()).group(0)
+    consumer.wait_for_url(re.compile(r"/orders/[^/]+/pay/$"))  # straight on to paying
+    status_url = consumer.url.removesuffix("pay/")
+    number = re.search(r"DX\d{8}-\d+", consumer.locator("h1").inner_text()).group(0)
 
-    consumer.get_by_role("link", name="支付", exact=True).click()
     consumer.get_by_role("button", name="支付（演示，非真实付款）").click()
     consumer.set_viewport_size(PHONE)
     consumer.goto(status_url)
@@ -95,12 +118,14 @@ def test_consumer_buys_for_pickup_and_the_counter_hands_over(open_page):
     consumer.reload()
     assert pickup_code(consumer) == code
     assert current_step(consumer) == 2  # the scarf is not ready yet: still being prepared
+    assert ready_messages(site, number) == []  # and nobody is told to come yet
 
     staff.locator("tr", has_text=number).get_by_role("button", name="标记为待自提").click()
     expect(staff.locator(".messages")).to_be_visible()
     consumer.reload()
     assert pickup_code(consumer) == code
     assert current_step(consumer) == 3
+    assert ready_messages(site, number) == [f"13912345678 {code}"]  # one text, once the last part is ready
     assert serious_violations(consumer) == []
     for width in (360, 414):  # the narrowest and widest phones, in both languages
         consumer.set_viewport_size({"width": width, "height": 800})
@@ -127,3 +152,4 @@ def test_consumer_buys_for_pickup_and_the_counter_hands_over(open_page):
     expect(consumer.locator(".order__status .status")).to_have_class(re.compile(r"status--completed"))
     assert current_step(consumer) == 0
     expect(consumer.locator(".pickup__code")).to_have_count(0)
+    assert len(ready_messages(site, number)) == 1

@@ -118,7 +118,7 @@ def test_pickup_order_end_to_end(client, shop, cart):
     response = client.post(CHECKOUT, checkout_data(page.context, method="pickup", pickup_location=shop["a"].pk))
 
     order = Order.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/en/orders/{order.token}/"
+    assert response.status_code == 302 and response["Location"] == f"/en/orders/{order.token}/pay/"
     assert (order.delivery_method, order.pickup_location, order.shipping_fee, order.total) == (
         "pickup",
         shop["a"],
@@ -130,7 +130,7 @@ def test_pickup_order_end_to_end(client, shop, cart):
     assert Stock.objects.get(variant=shop["oil"], location=shop["b"]).allocated == 0
     assert not cart.lines.exists()
 
-    status = client.get(response["Location"])
+    status = client.get(f"/en/orders/{order.token}/")
     html = status.content.decode()
     assert order.number in html and "Thank you! Your order" in html
     assert "秀山野生山茶油" in html and "¥136.00" in html and "¥167.00" in html
@@ -151,7 +151,7 @@ def test_delivery_order_end_to_end_with_fee_and_invoice(client, shop, warehouse)
     )
 
     order = Order.objects.get()
-    assert response["Location"] == f"/en/orders/{order.token}/"
+    assert response["Location"] == f"/en/orders/{order.token}/pay/"
     # 2 x 31.00 = 62.00 < 99.00: 12.00 for delivery.
     assert (order.subtotal, order.shipping_fee, order.total) == (6200, 1200, 7400)
     assert (order.province, order.city, order.district, order.street, order.postal_code) == tuple(ADDRESS.values())
@@ -159,7 +159,7 @@ def test_delivery_order_end_to_end_with_fee_and_invoice(client, shop, warehouse)
     assert order.note == "请工作日送达"
     assert Stock.objects.get(variant=shop["honey"], location=warehouse).allocated == 2
 
-    html = client.get(response["Location"]).content.decode()
+    html = client.get(f"/en/orders/{order.token}/").content.decode()
     assert "天衢中路1号" in html and "253000" in html and "¥12.00" in html and "¥74.00" in html
     assert "德州某某有限公司" in html
 
@@ -193,7 +193,7 @@ def test_price_change_between_page_and_submit_asks_again(client, shop, cart):
 
     placed = client.post(CHECKOUT, checkout_data(response.context))
     order = Order.objects.get()
-    assert placed["Location"] == f"/en/orders/{order.token}/" and order.subtotal == 2 * 7000 + 3100
+    assert placed["Location"] == f"/en/orders/{order.token}/pay/" and order.subtotal == 2 * 7000 + 3100
 
 
 def test_product_unpublished_between_page_and_submit_asks_again(client, shop, cart):
@@ -243,7 +243,7 @@ def test_double_submit_lands_on_the_same_order(client, shop, cart):
     second = client.post(CHECKOUT, data)
 
     order = Order.objects.get()
-    assert first["Location"] == second["Location"] == f"/en/orders/{order.token}/"
+    assert first["Location"] == second["Location"] == f"/en/orders/{order.token}/pay/"
     assert sum(Stock.objects.values_list("allocated", flat=True)) == 3
 
 
@@ -394,7 +394,7 @@ def test_a_rush_of_buyers_through_the_page_gets_exactly_the_units_and_409s_for_t
     placed = [r for r in responses if r.status_code == 302]
     refused = [r for r in responses if r.status_code == 409]
     assert (len(placed), len(refused)) == (units, buyers - units)
-    assert all(r["Location"].startswith("/en/orders/") for r in placed)
+    assert all(r["Location"].startswith("/en/orders/") and r["Location"].endswith("/pay/") for r in placed)
     assert all("sold out" in r.content.decode() for r in refused)
     stock = Stock.objects.get(variant=variant, location=warehouse)
     assert (stock.on_hand, stock.allocated) == (units, units)  # 0 oversold
