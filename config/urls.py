@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.http import Http404
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.decorators.cache import cache_control
+from django.views.defaults import page_not_found
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from django.views.static import serve
@@ -54,7 +56,12 @@ if settings.SERVE_MEDIA:
         re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
 
+# With DEBUG on, Django answers a missing page with its technical page; /404/ shows the shoppers' page
+# (make run, the browser tests), as Django's docs suggest for checking error pages.
+debug_pages = [path("404/", page_not_found, {"exception": Http404()})] if settings.DEBUG else []
+
 urlpatterns += i18n_patterns(
+    *debug_pages,
     path("", include("storefront.urls")),
     path("", include("cms.urls")),
     path("", include(wagtail_urls)),

@@ -59,6 +59,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filter_form": ProductFilterForm(initial=filters, categories=categories, merchants=merchants),
         "filter_query": form.query_string(),
+        "active_filter_count": sum(1 for name in filters if name != "q"),
+        "categories": categories,
         "merchant": next((m for m in merchants if m.slug == filters.get("merchant")), None),
         "category": next((c for c in categories if c.slug == filters.get("category")), None),
         "search_sections": search_sections(request, query) if query else [],

@@ -29,13 +29,22 @@ def serious_violations(page: Page) -> list[str]:
     ]
 
 
-# Elements sticking out of the viewport on either side (visually hidden ones are 1 px and clipped).
+# Elements sticking out of the viewport on either side (visually hidden ones are 1 px and clipped), and
+# elements wider than it. What a sideways-scrolling row (overflow-x: auto, inside the viewport) holds
+# beyond the screen is scrolled to, not cut off: the row itself is checked, its contents are not.
 OVERFLOWING = """() => {
   const width = document.documentElement.clientWidth;
+  const inScrollingRow = (element) => {
+    for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+      if (["auto", "scroll"].includes(getComputedStyle(parent).overflowX)) return true;
+    }
+    return false;
+  };
   const out = [];
   for (const element of document.querySelectorAll("body *")) {
     const box = element.getBoundingClientRect();
-    if (box.width && (box.right > width + 0.5 || box.left < -0.5)) {
+    const outside = box.width && (box.right > width + 0.5 || box.left < -0.5);
+    if (box.width > width + 0.5 || (outside && !inScrollingRow(element))) {
       const name = `${element.tagName.toLowerCase()}.${element.className}`;
       out.push(`${name} ${Math.round(box.left)}-${Math.round(box.right)}`);
     }

@@ -30,4 +30,4 @@ def test_a_reader_adds_a_product_to_the_cart_from_a_story(page):
     page.goto("/stories/aikou-tujia-brocade-weavers/")
     page.locator(".product-block form.add-to-cart [type=submit]").first.click()
     page.wait_for_url("**/stories/aikou-tujia-brocade-weavers/")
-    assert page.locator(".cart-count").inner_text() != "0"
+    assert page.locator(".site-header .cart-count").inner_text() != "0"
