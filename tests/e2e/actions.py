@@ -1,5 +1,6 @@
 """Steps several journeys share: signing in to the back office, running axe."""
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -56,3 +57,43 @@ OVERFLOWING = """() => {
 def no_overflow(page: Page) -> None:
     found = page.evaluate(OVERFLOWING)
     assert found["scroll"] <= found["width"] and found["out"] == [], found
+
+
+PAY_PAGE = re.compile(r"/orders/[^/]+/pay/$")
+
+
+def place_pickup_order(page: Page, name: str, phone: str, counter: str = "", email: str = "") -> str:
+    """Fill the checkout page open in ``page`` for pickup (at the counter named ``counter``, else the first
+    offered), place the order and land on its pay page; the order's number."""
+    page.fill("input[name=name]", name)
+    page.fill("input[name=phone]", phone)
+    if email:
+        page.fill("input[name=email]", email)
+    page.check("input[name=method][value=pickup]")
+    choices = page.locator(".counter-choices li")
+    (choices.filter(has_text=counter) if counter else choices).first.locator("input").check()
+    page.locator("form.checkout-form button.button--large").click()
+    page.wait_for_url(PAY_PAGE)  # straight on to paying
+    return re.search(r"DX\d{8}-\d+", page.locator("h1").inner_text()).group(0)
+
+
+# Controls a thumb taps that are less than 44 px tall, among those shown. Links inside running text (a paragraph,
+# a table cell, a definition, the breadcrumbs) are left out, as is a checkbox or radio button whose label is the
+# target.
+SMALL_TARGETS = """() => {
+  const out = [];
+  const controls = "a[href], button, input:not([type=hidden]), select, summary, textarea";
+  for (const element of document.querySelectorAll(controls)) {
+    const box = element.getBoundingClientRect();
+    // Not shown (in a closed drawer, hidden), or clipped to a pixel for screen readers only.
+    if (!element.checkVisibility({visibilityProperty: true}) || box.width <= 1 || box.height <= 1) continue;
+    if (element.closest("p, td, dd, .breadcrumbs, .skip-link")) continue;
+    if (["checkbox", "radio"].includes(element.type) && element.labels && element.labels.length
+        && element.labels[0].getBoundingClientRect().height >= 43.5) continue;
+    if (box.height < 43.5) {
+      const text = (element.innerText || element.value || "").trim().slice(0, 20);
+      out.push(`${element.tagName.toLowerCase()}.${element.className} "${text}" ${Math.round(box.height)} px`);
+    }
+  }
+  return out;
+}"""

@@ -11,13 +11,12 @@ import psycopg
 from playwright.sync_api import Page, expect
 
 from demo import data
-from tests.e2e.actions import no_overflow, serious_violations
+from tests.e2e.actions import PAY_PAGE, no_overflow, place_pickup_order, serious_violations
 from tests.e2e.conftest import ARTIFACTS
 
 COUNTER = data.COUNTERS[0]
 OIL = "xiushan-wild-camellia-oil"  # stocked at that counter
 PHONE = {"width": 390, "height": 844}
-PAY_URL = re.compile(r"/orders/[^/]+/pay/$")
 
 
 def place_order(page: Page) -> None:
@@ -26,13 +25,7 @@ def place_order(page: Page) -> None:
     page.locator("form[action$='/cart/add/'] [type=submit]").first.click()
     expect(page.locator(".messages")).to_be_visible()
     page.goto("/checkout/")
-    page.fill("input[name=name]", "李明")
-    page.fill("input[name=phone]", "13912345670")
-    page.fill("input[name=email]", "liming@example.com")
-    page.check("input[name=method][value=pickup]")
-    page.locator(".counter-choices li", has_text=COUNTER.name).locator("input").check()
-    page.locator("form [type=submit]", has_text="提交订单").click()
-    page.wait_for_url(PAY_URL)
+    place_pickup_order(page, "李明", "13912345670", COUNTER.name, email="liming@example.com")
 
 
 def seconds_left(page: Page) -> int:
@@ -84,7 +77,7 @@ def test_placing_an_order_on_a_phone_goes_straight_to_paying_with_a_countdown(pa
     no_overflow(page)
     page.screenshot(path=str(ARTIFACTS / "order-page-awaiting-payment-390x844.png"))
     pay_now.click()
-    page.wait_for_url(PAY_URL)
+    page.wait_for_url(PAY_PAGE)
 
     button.click()
     expect(page.locator(".order__status .status")).to_have_class(re.compile(r"status--paid"))

@@ -12,7 +12,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from demo import data
-from tests.e2e.actions import admin_login, serious_violations
+from tests.e2e.actions import admin_login, place_pickup_order, serious_violations
 from tests.e2e.site import Site
 
 COUNTER = data.COUNTERS[0]  # dz-decheng, where the demo counter user works
@@ -89,15 +89,8 @@ def test_consumer_buys_for_pickup_and_the_counter_hands_over(open_page, site):
     expect(consumer.locator(".messages")).to_contain_text(PRODUCTS[OIL].name)
 
     consumer.goto("/checkout/")
-    consumer.fill("input[name=name]", "王小红")
-    consumer.fill("input[name=phone]", "13912345678")
-    consumer.fill("input[name=email]", "wangxh@example.com")
-    consumer.check("input[name=method][value=pickup]")
-    consumer.locator(".counter-choices li", has_text=COUNTER.name).locator("input").check()
-    consumer.locator("form [type=submit]", has_text="提交订单").click()
-    consumer.wait_for_url(re.compile(r"/orders/[^/]+/pay/$"))  # straight on to paying
+    number = place_pickup_order(consumer, "王小红", "13912345678", COUNTER.name, email="wangxh@example.com")
     status_url = consumer.url.removesuffix("pay/")
-    number = re.search(r"DX\d{8}-\d+", consumer.locator("h1").inner_text()).group(0)
 
     consumer.get_by_role("button", name="支付（演示，非真实付款）").click()
     consumer.set_viewport_size(PHONE)
