@@ -79,6 +79,17 @@ def test_public_page_fits_a_phone(page, language, name):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("path", ["/", "/products/"])
+def test_products_start_on_the_first_screen(page, language, path):
+    """On a 390 x 844 phone the home page and the product list show a product above the tab bar before the
+    first scroll."""
+    page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": 844})
+    page.goto(LANGUAGES[language] + path)
+    top = page.locator(".product-card").first.bounding_box()["y"]
+    assert top < page.locator("nav.tab-bar").bounding_box()["y"], top
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_shopping_pages_fit_a_phone(page, shopper, language):
     prefix = LANGUAGES[language]
     page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": 844})
