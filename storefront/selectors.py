@@ -447,6 +447,8 @@ def attach_pictures(products: Iterable[Product]) -> None:
     """Set ``picture`` on each product: its first picture (with its thumbnail rendition) or None, in two
     queries for all of them (the cart's cards)."""
     products = list(products)
+    if not products:
+        return  # an empty cart asks nothing
     first: dict[int, Any] = {}
     for product_image in product_images().filter(product__in={product.pk for product in products}):
         first.setdefault(product_image.product_id, product_image.image)
