@@ -41,9 +41,9 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-## make messages: extract strings and compile both locales (needs GNU gettext)
+## make messages: extract strings and compile both locales, and locale_wagtail/ (Wagtail's strings, kept by hand)
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --no-obsolete
+	$(PY) manage.py makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --ignore 'locale_wagtail/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:

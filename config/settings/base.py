@@ -189,7 +189,10 @@ LOGIN_URL = "wagtailadmin_login"
 # migrate: Wagtail creates its first Locale from it.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/: the project's strings (make messages extracts them; it writes to the first path only).
+# locale_wagtail/: Wagtail's back-office strings its own zh_Hans catalogue lacks or words badly
+# (kept by hand). A path listed earlier wins, and any of them wins over an app's own catalogue.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_wagtail"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -32,9 +32,18 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+# A report opened without a grouping (the menu's first visit, an old link) is grouped by month.
+DEFAULT_GROUPING = "month"
+
+
 class ReportForm(PeriodForm):
+    """The figures a report shows. Its grouping menu shows the grouping in use: without one, the month."""
+
     group_by = forms.ChoiceField(
-        label=_("Totals by"), choices=[(key, label) for key, (label, _fields) in DIMENSIONS.items()], required=False
+        label=_("Totals by"),
+        choices=[(key, label) for key, (label, _fields) in DIMENSIONS.items()],
+        required=False,
+        initial=DEFAULT_GROUPING,
     )
     merchant = forms.ModelChoiceField(
         label=_("Merchant"), queryset=Merchant.objects.none(), required=False, empty_label=_("All merchants")
@@ -45,8 +54,11 @@ class ReportForm(PeriodForm):
 
     field_order = ["group_by", "date_from", "date_to", "merchant", "channel"]
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user: User, **kwargs) -> None:
+        if data is not None and not data.get("group_by"):
+            data = data.copy()
+            data["group_by"] = DEFAULT_GROUPING  # else the menu would show its first entry, the day
+        super().__init__(data, *args, **kwargs)
         self.fields["merchant"].queryset = merchants_for_user(user).order_by("name")
 
 

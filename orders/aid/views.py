@@ -29,7 +29,7 @@ from core.charts import bar_chart, column_chart
 from core.money import fen_to_decimal
 from core.spreadsheets import FORMATS as EXPORT_FORMATS
 from core.spreadsheets import spreadsheet_response
-from orders.aid.forms import ReportForm, StatementForm, last_month
+from orders.aid.forms import DEFAULT_GROUPING, ReportForm, StatementForm, last_month
 from orders.aid.reports import DIMENSIONS, PERIODS, Report, in_period, report
 from orders.aid.scopes import entries_for_user, settlements_for_user
 from orders.aid.services import SettlementError, settle
@@ -78,9 +78,9 @@ class ReportView(AidPageMixin, TemplateView):
         form = ReportForm(request.GET or None, user=request.user)
         result = None
         if form.is_bound and form.is_valid():
-            result = report(self.entries(form.cleaned_data), form.cleaned_data["group_by"] or "month")
+            result = report(self.entries(form.cleaned_data), form.cleaned_data["group_by"])
         elif not form.is_bound:
-            result = report(entries_for_user(request.user), "month")
+            result = report(entries_for_user(request.user), DEFAULT_GROUPING)
         fmt = request.GET.get("export")
         if result is not None and fmt in EXPORT_FORMATS:
             return self.export(result, fmt)
