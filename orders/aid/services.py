@@ -154,7 +154,8 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
 
 
 def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
-    """One credit per line of a counter sale (call inside ``record_counter_sale``'s transaction)."""
+    """One credit per line of a counter sale (call inside ``record_counter_sale``'s transaction), carrying how the
+    customer paid."""
     lines = sale.lines.select_related("merchant", "variant__product")
     return _write(
         [
@@ -171,6 +172,7 @@ def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
                 product_name=line.product_name,
                 counter_sale=sale,
                 counter_sale_line=line,
+                payment_method=sale.payment_method,
                 reference=sale.number,
                 created_at=sale.created_at,
             )

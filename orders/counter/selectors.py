@@ -5,20 +5,31 @@ merchant) may open any counter. Every lookup of a fulfilment, a pickup or a coun
 these querysets, so an id outside the user's counters is simply not found.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Location, Stock
 from catalog.selectors import sees_all_merchants, staffed_location_ids
 from core.scopes import User
 from orders.availability import sellable_variants
-from orders.models import CounterSale, DeliveryMethod, Fulfilment, OrderLine, Pickup
+from orders.models import (
+    AidLedgerEntry,
+    CounterPaymentMethod,
+    CounterSale,
+    DeliveryMethod,
+    Fulfilment,
+    OrderLine,
+    Pickup,
+)
 from orders.state import ORDER_STATUSES_FOR_FULFILMENT
 
 CONSOLE_PERMISSION = "orders.change_fulfilment"
 RECENT_HANDOVERS = 20
+SEARCH_RESULTS = 20
 
 # Orders whose pending pickup parts the counter may mark ready (``orders.state``): paid, or being prepared.
 PREPARABLE_ORDER_STATUSES = sorted(ORDER_STATUSES_FOR_FULFILMENT[Fulfilment.Status.READY_FOR_PICKUP])
@@ -114,3 +125,117 @@ def sales_totals(location: Location, day: date | None = None) -> dict[str, int]:
         count=Count("pk"), total=Sum("total")
     )
     return {"count": totals["count"], "total": totals["total"] or 0}
+
+
+def pickups_matching(
+    location: Location,
+    *,
+    phone_last4: str = "",
+    phone: str = "",
+    number: str = "",
+    number_suffix: str = "",
+    limit: int = SEARCH_RESULTS,
+) -> list[Pickup]:
+    """Pickups at ``location`` (only there) whose order matches: the last four digits of the customer's phone, the
+    whole phone number, the whole order number, or the end of it (its id); open ones first, then newest."""
+    orders = Q()
+    if phone_last4:
+        orders &= Q(order__contact_phone__endswith=phone_last4)
+    if phone:
+        orders &= Q(order__contact_phone=phone)
+    if number:
+        orders &= Q(order__number__iexact=number)
+    if number_suffix:
+        orders &= Q(order__number__endswith=number_suffix)
+    if not orders:
+        return []
+    return list(
+        _with_parts(Pickup.objects.filter(orders, location=location)).order_by(
+            F("closed_at").desc(nulls_first=True), "-order__created_at", "-pk"
+        )[:limit]
+    )
+
+
+def pickup_with_parts(pickup: Pickup) -> Pickup:
+    """The pickup read again with its order and its parts' pick lists, for showing it as a queue row."""
+    return _with_parts(Pickup.objects.filter(pk=pickup.pk)).get()
+
+
+@dataclass(frozen=True)
+class MethodTotal:
+    method: str
+    label: str
+    count: int
+    total: int
+    ledger_total: int
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """A counter's day: its walk-in sales (count, total, per payment method), the orders handed over, the cash to
+    hand in (the cash sales' total), and the aid ledger's counter-sale credits of that counter and day beside them."""
+
+    day: date
+    sales_count: int
+    sales_total: int
+    methods: list[MethodTotal]
+    handed_over: int
+    ledger_total: int
+    ledger_entries: int
+
+    @property
+    def cash_to_hand_in(self) -> int:
+        return next((row.total for row in self.methods if row.method == CounterPaymentMethod.CASH), 0)
+
+    @property
+    def matches_ledger(self) -> bool:
+        return self.ledger_total == self.sales_total and all(row.total == row.ledger_total for row in self.methods)
+
+
+def day_summary(location: Location, day: date | None = None) -> DaySummary:
+    """The day-end summary of ``location`` for ``day`` (today, local time): three aggregate queries."""
+    day = day or timezone.localdate()
+    sales = {
+        row["payment_method"]: row
+        for row in CounterSale.objects.filter(location=location, created_at__date=day)
+        .values("payment_method")
+        .annotate(count=Count("pk"), total=Sum("total"))
+    }
+    ledger = {
+        row["payment_method"]: row
+        for row in AidLedgerEntry.objects.filter(
+            kind=AidLedgerEntry.Kind.COUNTER_SALE, counter=location, created_at__date=day
+        )
+        .values("payment_method")
+        .annotate(entries=Count("pk"), total=Sum("amount"))
+    }
+    methods = [
+        MethodTotal(
+            method=method,
+            label=str(label),
+            count=sales.get(method, {}).get("count", 0),
+            total=sales.get(method, {}).get("total") or 0,
+            ledger_total=ledger.get(method, {}).get("total") or 0,
+        )
+        for method, label in CounterPaymentMethod.choices
+    ]
+    if "" in sales or "" in ledger:  # sales recorded before the method was kept
+        methods.append(
+            MethodTotal(
+                method="",
+                label=gettext("Not recorded"),
+                count=sales.get("", {}).get("count", 0),
+                total=sales.get("", {}).get("total") or 0,
+                ledger_total=ledger.get("", {}).get("total") or 0,
+            )
+        )
+    handed_over = Pickup.objects.filter(location=location, handed_over_at__date=day).count()
+    return DaySummary(
+        day=day,
+        sales_count=sum(row["count"] for row in sales.values()),
+        sales_total=sum(row["total"] or 0 for row in sales.values()),
+        methods=methods,
+        handed_over=handed_over,
+        ledger_total=sum(row["total"] or 0 for row in ledger.values()),
+        ledger_entries=sum(row["entries"] for row in ledger.values()),
+    )

@@ -27,6 +27,7 @@ from orders.events import record_order_event
 from orders.fulfilment.services import complete_pickup
 from orders.models import (
     CounterCodeGuard,
+    CounterPaymentMethod,
     CounterSale,
     CounterSaleLine,
     Fulfilment,
@@ -193,6 +194,30 @@ def _lock_code_field(location: Location) -> CounterCodeGuard:
     return CounterCodeGuard.objects.select_for_update().get(location=location)
 
 
+def _refuse_while_field_locked(guard: CounterCodeGuard, now: datetime) -> None:
+    if guard.locked_until is not None and guard.locked_until > now:
+        raise HandOverLocked(
+            _(
+                "Too many codes that match no order here: this field is locked until %(until)s. "
+                "Hand the order over from its row below."
+            )
+            % {"until": _clock(guard.locked_until)}
+        )
+
+
+def _count_unknown_code(guard: CounterCodeGuard, now: datetime) -> CounterError:
+    """Count a code that found nothing against the counter's field (locking it at the limit); return the refusal."""
+    failures = 1 if guard.locked_until is not None else guard.failures + 1
+    locked_until = _lock_threshold(failures, now)
+    CounterCodeGuard.objects.filter(pk=guard.pk).update(failures=failures, locked_until=locked_until)
+    return _unknown_code_refusal(failures, locked_until)
+
+
+def _clear_code_field(guard: CounterCodeGuard) -> None:
+    if guard.failures or guard.locked_until:
+        CounterCodeGuard.objects.filter(pk=guard.pk).update(failures=0, locked_until=None)
+
+
 def hand_over_by_code(location: Location, code: str, *, actor: User | None) -> Pickup:
     """Hand over the open pickup at ``location`` whose code this is (typed, or its QR scanned), every part at
     once, as ``hand_over`` does; a pickup of another counter is not found.
@@ -210,14 +235,7 @@ def hand_over_by_code(location: Location, code: str, *, actor: User | None) -> P
     with transaction.atomic():
         guard = _lock_code_field(location)
         now = timezone.now()
-        if guard.locked_until is not None and guard.locked_until > now:
-            raise HandOverLocked(
-                _(
-                    "Too many codes that match no order here: this field is locked until %(until)s. "
-                    "Hand the order over from its row below."
-                )
-                % {"until": _clock(guard.locked_until)}
-            )
+        _refuse_while_field_locked(guard, now)
         found = (
             Pickup.objects.filter(location=location, code=code, closed_at__isnull=True)
             .values_list("pk", "order_id")
@@ -227,16 +245,49 @@ def hand_over_by_code(location: Location, code: str, *, actor: User | None) -> P
             # Scanned twice, or by two staff at once: say so, and it is no guess.
             raise CounterError(_("This order has already been handed over."))
         if found is None:
-            failures = 1 if guard.locked_until is not None else guard.failures + 1
-            locked_until = _lock_threshold(failures, now)
-            CounterCodeGuard.objects.filter(pk=guard.pk).update(failures=failures, locked_until=locked_until)
-            refusal = _unknown_code_refusal(failures, locked_until)
+            refusal = _count_unknown_code(guard, now)
         else:
-            if guard.failures or guard.locked_until:
-                CounterCodeGuard.objects.filter(pk=guard.pk).update(failures=0, locked_until=None)
+            _clear_code_field(guard)
             pickup_id, order_id = found
             order = lock_order(Order(pk=order_id))
             pickup, refusal = _hand_over_locked_order(order, pickup_id, code, actor=actor, now=now)
+    if refusal is not None:
+        raise refusal
+    return pickup
+
+
+def find_pickup_by_code(location: Location, code: str) -> Pickup:
+    """The pickup at ``location`` a customer's code (typed, or its QR scanned) belongs to, for the console's search:
+    the open one, else one handed over here in the last ``HANDED_OVER_LATELY_HOURS`` (shown as handed over).
+
+    Guarded like the code field, since a search by code tells whether a code exists: a code that finds neither is
+    refused with ``WrongPickupCode`` and counted against the counter's field (committed though refused), and the
+    field locks after ``COUNTER_HANDOVER_MAX_FAILURES`` in a row (``HandOverLocked``); a code that finds an open
+    pickup clears the count. Nothing is handed over.
+    """
+    code = clean_text(code)
+    if not code:
+        raise CounterError(_("Enter the customer's pickup code."))
+    refusal: CounterError | None = None
+    with transaction.atomic():
+        guard = _lock_code_field(location)
+        now = timezone.now()
+        _refuse_while_field_locked(guard, now)
+        pickup = Pickup.objects.filter(location=location, code=code, closed_at__isnull=True).first()
+        if pickup is not None:
+            _clear_code_field(guard)
+        else:
+            pickup = (
+                Pickup.objects.filter(
+                    location=location,
+                    code=code,
+                    handed_over_at__gte=now - timedelta(hours=HANDED_OVER_LATELY_HOURS),
+                )
+                .order_by("-handed_over_at")
+                .first()
+            )
+            if pickup is None:
+                refusal = _count_unknown_code(guard, now)
     if refusal is not None:
         raise refusal
     return pickup
@@ -301,15 +352,23 @@ def _sale_variants(location: Location, variant_ids: list[int]) -> dict[int, Vari
 
 
 def record_counter_sale(
-    location: Location, lines: Iterable[tuple[int, int]], *, actor: User | None, note: str = ""
+    location: Location,
+    lines: Iterable[tuple[int, int]],
+    *,
+    actor: User | None,
+    payment_method: str = CounterPaymentMethod.CASH,
+    note: str = "",
 ) -> CounterSale:
-    """Record a walk-in sale of ``(variant id, quantity)`` lines at a counter, in one transaction.
+    """Record a walk-in sale of ``(variant id, quantity)`` lines at a counter, paid by ``payment_method`` (cash,
+    WeChat Pay, Alipay or UnionPay: kept on the sale and on each of its aid-ledger entries), in one transaction.
 
     Prices are the variants' current prices. The units leave the counter's stock through the ledger
     (kind SALE, the sale number as reference); a line the counter cannot cover without touching units
     held for orders is refused with ``InsufficientStock`` and nothing is written.
     """
     quantities = _clean_sale_lines(lines)
+    if payment_method not in CounterPaymentMethod.values:
+        raise CounterError(_("Choose how the customer paid."))
     note = clean_text(note)
     if len(note) > MAX_NOTE_LENGTH:
         raise CounterError(_("Use at most %(max)d characters.") % {"max": MAX_NOTE_LENGTH})
@@ -321,6 +380,7 @@ def record_counter_sale(
             number=f"NEW-{uuid.uuid4().hex}",
             location=location,
             total=sum(variants[pk].price * quantity for pk, quantity in quantities.items()),
+            payment_method=payment_method,
             note=note,
             created_by=acting_user(actor),
         )

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -27,13 +28,15 @@ from catalog.notifications import audience
 from catalog.services import StockError
 from core.backoffice import clean_pk
 from core.money import format_fen
-from orders.counter.forms import HandOverForm, SaleLineFormSet, SaleNoteForm
+from orders.counter.forms import HandOverForm, SaleDraft, SaleForm
+from orders.counter.search import MAX_QUERY_LENGTH, search_counter
 from orders.counter.selectors import (
     CONSOLE_PERMISSION,
     counter_fulfilments,
     counter_pickups,
     counter_sales,
     counters_for_user,
+    day_summary,
     has_counter_access,
     pickups_ready,
     pickups_to_prepare,
@@ -43,19 +46,42 @@ from orders.counter.selectors import (
 )
 from orders.counter.services import hand_over, hand_over_by_code, record_counter_sale
 from orders.fulfilment import mark_fulfilment_ready
-from orders.models import Fulfilment, Pickup
+from orders.models import CounterSale, Fulfilment, Pickup
 from orders.state import OrderError
 from worker.models import Notification
 from worker.selectors import queued_messages
 
 SALES_PER_PAGE = 50
 MESSAGES_SHOWN = 10
+MESSAGES_READ = 50
+QUEUE_REFRESH_SECONDS = 30
 
 
 def message_title(notification: Notification) -> str:
     """A counter-queue message in one line, in the reader's language: the subject its e-mail would have."""
     context = {**notification.payload, "notification": notification}
     return " ".join(render_to_string(f"email/{notification.template}.subject.txt", context).split())
+
+
+def queue_messages(notifications: list[Notification], to_prepare: set[str]) -> list[dict]:
+    """The counter's messages worth showing, newest first, each once: one "prepare" message per order (one was sent
+    per merchant's part), only while that order still has parts to prepare here; only the latest daily digest."""
+    shown, seen = [], set()
+    for notification in notifications:
+        if notification.template == "counter_prepare":
+            number = notification.payload.get("order_number")
+            if number not in to_prepare:
+                continue
+            key = ("order", number)
+        elif notification.template == "counter_digest":
+            key = ("digest",)
+        else:
+            key = ("message", notification.template, str(notification.payload))
+        if key in seen:
+            continue
+        seen.add(key)
+        shown.append({"time": notification.created_at, "title": message_title(notification)})
+    return shown[:MESSAGES_SHOWN]
 
 
 class CounterMenuItem(MenuItem):
@@ -144,12 +170,33 @@ class CounterHomeView(CounterAccessMixin, WagtailAdminTemplateMixin, TemplateVie
         return super().get_context_data(counters=self.counters, **kwargs)
 
 
-class ConsoleView(CounterPageMixin, TemplateView):
-    """The counter's queue: the code field (type or scan a customer's code to hand their order over), orders with
-    parts to prepare and their pick lists, orders ready for pickup, recent hand-overs."""
+class QueueMixin:
+    """The counter's live queue: its messages, the orders to prepare, ready, and lately handed over."""
+
+    location: Location
+
+    def queue_context(self) -> dict:
+        to_prepare = list(pickups_to_prepare(self.location))
+        notifications = list(queued_messages([audience(self.location)], MESSAGES_READ))
+        return {
+            "to_prepare": to_prepare,
+            "ready": list(pickups_ready(self.location)),
+            "handed_over": list(recently_handed_over(self.location)),
+            "counter_messages": queue_messages(notifications, {pickup.order.number for pickup in to_prepare}),
+            "queue_url": reverse("counter:queue", args=[self.location.pk]),
+            "refreshed_at": timezone.now(),
+            "now": timezone.now(),
+        }
+
+
+class ConsoleView(QueueMixin, CounterPageMixin, TemplateView):
+    """The counter's queue: the search (code, QR, phone digits, order number), the code field (type or scan a
+    customer's code to hand their order over), orders with parts to prepare and their pick lists, orders ready for
+    pickup, recent hand-overs; the queue refreshes itself (``QueueView``)."""
 
     template_name = "orders/counter/console.html"
     page_title = gettext_lazy("Counter console")
+    search = None
 
     def load(self, *, location_id, **kwargs) -> None:
         self.location = self.counter_in_scope(location_id)
@@ -164,16 +211,44 @@ class ConsoleView(CounterPageMixin, TemplateView):
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(
             code_action=reverse("counter:hand_over_by_code", args=[self.location.pk]),
-            to_prepare=list(pickups_to_prepare(self.location)),
-            ready=list(pickups_ready(self.location)),
-            handed_over=list(recently_handed_over(self.location)),
-            counter_messages=[
-                {"time": message.created_at, "title": message_title(message)}
-                for message in queued_messages([audience(self.location)], MESSAGES_SHOWN)
-            ],
-            now=timezone.now(),
+            search_action=reverse("counter:search", args=[self.location.pk]),
+            search=self.search,
+            max_query_length=MAX_QUERY_LENGTH,
+            refresh_seconds=QUEUE_REFRESH_SECONDS,
+            **self.queue_context(),
             **kwargs,
         )
+
+
+class SearchView(ConsoleView):
+    """POST: find orders at this counter by pickup code (typed or its QR scanned), the last 4 digits of the
+    customer's phone or the order number; the console is shown with what was found on top. A search by code is
+    guarded like the code field (it tells whether a code exists) and its rows hand over in one step."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        return redirect("counter:console", self.location.pk)
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        self.search = search_counter(self.location, request.POST.get("q", ""))
+        return self.render_to_response(self.get_context_data())
+
+
+class QueueView(QueueMixin, CounterAccessMixin, View):
+    """GET: the queue part of the console alone, which the console's script fetches every
+    ``QUEUE_REFRESH_SECONDS`` to replace its own (no flashed messages in it: those are shown once, by pages)."""
+
+    http_method_names = ["get"]
+
+    def load(self, *, location_id, **kwargs) -> None:
+        self.location = self.counter_in_scope(location_id)
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        html = render_to_string(
+            "orders/counter/_queue.html", {"location": self.location, **self.queue_context()}, request=request
+        )
+        return HttpResponse(html)  # the admin's responses are never cached
 
 
 class MarkReadyView(CounterAccessMixin, View):
@@ -310,7 +385,10 @@ class SalesView(CounterPageMixin, TemplateView):
 
 
 class RecordSaleView(CounterPageMixin, TemplateView):
-    """Record a walk-in sale: products stocked here and quantities; "Show total" prices it first."""
+    """Record a walk-in sale: scan or type a SKU (or search the products stocked here) to add a line, step the
+    quantities, choose how the customer paid; every button posts the sale back (``SaleDraft``) and the page's
+    script does the same in the browser, with the total kept live. "Record sale" records it at the server's
+    prices and shows the receipt."""
 
     template_name = "orders/counter/record_sale.html"
     page_title = gettext_lazy("Record a counter sale")
@@ -320,42 +398,75 @@ class RecordSaleView(CounterPageMixin, TemplateView):
         self.location = self.counter_in_scope(location_id)
         self.stocks = list(sellable_stock_at(self.location))
 
-    def forms(self, data=None) -> tuple:
-        return SaleLineFormSet(data, form_kwargs={"stocks": self.stocks}, prefix="lines"), SaleNoteForm(data)
-
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(stocks=self.stocks, action_url=self.request.get_full_path(), **kwargs)
 
     def get(self, request, *args, **kwargs) -> HttpResponse:
-        lines, note = self.forms()
-        return self.render_to_response(self.get_context_data(lines_formset=lines, note_form=note))
+        return self.render_to_response(self.get_context_data(draft=SaleDraft(self.stocks), form=SaleForm()))
 
     def post(self, request, *args, **kwargs) -> HttpResponse:
-        lines, note = self.forms(request.POST)
-        if not (lines.is_valid() and note.is_valid()):
-            return self.render_to_response(self.get_context_data(lines_formset=lines, note_form=note))
-        if "preview" in request.POST:
-            return self.render_to_response(
-                self.get_context_data(lines_formset=lines, note_form=note, preview=self.preview(lines.lines()))
-            )
+        draft, form = SaleDraft(self.stocks, request.POST), SaleForm(request.POST)
+        if "record" not in request.POST or draft.errors:
+            return self.render_to_response(self.get_context_data(draft=draft, form=SaleForm(initial=form.data)))
+        if not draft.quantities:
+            draft.errors.append(_("Add at least one product to the sale."))
+        if not form.is_valid() or draft.errors:
+            return self.render_to_response(self.get_context_data(draft=draft, form=form))
         try:
-            sale = record_counter_sale(self.location, lines.lines(), actor=request.user, note=note.cleaned_data["note"])
+            sale = record_counter_sale(
+                self.location,
+                draft.sale_lines(),
+                actor=request.user,
+                payment_method=form.cleaned_data["payment_method"],
+                note=form.cleaned_data["note"],
+            )
         except (OrderError, StockError) as error:
-            return self.render_to_response(self.get_context_data(lines_formset=lines, note_form=note, error=str(error)))
+            draft.errors.append(str(error))
+            return self.render_to_response(self.get_context_data(draft=draft, form=form))
         messages.success(
             request,
             _("Sale %(number)s recorded: %(total)s.") % {"number": sale.number, "total": format_fen(sale.total)},
         )
-        return redirect("counter:sales", self.location.pk)
+        return redirect("counter:receipt", self.location.pk, sale.pk)
 
-    def preview(self, lines: list[tuple[int, int]]) -> dict:
-        """The chosen lines priced at the current prices (the sale itself prices them again)."""
-        stocks = {stock.variant_id: stock for stock in self.stocks}
-        rows = [
-            {"stock": stocks[variant_id], "quantity": quantity, "total": stocks[variant_id].variant.price * quantity}
-            for variant_id, quantity in lines
-        ]
-        return {"rows": rows, "total": sum(row["total"] for row in rows)}
+
+class ReceiptView(CounterPageMixin, TemplateView):
+    """A sale's receipt, laid out for a 58 mm thermal printer when printed (the admin around it is not printed)."""
+
+    template_name = "orders/counter/receipt.html"
+    page_title = gettext_lazy("Receipt")
+    permission_required = "orders.view_countersale"
+
+    def load(self, *, location_id, pk, **kwargs) -> None:
+        self.location = self.counter_in_scope(location_id)
+        self.sale = counter_sales(self.location).filter(pk=clean_pk(CounterSale, pk)).first()
+        if self.sale is None:
+            raise Http404
+
+    def get_page_subtitle(self) -> str:
+        return self.sale.number
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(sale=self.sale, **kwargs)
+
+
+class DaySummaryView(CounterPageMixin, TemplateView):
+    """The counter's day-end summary: sales (count, total, per payment method), hand-overs, the cash to hand in,
+    and the aid ledger's counter-sale credits for the same counter and day beside them."""
+
+    template_name = "orders/counter/day_summary.html"
+    page_title = gettext_lazy("Day-end summary")
+    permission_required = "orders.view_countersale"
+
+    def load(self, *, location_id, **kwargs) -> None:
+        self.location = self.counter_in_scope(location_id)
+
+    def get_context_data(self, **kwargs) -> dict:
+        try:
+            day = parse_date(self.request.GET.get("day", "")[:10])
+        except ValueError:  # well formed, but no such day
+            day = None
+        return super().get_context_data(summary=day_summary(self.location, day), **kwargs)
 
 
 class CounterViewSet(ViewSet):
@@ -376,6 +487,10 @@ class CounterViewSet(ViewSet):
             path("<int:location_id>/", ConsoleView.as_view(), name="console"),
             path("<int:location_id>/sales/", SalesView.as_view(), name="sales"),
             path("<int:location_id>/sales/new/", RecordSaleView.as_view(), name="record_sale"),
+            path("<int:location_id>/sales/<int:pk>/receipt/", ReceiptView.as_view(), name="receipt"),
+            path("<int:location_id>/day/", DaySummaryView.as_view(), name="day_summary"),
+            path("<int:location_id>/search/", SearchView.as_view(), name="search"),
+            path("<int:location_id>/queue/", QueueView.as_view(), name="queue"),
             path("<int:location_id>/hand-over/", HandOverByCodeView.as_view(), name="hand_over_by_code"),
             path("fulfilments/<int:pk>/ready/", MarkReadyView.as_view(), name="ready"),
             path("pickups/<int:pk>/hand-over/", HandOverView.as_view(), name="hand_over"),

@@ -4,7 +4,7 @@
 - ``order``: ``Order`` (``OrderStatus``, ``DeliveryMethod``), ``Fulfilment``, ``OrderLine``, ``OrderEvent``
 - ``payment``: ``Payment`` (``PaymentProvider``), ``Refund``, ``StripeEvent``
 - ``pickup``: ``Pickup`` (one per order and counter: the code, the hand-over guard), ``CounterCodeGuard``
-- ``counter``: ``CounterSale``, ``CounterSaleLine``
+- ``counter``: ``CounterSale`` (``CounterPaymentMethod``), ``CounterSaleLine``
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
 - ``settings``: ``ShopSettings``
 """
@@ -18,7 +18,7 @@ from orders.models.aid import (
     Settlement,
 )
 from orders.models.cart import Cart, CartLine
-from orders.models.counter import CounterSale, CounterSaleLine
+from orders.models.counter import CounterPaymentMethod, CounterSale, CounterSaleLine
 from orders.models.order import (
     DeliveryMethod,
     Fulfilment,
@@ -40,6 +40,7 @@ __all__ = [
     "Cart",
     "CartLine",
     "CounterCodeGuard",
+    "CounterPaymentMethod",
     "CounterSale",
     "CounterSaleLine",
     "DeliveryMethod",

@@ -20,6 +20,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from catalog.models import Category, Location, Merchant, Product
 from catalog.regions import DezhouCounty, XiushanTownship
+from orders.models.counter import CounterPaymentMethod
 
 AID_SETTINGS_CACHE_KEY = "aid:settings:v1"
 
@@ -112,6 +113,14 @@ class AidLedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=16,
+        choices=CounterPaymentMethod.choices,
+        blank=True,
+        default="",
+        help_text=_("How a counter sale was paid; blank for online entries."),
     )
     reference = models.CharField(_("reference"), max_length=40, db_index=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)

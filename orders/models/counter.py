@@ -10,6 +10,15 @@ from catalog.models import Location
 from orders.models.order import LineSnapshot
 
 
+class CounterPaymentMethod(models.TextChoices):
+    """How a walk-in customer paid at the counter (blank on sales recorded before it was kept)."""
+
+    CASH = "cash", _("Cash")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    UNIONPAY = "unionpay", _("UnionPay")
+
+
 class CounterSale(models.Model):
     """A walk-in sale recorded by counter staff against their counter's stock."""
 
@@ -19,6 +28,9 @@ class CounterSale(models.Model):
     )
     total = models.PositiveIntegerField(_("total (fen)"))
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    payment_method = models.CharField(
+        _("payment method"), max_length=16, choices=CounterPaymentMethod.choices, blank=True, default=""
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
