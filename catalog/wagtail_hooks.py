@@ -10,6 +10,8 @@ from catalog.backoffice.organisation import CategoryViewSet, LocationViewSet, Me
 from catalog.backoffice.products import ProductViewSet, ScopedDeleteBulkAction
 from catalog.backoffice.search import SearchSynonymViewSet
 from catalog.backoffice.stock import LedgerViewSet, StockViewSet
+from catalog.dashboard.panels import CertificatesPanel, LowStockPanel
+from core.dashboard import add_panels
 from core.scopes import SCOPES, scope_for_user
 
 
@@ -45,3 +47,9 @@ def refuse_bulk_actions_outside_scope(request, action_type, objects, action_clas
     if scope_for_user(model, request.user).filter(pk__in=pks).count() != len(pks):
         raise Http404
     return None
+
+
+@hooks.register("construct_homepage_panels")
+def add_catalogue_dashboard_panels(request, panels) -> None:
+    """Merchants' low stock; aid certificates running out (merchants, and the operators who attest them)."""
+    add_panels(request, panels, [LowStockPanel, CertificatesPanel])

@@ -120,10 +120,11 @@ class OrderFilterSet(WagtailFilterSet):
     )
     number = django_filters.CharFilter(method="filter_number", label=gettext_lazy("Order number"))
     phone = django_filters.CharFilter(method="filter_phone", label=gettext_lazy("Mobile number"))
+    needs_review = django_filters.BooleanFilter(label=gettext_lazy("Flagged for review"))
 
     class Meta:
         model = Order
-        fields = ["status", "merchant", "counter", "delivery_method", "created", "number", "phone"]
+        fields = ["status", "merchant", "counter", "delivery_method", "created", "number", "phone", "needs_review"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)

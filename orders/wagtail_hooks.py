@@ -3,9 +3,19 @@ and the "Counter" console for counter staff (`orders.counter`)."""
 
 from wagtail import hooks
 
+from core.dashboard import add_panels
 from orders.aid.views import AidViewSet
 from orders.backoffice import OrdersViewSetGroup
 from orders.counter.views import CounterViewSet
+from orders.dashboard.panels import (
+    CounterSalesPanel,
+    FlaggedOrdersPanel,
+    MonthSalesPanel,
+    PartsToShipPanel,
+    PickupsToPreparePanel,
+    SettlementsDuePanel,
+    WaitingPickupsPanel,
+)
 
 
 @hooks.register("register_admin_viewset")
@@ -21,3 +31,19 @@ def register_counter_console() -> CounterViewSet:
 @hooks.register("register_admin_viewset")
 def register_aid_back_office() -> AidViewSet:
     return AidViewSet()
+
+
+DASHBOARD_PANELS = [
+    PartsToShipPanel,  # merchants
+    MonthSalesPanel,
+    PickupsToPreparePanel,  # counter staff
+    WaitingPickupsPanel,
+    CounterSalesPanel,
+    FlaggedOrdersPanel,  # operators
+    SettlementsDuePanel,
+]
+
+
+@hooks.register("construct_homepage_panels")
+def add_orders_dashboard_panels(request, panels) -> None:
+    add_panels(request, panels, DASHBOARD_PANELS)

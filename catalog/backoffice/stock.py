@@ -11,6 +11,7 @@ from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.forms import Media
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -29,10 +30,11 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
 
+from catalog.backoffice import stock_groups
 from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.forms import AdjustStockForm, StockExportForm, StockImportForm, TransferStockForm
 from catalog.models import Location, Merchant, Stock, StockMovement
-from catalog.selectors import locations_for_user, merchants_for_user
+from catalog.selectors import locations_for_user, member_merchant_ids, merchants_for_user
 from catalog.services import StockError
 from catalog.stock_csv import EXPORT_COLUMNS, MAX_IMPORT_BYTES, export_rows, import_stock
 from core.backoffice import ReadOnlyViewSetMixin, get_object_in_scope_or_404
@@ -64,14 +66,68 @@ class StockFilterSet(WagtailFilterSet):
 
 
 class StockIndexView(generic.IndexView):
+    """Stock grouped by product (``stock_groups``): a folded section per product with its totals, opening
+    on its variants and their locations; sorted by product name or by the totals (available included), and
+    paged by product. ``object_list`` stays the stock rows shown, so scoping checks read the same rows."""
+
+    results_template_name = "catalog/admin/stock_index_results.html"
     adjust_url_name = None
     transfer_url_name = None
     export_url_name = None
     import_url_name = None
     ledger_url_name = None
+    default_ordering = stock_groups.DEFAULT_ORDERING
+    groups: list = []
 
     def get_base_queryset(self) -> QuerySet:
         return super().get_base_queryset().select_related("variant__product__merchant", "location")
+
+    def get_valid_orderings(self) -> list[str]:
+        return stock_groups.valid_orderings()
+
+    def order_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset  # products and rows are sorted when they are grouped
+
+    def paginate_queryset(self, queryset: QuerySet, page_size: int):
+        paginator, page, totals, is_paginated = super().paginate_queryset(
+            stock_groups.product_totals(queryset, self.ordering), page_size
+        )
+        self.groups = stock_groups.group_rows(queryset, totals, self.ordering)
+        rows = [row for group in self.groups for variant in group.variants for row in variant.rows]
+        for row in rows:
+            row.buttons = self.get_list_more_buttons(row)
+        return paginator, page, rows, is_paginated
+
+    @cached_property
+    def sort_headers(self) -> list[dict]:
+        """The sortable column headings: label, the link that sorts by it, and the current direction."""
+        labels = {
+            "product": _("Product and variant"),
+            "on_hand": _("On hand"),
+            "allocated": _("Allocated"),
+            "available": _("Available"),
+        }
+        current, descending = (self.ordering or "").lstrip("-"), (self.ordering or "").startswith("-")
+        headers = {}
+        for key, label in labels.items():
+            query = self.request.GET.copy()
+            query.pop("p", None)
+            query["ordering"] = f"-{key}" if key == current and not descending else key
+            direction = ("descending" if descending else "ascending") if key == current else ""
+            headers[key] = {"label": label, "url": f"?{query.urlencode()}", "direction": direction}
+        return headers
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        merchants = {group.product.merchant_id for group in self.groups}
+        context.update(
+            groups=self.groups,
+            sort_headers=self.sort_headers,
+            open_groups=self.is_searching or len(self.groups) == 1,
+            show_merchant=len(merchants) > 1 or len(member_merchant_ids(self.request.user)) != 1,
+        )
+        context["media"] += Media(css={"all": ["catalog/admin/stock.css"]})
+        return context
 
     @cached_property
     def can_change(self) -> bool:
@@ -295,7 +351,7 @@ class StockViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
         NumberColumn("allocated", label=gettext_lazy("Allocated"), sort_key="allocated"),
         NumberColumn("available", label=gettext_lazy("Available")),
     ]
-    list_per_page = 50
+    list_per_page = 20  # products (each with all its rows)
     ledger_url_name = "stock_ledger:index"
 
     def get_permissions_to_register(self):
