@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.views.generic import chooser as chooser_views
@@ -63,10 +64,17 @@ class PageImageChooserBlock(KnownObjectsMixin, ImageChooserBlock):
 
 
 class ProductChooserBlock(SnippetChooserBlock):
-    """A product, loaded shaped for display (price, availability, pictures) in one bulk query."""
+    """A product, loaded shaped for display (price, availability, pictures) in one bulk query; chosen in the
+    editor's product chooser (``cms.product_chooser``: thumbnails, prices, merchants, pinyin search)."""
 
     def __init__(self, **kwargs):
         super().__init__("catalog.Product", **kwargs)
+
+    @cached_property
+    def widget(self):
+        from cms.product_chooser import ProductChooser  # it imports the catalogue's back office
+
+        return ProductChooser(self.target_model, icon=self.meta.icon)
 
     def bulk_to_python(self, values):
         values = list(values)

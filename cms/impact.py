@@ -15,6 +15,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from cms.figures import programme_figures
+from cms.page_forms import PinyinSlugPageMixin
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
 from core.charts import Bar, bars
 from orders.aid import impact_figures
@@ -36,7 +37,7 @@ def _bars(rows: list[Amount]) -> list[Bar]:
     return bars([(row.label, row.amount) for row in rows])
 
 
-class ImpactPage(ViewRestrictionsInOneQueryMixin, Page):
+class ImpactPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, Page):
     intro = models.CharField(gettext_lazy("introduction"), max_length=300, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]

@@ -23,11 +23,13 @@ from wagtail.search import index
 from catalog.models import Location
 from catalog.regions import XiushanTownship
 from cms import bodies
+from cms.autosave import AutosavedDraft  # noqa: F401 (pages only autosave has saved: they give up their slug)
 from cms.blocks import BodyBlock, prefetched_products, product_ids, products_prefetched
 from cms.caching import cached
 from cms.counters import counters_by_county
 from cms.figures import HeadlineFigure  # the programme's headline figures, each with its source
 from cms.impact import ImpactPage  # the public impact page, built on the aid ledger
+from cms.page_forms import FormPageForm, PinyinSlugPageMixin
 from cms.querysets import (
     CampaignPageQuerySet,
     CounterIndexPageQuerySet,
@@ -189,7 +191,7 @@ class SeoMixin:
         return self.search_description or getattr(self, "intro_text", "") or ""
 
 
-class StoryIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
+class StoryIndexPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -221,7 +223,7 @@ class StoryIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
         return context
 
 
-class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
+class StoryPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A merchant's story: who they are, where, and what they make, with their products inside."""
 
     objects = PageManager.from_queryset(StoryPageQuerySet)()
@@ -287,7 +289,7 @@ class StoryPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, P
         return context
 
 
-class CampaignPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
+class CampaignPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A sales campaign (a fair zone, a harvest pre-sale): its dates, products and counters."""
 
     objects = PageManager.from_queryset(CampaignPageQuerySet)()
@@ -350,7 +352,7 @@ class CampaignPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin
         return context
 
 
-class CounterIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
+class CounterIndexPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
     """Every active Dezhou counter, grouped by Dezhou division, with what it stocks."""
 
     objects = PageManager.from_queryset(CounterIndexPageQuerySet)()
@@ -375,7 +377,7 @@ class CounterIndexPage(ViewRestrictionsInOneQueryMixin, SeoMixin, Page):
         return context
 
 
-class StandardPage(ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
+class StandardPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
     """A plain page, such as the one about the programme."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -396,8 +398,10 @@ class ContactFormField(AbstractFormField):
     page = ParentalKey("ContactPage", on_delete=models.CASCADE, related_name="form_fields")
 
 
-class ContactPage(ViewRestrictionsInOneQueryMixin, SeoMixin, AbstractForm):
+class ContactPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, SeoMixin, AbstractForm):
     """The contact and wholesale-inquiry form; submissions are kept in the admin and e-mailed to operators."""
+
+    base_form_class = FormPageForm
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
     thank_you_text = models.CharField(_("thank-you text"), max_length=300, blank=True)
