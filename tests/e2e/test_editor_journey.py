@@ -52,7 +52,7 @@ def write_and_submit_story(editor: Page) -> None:
     editor.get_by_role("tab", name="内容").click()
 
     editor.get_by_role("button", name="更多动作").click()
-    editor.get_by_role("button", name="提交给Moderators approval").click()
+    editor.get_by_role("button", name="提交审核").click()
     # Wagtail's autosave may have created the page as a draft while the editor typed (a slow run): then the
     # message is the edit view's "submitted", else the create view's "created and submitted".
     submitted = re.compile(f"'{re.escape(TITLE)}' (已创建并提交审核|已经提交进行审核)")
@@ -61,10 +61,11 @@ def write_and_submit_story(editor: Page) -> None:
 
 def approve(moderator: Page) -> None:
     """Approve the story from the dashboard's "awaiting your review" list (approval publishes)."""
-    row = moderator.locator("tr", has_text=TITLE)
-    row.get_by_role("button", name="动作").click()
+    review = moderator.locator("#awaiting-review-section")  # the team's "awaiting moderation" panel lists it too
+    row = review.locator("tr", has_text=TITLE)
+    row.get_by_role("button", name="操作").click()
     row.get_by_role("button", name="批准", exact=True).click()
-    expect(moderator.locator("tr", has_text=TITLE)).to_have_count(0)  # nothing left to review
+    expect(moderator.locator("tr", has_text=TITLE)).to_have_count(0)  # nothing left to review, nor awaiting
 
 
 def test_editor_writes_a_story_the_moderator_approves_and_readers_see_it(open_page):
