@@ -13,13 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from orders.models import Order, OrderStatus
-from orders.payments.client import demo_payments_enabled, stripe_enabled
-from orders.payments.hold import payment_available
-from orders.payments.services import PaymentError, pay_demo, start_payment
+from orders.payments.client import demo_payments_enabled
+from orders.payments.providers import Device, Flow, Provider, device_of, providers_for
+from orders.payments.services import PaymentError, pay_demo
 from storefront.hold import hold_context
 from storefront.order_views import _order_or_404
 
 logger = logging.getLogger(__name__)
+
+# A provider's API that fails (down, refusing our keys): the shopper is told to try again shortly.
+PROVIDER_ERRORS = (stripe.StripeError,)
 
 
 def _not_payable(request: HttpRequest, order: Order, message: str) -> HttpResponse:
@@ -27,35 +30,43 @@ def _not_payable(request: HttpRequest, order: Order, message: str) -> HttpRespon
     return redirect("storefront:order_status", token=order.token)
 
 
+def _offered(request: HttpRequest) -> tuple[list[Provider], Device]:
+    device = device_of(request.headers.get("User-Agent", ""))
+    return providers_for(device), device
+
+
 @require_safe
 def order_pay(request: HttpRequest, token: str) -> HttpResponse:
-    """The Payment Element for the order's current PaymentIntent (or the demo button in keyless DEBUG runs),
-    with the hold's countdown; once the hold has ended, the message saying so instead (no intent is made)."""
+    """The pay page: the order's amount and hold, and the checkout of one provider — the best for the shopper's
+    device, or the one chosen (``?provider=``) among those offered, listed as the other ways to pay. Once the
+    hold has ended, the message saying so instead (nothing is started)."""
     order = _order_or_404(token)
     hold = hold_context(order)
     if hold["hold"] is None:
         return _not_payable(request, order, _("This order is not awaiting payment."))
-    if not payment_available():
+    offered, device = _offered(request)
+    if not offered:
         raise Http404(_("Payments are not available."))
-    context = {"order": order, "demo": demo_payments_enabled(), **hold}
-    if stripe_enabled() and hold["hold"].running:
+    chosen = next((p for p in offered if p.name == request.GET.get("provider")), offered[0])
+    context = {"order": order, "providers": offered, "chosen": chosen, **hold}
+    if hold["hold"].running:
+        return_url = request.build_absolute_uri(reverse("storefront:order_pay_return", args=[order.token]))
         try:
-            session = start_payment(order)
+            checkout = chosen.start(order, device=device, return_url=return_url)
         except PaymentError as error:
             return _not_payable(request, order, str(error))
-        except stripe.StripeError:
-            logger.exception("Could not prepare the payment of order %s", order.number)
+        except PROVIDER_ERRORS:
+            logger.exception("Could not prepare the payment of order %s with %s", order.number, chosen.name)
             messages.error(request, _("Payments are unavailable right now. Please try again in a few minutes."))
             return redirect("storefront:order_status", token=order.token)
-        return_url = request.build_absolute_uri(reverse("storefront:order_pay_return", args=[order.token]))
-        context.update(
-            client_secret=session.client_secret,
-            intent_status=session.status,
-            publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
-            stripe_js_url=settings.STRIPE_JS_URL,
-            return_url=return_url,
-            stripe_locale="zh" if (get_language() or "").startswith("zh") else "en",
-        )
+        context["checkout"] = checkout
+        if checkout.flow == Flow.ELEMENT:
+            context.update(
+                publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+                stripe_js_url=settings.STRIPE_JS_URL,
+                return_url=return_url,
+                stripe_locale="zh" if (get_language() or "").startswith("zh") else "en",
+            )
     return render(request, "storefront/order_pay.html", context)
 
 

@@ -78,3 +78,17 @@ def media_root(settings, tmp_path):
     """Uploaded pictures and their renditions go to a throw-away folder."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def demo(settings):
+    """Keyless DEBUG run: the demo payment method is the one provider (no Stripe call)."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def no_provider(settings):
+    """No provider's keys and DEBUG off: nothing can take a payment."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.DEBUG = False

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
-from orders.payments.client import demo_payments_enabled, stripe_enabled
+from orders.payments.providers import enabled_providers
 
 # The order statuses a customer is told about a hold for: still awaiting payment, or expired unpaid.
 HOLD_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.EXPIRED)
@@ -18,7 +18,7 @@ HOLD_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.EXPIRED)
 class PaymentHold:
     """An order's hold: ``expires_at``, and ``seconds_left`` (whole seconds, rounded up; 0 once ended).
 
-    ``can_pay``: the hold is running and a payment method (Stripe, or the demo) is available;
+    ``can_pay``: the hold is running and a payment provider (or the demo) is available;
     ``attempted``: a payment of the order was started (so paying now is paying again).
     """
 
@@ -33,8 +33,8 @@ class PaymentHold:
 
 
 def payment_available() -> bool:
-    """Whether the shop can take a payment at all: Stripe is configured, or the demo method is on."""
-    return stripe_enabled() or demo_payments_enabled()
+    """Whether the shop can take a payment at all: a provider is configured, or the demo method is on."""
+    return bool(enabled_providers())
 
 
 def seconds_left(order: Order, *, now: datetime | None = None) -> int:

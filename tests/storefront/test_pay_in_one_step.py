@@ -21,19 +21,6 @@ ENDED = "The hold on your items has ended."
 SECONDS_LEFT = re.compile(r'data-seconds-left="(\d+)"')
 
 
-@pytest.fixture
-def demo(settings):
-    """Keyless DEBUG run: the demo payment method (no Stripe call)."""
-    settings.STRIPE_SECRET_KEY = ""
-    settings.DEBUG = True
-
-
-@pytest.fixture
-def no_provider(settings):
-    settings.STRIPE_SECRET_KEY = ""
-    settings.DEBUG = False
-
-
 def place(client, warehouse) -> tuple[Order, object]:
     variant = stocked_variant((warehouse, 10), price=6800, name="秀山野生山茶油")
     guest_cart(client, (variant, 2))

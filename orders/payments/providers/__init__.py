@@ -1,0 +1,43 @@
+"""The payment providers, one module each, behind ``base.Provider``; which are offered, and in which order.
+
+A provider is offered when its settings are complete (``is_enabled``) and it serves the shopper's device
+(``rank``); the first is the one the pay page opens with, the others are a tap away.
+"""
+
+from __future__ import annotations
+
+from orders.payments.providers.base import Checkout, Device, Flow, Provider, device_of
+from orders.payments.providers.demo import DemoProvider
+from orders.payments.providers.stripe import StripeProvider
+
+PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (StripeProvider(), DemoProvider())}
+
+
+def enabled_providers() -> list[Provider]:
+    """Every provider whose settings are complete, in the registry's order."""
+    return [provider for provider in PROVIDERS.values() if provider.is_enabled()]
+
+
+def providers_for(device: Device) -> list[Provider]:
+    """The enabled providers offered on ``device``, best first."""
+    offered = [(provider.rank(device), n, provider) for n, provider in enumerate(enabled_providers())]
+    return [provider for rank, _n, provider in sorted(offered, key=lambda item: item[:2]) if rank is not None]
+
+
+def get_provider(name: str) -> Provider | None:
+    """The enabled provider called ``name``, or None."""
+    provider = PROVIDERS.get(name)
+    return provider if provider is not None and provider.is_enabled() else None
+
+
+__all__ = [
+    "PROVIDERS",
+    "Checkout",
+    "Device",
+    "Flow",
+    "Provider",
+    "device_of",
+    "enabled_providers",
+    "get_provider",
+    "providers_for",
+]
