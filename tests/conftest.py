@@ -22,6 +22,8 @@ pytest_plugins = [
     "tests.fixtures.payments",
     "tests.fixtures.redis_process",
     "tests.fixtures.tencent_sms",
+    "tests.fixtures.wechatpay",
+    "tests.fixtures.alipay",
 ]
 
 
