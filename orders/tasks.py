@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from orders import notifications
 from orders.aid.services import check_certificates as check_certificates_now
+from orders.payments.provider_events import process_pending_provider_events
+from orders.payments.provider_events import process_provider_event as process_provider_event_now
 from orders.payments.reservation import expire_overdue_orders as expire_now
 from orders.payments.services import EventProcessingError, process_event, process_pending_events
 from orders.payments.services import reconcile_payments as reconcile_now
@@ -51,6 +53,35 @@ def sweep_stripe_events() -> int:
     return process_pending_events()
 
 
+@shared_task(
+    name="worker.process_provider_event",
+    autoretry_for=(EventProcessingError, DatabaseError),
+    max_retries=8,
+    priority=AFTER_DELIVERIES,
+    **IDEMPOTENT,
+    **BACKOFF,
+)
+def process_provider_event(event_pk: int) -> bool:
+    """Apply a stored notification of WeChat Pay (or another provider but Stripe), once; retried with backoff."""
+    return process_provider_event_now(event_pk)
+
+
+def publish_provider_event(event_pk: int) -> bool:
+    """Queue a stored notification's processing; a broker that is down is logged, never raised (the sweeper)."""
+    try:
+        process_provider_event.delay(event_pk)
+    except Exception:  # the event row is stored: sweep_provider_events picks it up
+        logger.warning("Could not queue provider event %s; the sweeper will apply it", event_pk, exc_info=True)
+        return False
+    return True
+
+
+@shared_task(name="worker.sweep_provider_events", **IDEMPOTENT)
+def sweep_provider_events() -> int:
+    """Apply every stored provider notification still unprocessed a few seconds after it arrived."""
+    return process_pending_provider_events()
+
+
 @shared_task(name="worker.expire_overdue_orders", **IDEMPOTENT)
 def expire_overdue_orders() -> int:
     """Expire unpaid orders past their reservation and release their stock."""
@@ -59,7 +90,7 @@ def expire_overdue_orders() -> int:
 
 @shared_task(name="worker.reconcile_payments", **IDEMPOTENT)
 def reconcile_payments() -> int:
-    """Ask Stripe about pending orders with an intent and apply what it says."""
+    """Ask Stripe and WeChat Pay about pending orders with an attempt and apply what they say."""
     return reconcile_now()
 
 

@@ -1,8 +1,8 @@
-"""Paying an order: the Stripe Payment Element page, the page Stripe sends the customer back to, the demo."""
+"""Paying an order: the pay page (the chosen provider's checkout), the page providers send the shopper back to,
+the demo."""
 
 import logging
 
-import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,17 +12,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.qr import qr_svg
 from orders.models import Order, OrderStatus
 from orders.payments.client import demo_payments_enabled
-from orders.payments.providers import Device, Flow, Provider, device_of, providers_for
+from orders.payments.providers import UNAVAILABLE, Device, Flow, Provider, device_of, providers_for
 from orders.payments.services import PaymentError, pay_demo
 from storefront.hold import hold_context
 from storefront.order_views import _order_or_404
+from storefront.ratelimit import client_address
 
 logger = logging.getLogger(__name__)
 
 # A provider's API that fails (down, refusing our keys): the shopper is told to try again shortly.
-PROVIDER_ERRORS = (stripe.StripeError,)
+PROVIDER_ERRORS = UNAVAILABLE
 
 
 def _not_payable(request: HttpRequest, order: Order, message: str) -> HttpResponse:
@@ -48,11 +50,11 @@ def order_pay(request: HttpRequest, token: str) -> HttpResponse:
     if not offered:
         raise Http404(_("Payments are not available."))
     chosen = next((p for p in offered if p.name == request.GET.get("provider")), offered[0])
-    context = {"order": order, "providers": offered, "chosen": chosen, **hold}
+    context = {"order": order, "providers": offered, "chosen": chosen, "device": device, **hold}
     if hold["hold"].running:
         return_url = request.build_absolute_uri(reverse("storefront:order_pay_return", args=[order.token]))
         try:
-            checkout = chosen.start(order, device=device, return_url=return_url)
+            checkout = chosen.start(order, device=device, return_url=return_url, client_ip=client_address(request))
         except PaymentError as error:
             return _not_payable(request, order, str(error))
         except PROVIDER_ERRORS:
@@ -67,13 +69,18 @@ def order_pay(request: HttpRequest, token: str) -> HttpResponse:
                 return_url=return_url,
                 stripe_locale="zh" if (get_language() or "").startswith("zh") else "en",
             )
+        elif checkout.flow == Flow.QR:
+            context["qr"] = qr_svg(
+                checkout.qr, label=_("QR code to pay with %(provider)s") % {"provider": chosen.label}
+            )
     return render(request, "storefront/order_pay.html", context)
 
 
 @require_safe
 def order_pay_return(request: HttpRequest, token: str) -> HttpResponse:
-    """Where Stripe sends the customer back (Alipay, WeChat Pay, 3-D Secure): "processing", or for a failed
-    payment the offer to try again while the hold runs (with its countdown)."""
+    """Where Stripe (Alipay, WeChat Pay, 3-D Secure) and WeChat Pay's H5 page send the shopper back, and where
+    "I have paid" under a QR code leads: "processing" (the page refreshes itself), or for a failed payment the
+    offer to try again while the hold runs (with its countdown)."""
     order = _order_or_404(token)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return redirect("storefront:order_status", token=order.token)

@@ -159,6 +159,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "worker.sweep_outbox", "schedule": env_int("OUTBOX_SWEEP_SECONDS", 30)},
     "sweep-stripe-events": {"task": "worker.sweep_stripe_events", "schedule": 60},
+    "sweep-provider-events": {"task": "worker.sweep_provider_events", "schedule": 60},
     "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
     "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},
     "send-counter-digests": {"task": "worker.send_counter_digests", "schedule": 300},
@@ -250,6 +251,19 @@ STRIPE_PAYMENT_METHOD_TYPES = env_list("STRIPE_PAYMENT_METHOD_TYPES", "card,alip
 STRIPE_OMIT_PARAMS = env_list("STRIPE_OMIT_PARAMS")
 # Oldest webhook signature timestamp accepted, in seconds.
 STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
+
+# WeChat Pay direct (API v3, WeChat Pay public key mode): offered when every key below is set. The merchant key is
+# PKCS#8 PEM ("BEGIN PRIVATE KEY"); the public key is WeChat Pay's (PEM) with its id (PUB_KEY_ID_...).
+WECHATPAY_MCHID = env_str("WECHATPAY_MCHID")
+WECHATPAY_APPID = env_str("WECHATPAY_APPID")
+WECHATPAY_CERT_SERIAL_NO = env_str("WECHATPAY_CERT_SERIAL_NO")
+WECHATPAY_PRIVATE_KEY = env_str("WECHATPAY_PRIVATE_KEY")
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY")
+WECHATPAY_PUBLIC_KEY = env_str("WECHATPAY_PUBLIC_KEY")
+WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID")
+WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
+# The public https address of /payments/wechat/notify/ (empty: WAGTAILADMIN_BASE_URL's, when that is https).
+WECHATPAY_NOTIFY_URL = env_str("WECHATPAY_NOTIFY_URL")
 
 # Wagtail
 WAGTAIL_SITE_NAME = "德秀集市"

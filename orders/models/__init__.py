@@ -2,7 +2,7 @@
 
 - ``cart``: ``Cart``, ``CartLine``
 - ``order``: ``Order`` (``OrderStatus``, ``DeliveryMethod``), ``Fulfilment``, ``OrderLine``, ``OrderEvent``
-- ``payment``: ``Payment`` (``PaymentProvider``), ``Refund``, ``StripeEvent``
+- ``payment``: ``Payment`` (``PaymentProvider``), ``Refund``, ``StripeEvent``, ``ProviderEvent``
 - ``pickup``: ``Pickup`` (one per order and counter: the code, the hand-over guard), ``CounterCodeGuard``
 - ``counter``: ``CounterSale`` (``CounterPaymentMethod``), ``CounterSaleLine``
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
@@ -28,7 +28,7 @@ from orders.models.order import (
     OrderLine,
     OrderStatus,
 )
-from orders.models.payment import Payment, PaymentProvider, Refund, StripeEvent
+from orders.models.payment import Payment, PaymentProvider, ProviderEvent, Refund, StripeEvent
 from orders.models.pickup import CounterCodeGuard, Pickup
 from orders.models.settings import ShopSettings
 
@@ -53,6 +53,7 @@ __all__ = [
     "Payment",
     "PaymentProvider",
     "Pickup",
+    "ProviderEvent",
     "Refund",
     "SettledEntry",
     "Settlement",

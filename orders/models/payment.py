@@ -1,4 +1,5 @@
-"""Payments of an order (Stripe PaymentIntents or demo payments), refunds and stored Stripe events."""
+"""Payments of an order (Stripe PaymentIntents, WeChat Pay transactions or demo payments), refunds, and stored
+provider events (Stripe's webhook events; the other providers' notifications)."""
 
 from django.conf import settings
 from django.db import models
@@ -12,10 +13,13 @@ from orders.models.order import Order
 class PaymentProvider(models.TextChoices):
     STRIPE = "stripe", _("Stripe")
     DEMO = "demo", _("Demo (no real money)")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
 
 
 class Payment(models.Model):
-    """One attempt to pay an order: a Stripe PaymentIntent (or a demo payment), amount in fen."""
+    """One attempt to pay an order, amount in fen: a Stripe PaymentIntent (``intent_id`` its id), a WeChat Pay
+    transaction (``intent_id`` our ``out_trade_no``) or a demo payment."""
 
     class Status(models.TextChoices):
         REQUIRES_PAYMENT_METHOD = "requires_payment_method", _("Awaiting payment details")
@@ -76,6 +80,35 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.type}"
+
+
+class ProviderEvent(models.Model):
+    """A verified notification of a provider other than Stripe (WeChat Pay's, by its notification ``id``), stored
+    before anything else: a replay finds it and stops; the worker applies it after the commit."""
+
+    provider = models.CharField(_("provider"), max_length=16, choices=PaymentProvider.choices)
+    event_id = models.CharField(_("event id"), max_length=255)
+    type = models.CharField(_("type"), max_length=100)
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("provider event")
+        verbose_name_plural = _("provider events")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_unique_id"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"], name="provider_event_pending_idx", condition=Q(processed_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} {self.type}"
 
 
 class Refund(models.Model):

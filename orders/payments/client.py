@@ -3,6 +3,8 @@
 import stripe
 from django.conf import settings
 
+from orders.payments.wechatpay import wechatpay_enabled
+
 
 def stripe_enabled() -> bool:
     """Whether real payments are configured (a secret key is set)."""
@@ -10,8 +12,9 @@ def stripe_enabled() -> bool:
 
 
 def demo_payments_enabled() -> bool:
-    """The demo payment button: only for keyless local runs with DEBUG on, never in production."""
-    return settings.DEBUG and not stripe_enabled()
+    """The demo payment button: only for keyless local runs with DEBUG on (no Stripe nor WeChat Pay keys), never
+    in production."""
+    return settings.DEBUG and not stripe_enabled() and not wechatpay_enabled()
 
 
 def stripe_client(*, http_client: stripe.HTTPClient | None = None) -> stripe.StripeClient:

@@ -6,11 +6,20 @@ A provider is offered when its settings are complete (``is_enabled``) and it ser
 
 from __future__ import annotations
 
+from stripe import StripeError
+
+from orders.payments.errors import ProviderUnavailable
 from orders.payments.providers.base import Checkout, Device, Flow, Provider, device_of
 from orders.payments.providers.demo import DemoProvider
 from orders.payments.providers.stripe import StripeProvider
+from orders.payments.providers.wechat import WeChatPayProvider
 
-PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in (StripeProvider(), DemoProvider())}
+PROVIDERS: dict[str, Provider] = {
+    provider.name: provider for provider in (WeChatPayProvider(), StripeProvider(), DemoProvider())
+}
+
+# A provider's API failing (down, refusing our keys, a badly signed answer): the shopper tries again shortly.
+UNAVAILABLE: tuple[type[Exception], ...] = (StripeError, ProviderUnavailable)
 
 
 def enabled_providers() -> list[Provider]:
@@ -32,10 +41,12 @@ def get_provider(name: str) -> Provider | None:
 
 __all__ = [
     "PROVIDERS",
+    "UNAVAILABLE",
     "Checkout",
     "Device",
     "Flow",
     "Provider",
+    "ProviderUnavailable",
     "device_of",
     "enabled_providers",
     "get_provider",

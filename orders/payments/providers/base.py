@@ -83,6 +83,8 @@ class Provider(ABC):
         """Its place on ``device``'s pay page (lower first), or None where it is not offered."""
 
     @abstractmethod
-    def start(self, order: Order, *, device: Device, return_url: str) -> Checkout:
+    def start(self, order: Order, *, device: Device, return_url: str, client_ip: str = "") -> Checkout:
         """The checkout the shopper should complete now for ``order`` (a current one is reused, never a second
-        payment made while one may still succeed); ``PaymentError`` when the order cannot be paid."""
+        payment made while one may still succeed); ``PaymentError`` when the order cannot be paid, one of
+        ``providers.UNAVAILABLE`` when the provider's API fails. ``client_ip``: the shopper's address (WeChat
+        Pay's H5 asks for it)."""

@@ -1,0 +1,242 @@
+"""WeChat Pay writes: placing a transaction per attempt, applying what WeChat Pay says (a notification or our
+query), reconciliation and closing.
+
+Rules:
+- One ``Payment`` per attempt: ``intent_id`` is our ``out_trade_no`` (``<order number>-W<attempt>``, 6 to 32 of
+  letters, digits, ``_-|*``), ``method_type`` the trade type it was placed as (``native``/``h5``) until it is
+  paid (then ``wechat_pay``). A current attempt (unpaid, same amount, same trade type) is placed again with the
+  very same request, which WeChat Pay answers as before; an attempt that cannot be reused is closed first, and
+  one that turns out paid is applied instead, so nothing is charged twice.
+- Amount in fen, CNY; ``time_expire`` the end of the order's stock hold.
+- An order becomes paid only through ``services.apply_intent_succeeded``, from a ``SUCCESS`` transaction of our
+  merchant id and AppID.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from core.text import site_text
+from orders.models import Order, OrderStatus, Payment, PaymentProvider
+from orders.payments import wechatpay
+from orders.payments.errors import ProviderUnavailable
+from orders.payments.services import apply_intent_succeeded, check_payable
+from orders.state import lock_order
+
+logger = logging.getLogger(__name__)
+
+OUT_TRADE_NO = re.compile(r"(?P<number>.+)-W(?P<attempt>\d+)")
+METHOD_TYPE = "wechat_pay"
+ENDED = (Payment.Status.SUCCEEDED, Payment.Status.CANCELED, Payment.Status.FAILED)
+
+
+def out_trade_no(order: Order, attempt: int) -> str:
+    """Our number for an attempt: ``DX20261130-000123-W1``."""
+    return f"{order.number}-W{attempt}"
+
+
+@dataclass(frozen=True)
+class WeChatCheckout:
+    """A placed transaction: the payment row and where to pay (Native ``code_url`` or H5 ``h5_url``); ``url`` is
+    empty when the order turned out paid meanwhile."""
+
+    payment: Payment
+    url: str
+
+
+def _request(order: Order, number: str, kind: str, client_ip: str) -> dict[str, Any]:
+    """The order request, the same every time for one attempt (so placing it again is answered as before)."""
+    params: dict[str, Any] = {
+        "description": site_text(gettext_lazy("Dexiu Market order %(number)s"), number=order.number)[:127],
+        "out_trade_no": number,
+        "amount": {"total": order.total, "currency": order.currency.upper()},
+        "time_expire": wechatpay.rfc3339(order.expires_at),
+    }
+    if kind == "h5":
+        params["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
+    return params
+
+
+def _url(kind: str, answer: wechatpay.ApiAnswer) -> str:
+    url = str(answer.data.get("code_url" if kind == "native" else "h5_url") or "")
+    if not url:
+        raise ProviderUnavailable(f"WeChat Pay {kind} order answered without its URL: {answer.data}")
+    return url
+
+
+def _unavailable(what: str, answer: wechatpay.ApiAnswer) -> ProviderUnavailable:
+    return ProviderUnavailable(f"WeChat Pay {what}: HTTP {answer.status} {answer.code} {answer.data.get('message')}")
+
+
+def start_wechat_payment(order: Order, *, kind: str, client_ip: str = "") -> WeChatCheckout:
+    """The transaction the shopper should pay now (``kind`` native or h5), the current attempt's when it can be
+    reused. ``PaymentError`` when the order cannot be paid; ``ProviderUnavailable`` when WeChat Pay fails.
+
+    The order row stays locked meanwhile, so two visits cannot place two attempts.
+    """
+    with transaction.atomic():
+        lock_order(order)
+        check_payable(order)
+        latest = order.payments.filter(provider=PaymentProvider.WECHAT).order_by("-attempt").first()
+        if latest is not None and latest.status not in ENDED:
+            if latest.method_type == kind and latest.amount == order.total:
+                answer = wechatpay.create(kind, **_request(order, latest.intent_id, kind, client_ip))
+                if answer.ok:
+                    return WeChatCheckout(latest, _url(kind, answer))
+                if answer.status >= 500 or answer.status in (401, 403, 429):
+                    raise _unavailable("order", answer)
+            # Not reusable (another trade type, another amount, or refused again): close it before a new one.
+            if _close_attempt(latest):
+                return WeChatCheckout(latest, "")
+        attempt = (latest.attempt + 1) if latest is not None else 1
+        number = out_trade_no(order, attempt)
+        answer = wechatpay.create(kind, **_request(order, number, kind, client_ip))
+        if not answer.ok:
+            if answer.code == "ORDERPAID":  # placed and paid before our row was saved (a lost answer)
+                payment = _new_payment(order, number, attempt, kind)
+                if _apply_if_paid(payment):
+                    return WeChatCheckout(payment, "")
+            raise _unavailable("order", answer)
+        payment = _new_payment(order, number, attempt, kind)
+        return WeChatCheckout(payment, _url(kind, answer))
+
+
+def _new_payment(order: Order, number: str, attempt: int, kind: str) -> Payment:
+    return Payment.objects.create(
+        order=order,
+        provider=PaymentProvider.WECHAT,
+        intent_id=number,
+        attempt=attempt,
+        amount=order.total,
+        currency=order.currency,
+        method_type=kind,
+    )
+
+
+def _close_attempt(payment: Payment) -> bool:
+    """Close an attempt at WeChat Pay and mark it canceled; True when it was paid instead (then applied)."""
+    answer = wechatpay.close(payment.intent_id)
+    if answer.ok or answer.code in ("ORDER_NOT_EXIST", "ORDER_CLOSED"):
+        Payment.objects.filter(pk=payment.pk).exclude(status=Payment.Status.SUCCEEDED).update(
+            status=Payment.Status.CANCELED, updated_at=timezone.now()
+        )
+        return False
+    if answer.code == "ORDERPAID" and _apply_if_paid(payment):
+        return True
+    raise _unavailable("close", answer)
+
+
+def _apply_if_paid(payment: Payment) -> bool:
+    """Query the attempt and apply it when WeChat Pay says it was paid; True then."""
+    answer = wechatpay.query(payment.intent_id)
+    if not answer.ok:
+        if answer.code == "ORDER_NOT_EXIST":
+            return False
+        raise _unavailable("query", answer)
+    return apply_transaction(answer.data) is not None
+
+
+def _payment_for(number: str) -> Payment | None:
+    """Our payment for an ``out_trade_no``; made for an attempt of one of our orders we did not record (its
+    answer was lost), None for a number that is not ours."""
+    payment = Payment.objects.filter(provider=PaymentProvider.WECHAT, intent_id=number).first()
+    if payment is not None:
+        return payment
+    match = OUT_TRADE_NO.fullmatch(number)
+    order = Order.objects.filter(number=match["number"]).first() if match else None
+    if order is None:
+        return None
+    payment, _created = Payment.objects.get_or_create(
+        intent_id=number,
+        defaults={
+            "order": order,
+            "provider": PaymentProvider.WECHAT,
+            "attempt": int(match["attempt"]),
+            "amount": order.total,
+            "currency": order.currency,
+        },
+    )
+    return payment
+
+
+def apply_transaction(resource: dict[str, Any]) -> Order | None:
+    """Apply a WeChat Pay transaction (a notification's decrypted ``resource``, or a query's answer): a ``SUCCESS``
+    of our merchant id and AppID pays the order through ``apply_intent_succeeded`` (amount and currency checked
+    there; an expired or cancelled order is flagged). Returns the order, or None when nothing was applied."""
+    number = str(resource.get("out_trade_no") or "")
+    if resource.get("mchid") != settings.WECHATPAY_MCHID or resource.get("appid") != settings.WECHATPAY_APPID:
+        logger.warning("Ignoring WeChat Pay transaction %s of another merchant or app", number)
+        return None
+    if resource.get("trade_state") != "SUCCESS":
+        return None
+    payment = _payment_for(number)
+    if payment is None:
+        logger.warning("Ignoring WeChat Pay transaction %s: not one of our orders", number)
+        return None
+    amount = resource.get("amount") or {}
+    return apply_intent_succeeded(
+        payment,
+        amount=int(amount.get("total") or 0),
+        currency=str(amount.get("currency") or ""),
+        method_type=METHOD_TYPE,
+    )
+
+
+# --- Reconciliation and closing ---------------------------------------------------------------------
+
+
+def reconcile_wechat_order(order: Order) -> bool:
+    """Query WeChat Pay about the order's open attempts and apply a paid one; True if the order is now paid."""
+    for payment in order.payments.filter(provider=PaymentProvider.WECHAT).exclude(status__in=ENDED):
+        _apply_if_paid(payment)
+    order.refresh_from_db()
+    return order.status == OrderStatus.PAID
+
+
+def _with_open_attempts(*statuses: str):
+    return Order.objects.filter(
+        status__in=statuses,
+        payments__provider=PaymentProvider.WECHAT,
+        payments__status__in=[s for s in Payment.Status.values if s not in ENDED],
+    ).distinct()
+
+
+def reconcile_wechat_payments() -> int:
+    """Reconcile every order awaiting payment that has an open WeChat Pay attempt (how many became paid), and
+    close the open attempts of orders that expired or were cancelled. An order WeChat Pay cannot be asked about
+    now is logged and left for the next run."""
+    if not wechatpay.wechatpay_enabled():
+        return 0
+    paid = 0
+    for order in _with_open_attempts(OrderStatus.PENDING_PAYMENT):
+        try:
+            paid += reconcile_wechat_order(order)
+        except ProviderUnavailable:
+            logger.warning("Could not reconcile order %s with WeChat Pay", order.number, exc_info=True)
+    for order in _with_open_attempts(OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+        try:
+            close_wechat_attempts(order.pk)
+        except ProviderUnavailable:
+            logger.warning("Could not close the WeChat Pay attempts of order %s", order.number, exc_info=True)
+    return paid
+
+
+def close_wechat_attempts(order_id: int) -> int:
+    """Close the open WeChat Pay attempts of an order that can no longer be paid (expired, cancelled), so the
+    shopper cannot pay them any more; one paid meanwhile is applied (and flagged, the order being over).
+    Returns how many were closed."""
+    closed = 0
+    order = Order.objects.get(pk=order_id)
+    for payment in order.payments.filter(provider=PaymentProvider.WECHAT).exclude(status__in=ENDED):
+        with transaction.atomic():
+            lock_order(order)
+            closed += not _close_attempt(payment)
+    return closed
