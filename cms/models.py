@@ -467,7 +467,7 @@ class Footer(TranslatableMixin, models.Model):
         return str(_("Footer (%(language)s)") % {"language": self.locale.get_display_name()})
 
 
-@register_setting(icon="cog")
+@register_setting(icon="cog", name="site-settings")
 class SiteSettings(BaseGenericSetting):
     """Contact details and the default sharing picture."""
 

@@ -12,7 +12,7 @@ DEFAULT_DELIVERY_PROMISE = "下单后 48 小时内发货"
 DEFAULT_DELIVERY_PROMISE_EN = "Ships within 48 hours of your order"
 
 
-@register_setting(icon="time")
+@register_setting(icon="time", name="product-page-settings")
 class StorefrontSettings(BaseGenericSetting):
     """The delivery promise every product page shows beside its buy buttons, in Chinese and English."""
 

@@ -25,7 +25,7 @@ from orders.models.counter import CounterPaymentMethod
 AID_SETTINGS_CACHE_KEY = "aid:settings:v1"
 
 
-@register_setting(icon="doc-full")
+@register_setting(icon="doc-full", name="consumption-aid-settings")
 class AidSettings(BaseGenericSetting):
     """What operators may change about the aid programme: the platform fee and expired certificates."""
 

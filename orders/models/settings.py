@@ -7,7 +7,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from orders.forms import ShopSettingsForm
 
 
-@register_setting(icon="cogs")
+@register_setting(icon="cogs", name="shop-settings")  # a fixed name: the label is translated
 class ShopSettings(BaseSiteSetting):
     """What operators may change without a release: the shipping fee rule for home delivery."""
 

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from wagtail.admin.menu import admin_menu
+from django.utils import timezone, translation
+from wagtail.admin.menu import admin_menu, settings_menu
 from wagtail.models import Site
 
 from catalog.models import Stock, StockMovement
@@ -486,3 +486,15 @@ def test_permission_policy_checks_scope_of_instances(world, orders):
     assert not policy.user_has_permission_for_instance(world.alice, "change", orders.mixed)
     assert policy.user_has_permission_for_instance(world.operator, "change", orders.b_only)
     assert set(policy.instances_user_has_permission_for(world.carol, "view")) == {orders.mixed}
+
+
+def test_settings_menu_names_do_not_depend_on_the_language_the_menu_was_first_built_in():
+    """Wagtail names a menu item after its label when the menu is first built; ours carry fixed names, so a
+    process whose first admin request was in Chinese names them as one whose first was in English."""
+    settings_menu.__dict__.pop("registered_menu_items", None)
+    try:
+        with translation.override("zh-hans"):
+            names = {item.name for item in settings_menu.registered_menu_items}
+    finally:
+        settings_menu.__dict__.pop("registered_menu_items", None)
+    assert {"shop-settings", "consumption-aid-settings", "product-page-settings", "site-settings"} <= names
