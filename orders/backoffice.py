@@ -35,7 +35,7 @@ from catalog.selectors import locations_for_user, merchants_for_user, sees_all_m
 from core.backoffice import ReadOnlyViewSetMixin, clean_pk, get_object_in_scope_or_404
 from core.money import format_fen
 from orders.fulfilment import mark_fulfilment_shipped
-from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus, PaymentProvider
 from orders.payments import cancel_order, refund_order
 from orders.scopes import (
     events_for_backoffice_user,
@@ -439,13 +439,18 @@ class OrderRefundView(OrderActionView):
         except OrderError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        params = {"amount": format_fen(refund.amount), "number": self.order.number}
+        params = {
+            "amount": format_fen(refund.amount),
+            "number": self.order.number,
+            "provider": PaymentProvider(refund.payment.provider).label,
+        }
         if refund.status == refund.Status.SUCCEEDED:
             messages.success(self.request, _("Refunded %(amount)s for order %(number)s.") % params)
         else:
             messages.warning(
                 self.request,
-                _("A refund of %(amount)s for order %(number)s was sent to Stripe and is not confirmed yet.") % params,
+                _("A refund of %(amount)s for order %(number)s was sent to %(provider)s and is not confirmed yet.")
+                % params,
             )
         return redirect(self.detail_url)
 

@@ -265,6 +265,17 @@ WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.co
 # The public https address of /payments/wechat/notify/ (empty: WAGTAILADMIN_BASE_URL's, when that is https).
 WECHATPAY_NOTIFY_URL = env_str("WECHATPAY_NOTIFY_URL")
 
+# Alipay direct (open platform, RSA2): offered when the app id, both keys and a notify address are set. Keys as PEM,
+# or the bare base64 Alipay's console shows (the PEM armour is added); line breaks may be written "\n".
+ALIPAY_APP_ID = env_str("ALIPAY_APP_ID")
+ALIPAY_APP_PRIVATE_KEY = env_str("ALIPAY_APP_PRIVATE_KEY")  # our app's private key (PKCS#1 or PKCS#8)
+ALIPAY_PUBLIC_KEY = env_str("ALIPAY_PUBLIC_KEY")  # Alipay's public key (支付宝公钥), not the app's
+ALIPAY_GATEWAY = env_str("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
+# The merchant's partner id (2088...): when set, notifications of another seller are refused.
+ALIPAY_SELLER_ID = env_str("ALIPAY_SELLER_ID")
+# The public https address of /payments/alipay/notify/ (empty: WAGTAILADMIN_BASE_URL's, when that is https).
+ALIPAY_NOTIFY_URL = env_str("ALIPAY_NOTIFY_URL")
+
 # Wagtail
 WAGTAIL_SITE_NAME = "德秀集市"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

@@ -112,7 +112,7 @@ class ProviderEvent(models.Model):
 
 
 class Refund(models.Model):
-    """Money given back for a paid order: all of it or chosen lines, asked of Stripe with its own key."""
+    """Money given back for a paid order: all of it or chosen lines, asked of its payment's provider by key."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

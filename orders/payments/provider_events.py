@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import PaymentProvider, ProviderEvent
+from orders.payments.alipay_services import apply_notification as apply_alipay_notification
 from orders.payments.services import SWEEP_AFTER_SECONDS, EventProcessingError
-from orders.payments.wechat_services import apply_transaction
+from orders.payments.wechat_services import apply_transaction, apply_wechat_refund
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,18 @@ def _wechat_transaction(payload: dict[str, Any]) -> None:
     apply_transaction(payload.get("resource") or {})
 
 
+def _wechat_refund(payload: dict[str, Any]) -> None:
+    apply_wechat_refund(payload.get("resource") or {})
+
+
 # (provider, event type) → what applies it; other types are stored and marked processed.
 HANDLERS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
     (PaymentProvider.WECHAT, "TRANSACTION.SUCCESS"): _wechat_transaction,
+    (PaymentProvider.ALIPAY, "TRADE_SUCCESS"): apply_alipay_notification,
+    (PaymentProvider.ALIPAY, "TRADE_FINISHED"): apply_alipay_notification,
+    (PaymentProvider.WECHAT, "REFUND.SUCCESS"): _wechat_refund,
+    (PaymentProvider.WECHAT, "REFUND.ABNORMAL"): _wechat_refund,
+    (PaymentProvider.WECHAT, "REFUND.CLOSED"): _wechat_refund,
 }
 
 

@@ -7,6 +7,7 @@ Each path locks the order row and checks what was already recorded, so replays c
 
 import logging
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -62,8 +63,8 @@ NOTE_CHOOSE_REFUND_LINES = gettext_lazy(
 )
 REASON_RETURNED = gettext_lazy("Returned: order refunded")
 
-# The providers whose refunds ``refund_order`` asks for (WeChat Pay's and Alipay's are not built yet).
-REFUNDABLE_PROVIDERS = (PaymentProvider.STRIPE, PaymentProvider.DEMO)
+# The providers whose refunds ``refund_order`` asks for (Alipay's are not built yet); each has its ``REFUNDERS``.
+REFUNDABLE_PROVIDERS = (PaymentProvider.STRIPE, PaymentProvider.DEMO, PaymentProvider.WECHAT)
 
 # Intent statuses in which the customer may still (re)try to pay with the same intent.
 REUSABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
@@ -605,7 +606,7 @@ def reconcile_order(order: Order, *, client: stripe.StripeClient | None = None) 
 
 
 def reconcile_payments(*, client: stripe.StripeClient | None = None) -> int:
-    """Reconcile every order still awaiting payment that has a Stripe intent or an open WeChat Pay attempt;
+    """Reconcile every order still awaiting payment that has a Stripe intent or an open WeChat Pay or Alipay attempt;
     returns how many became paid."""
     client = client or stripe_client()
     orders = Order.objects.filter(
@@ -613,9 +614,10 @@ def reconcile_payments(*, client: stripe.StripeClient | None = None) -> int:
     ).distinct()
     paid = sum(reconcile_order(order, client=client) for order in orders)
     # Imported here: WeChat Pay's services build on this module's ``apply_intent_succeeded``.
+    from orders.payments.alipay_services import reconcile_alipay_payments
     from orders.payments.wechat_services import reconcile_wechat_payments
 
-    return paid + reconcile_wechat_payments()
+    return paid + reconcile_wechat_payments() + reconcile_alipay_payments()
 
 
 # --- Refunds ---------------------------------------------------------------------------------------
@@ -662,8 +664,9 @@ def refund_order(
 ) -> Refund:
     """Refund the whole order (``lines`` None) or chosen line quantities, optionally returning goods to stock.
 
-    More than was paid (less what was already refunded) is refused before Stripe is asked. The refund
-    row is written first with its own idempotency key, so a retried request never refunds twice.
+    More than was paid (less what was already refunded) is refused before the provider is asked. The refund
+    row is written first with its own idempotency key (WeChat Pay's ``out_refund_no`` too), so a retried
+    request never refunds twice; the provider is asked through ``REFUNDERS``.
     """
     reason = clean_text(reason)[:500]
     if not reason:
@@ -709,30 +712,20 @@ def refund_order(
             lines=plan,
             reason=reason,
             restock=restock,
+            # 45 characters of [a-z0-9-]: also valid as WeChat Pay's out_refund_no (6-64 of [A-Za-z0-9_-|*@]).
             idempotency_key=f"dexiu-refund-{uuid.uuid4().hex}",
             created_by=acting_user(actor),
         )
-    if payment.provider == PaymentProvider.DEMO:
-        status, stripe_id = Refund.Status.SUCCEEDED, None
-    else:
-        try:
-            stripe_refund = (client or stripe_client()).v1.refunds.create(
-                {
-                    "payment_intent": payment.intent_id,
-                    "amount": amount,
-                    "metadata": {"order_number": order.number, "refund": str(refund.pk)},
-                },
-                {"idempotency_key": refund.idempotency_key},
-            )
-        except stripe.StripeError as exc:
-            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, updated_at=timezone.now())
-            raise PaymentError(
-                _("Stripe refused the refund: %(message)s") % {"message": exc.user_message or exc}
-            ) from exc
-        status, stripe_id = str(stripe_refund.status), stripe_refund.id
+    try:
+        status, stripe_id = REFUNDERS[payment.provider](order, payment, refund, client)
+    except PaymentError:
+        Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, updated_at=timezone.now())
+        raise
     with transaction.atomic():
         lock_order(order)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != Refund.Status.PENDING:
+            return refund  # settled meanwhile by the provider's notification, which completed it
         refund.stripe_refund_id = stripe_id
         refund.status = status if status in Refund.Status.values else Refund.Status.PENDING
         refund.save(update_fields=["stripe_refund_id", "status", "updated_at"])
@@ -741,8 +734,52 @@ def refund_order(
     return refund
 
 
+# Asking a provider for a refund: ``(order, payment, refund, client)`` → (status, Stripe refund id or None);
+# ``PaymentError`` (the refund is then marked failed) when the provider refuses it or cannot be reached.
+Refunder = Callable[[Order, Payment, Refund, stripe.StripeClient | None], tuple[str, str | None]]
+
+
+def _demo_refund(
+    order: Order, payment: Payment, refund: Refund, client: stripe.StripeClient | None
+) -> tuple[str, str | None]:
+    return Refund.Status.SUCCEEDED, None
+
+
+def _stripe_refund(
+    order: Order, payment: Payment, refund: Refund, client: stripe.StripeClient | None
+) -> tuple[str, str | None]:
+    try:
+        stripe_refund = (client or stripe_client()).v1.refunds.create(
+            {
+                "payment_intent": payment.intent_id,
+                "amount": refund.amount,
+                "metadata": {"order_number": order.number, "refund": str(refund.pk)},
+            },
+            {"idempotency_key": refund.idempotency_key},
+        )
+    except stripe.StripeError as exc:
+        raise PaymentError(_("Stripe refused the refund: %(message)s") % {"message": exc.user_message or exc}) from exc
+    return str(stripe_refund.status), stripe_refund.id
+
+
+def _wechat_refund(
+    order: Order, payment: Payment, refund: Refund, client: stripe.StripeClient | None
+) -> tuple[str, str | None]:
+    # Imported here: WeChat Pay's services build on this module.
+    from orders.payments.wechat_services import request_wechat_refund
+
+    return request_wechat_refund(payment, refund), None
+
+
+REFUNDERS: dict[str, Refunder] = {
+    PaymentProvider.DEMO: _demo_refund,
+    PaymentProvider.STRIPE: _stripe_refund,
+    PaymentProvider.WECHAT: _wechat_refund,
+}
+
+
 def _complete_refund(order: Order, refund: Refund, *, actor: User | None = None) -> None:
-    """A refund Stripe confirmed: goods back to stock if asked, the order's status from the total given back."""
+    """A refund its provider confirmed: goods back to stock if asked, the order's status from the total given back."""
     who = acting_user(actor)
     if refund.restock and refund.lines:
         order_lines = {line.pk: line for line in order.lines.select_related("variant", "location")}

@@ -10,6 +10,12 @@ Rules:
 - Amount in fen, CNY; ``time_expire`` the end of the order's stock hold.
 - An order becomes paid only through ``services.apply_intent_succeeded``, from a ``SUCCESS`` transaction of our
   merchant id and AppID.
+- Refunds: ``services.refund_order`` writes the ``Refund`` first; its ``idempotency_key`` is WeChat's
+  ``out_refund_no``. WeChat answers ``PROCESSING``: the refund stays pending until a ``REFUND.SUCCESS``
+  notification or our query says ``SUCCESS``, then ``services._complete_refund`` runs once, under the order and
+  refund row locks; ``ABNORMAL``/``CLOSED`` fail it (nothing debited) and flag the order. A refund made in WeChat's
+  merchant platform (an ``out_refund_no`` we do not know, of a payment of ours) is recorded like Stripe's
+  dashboard refunds, without an author.
 """
 
 from __future__ import annotations
@@ -17,18 +23,29 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.money import format_fen
 from core.text import site_text
-from orders.models import Order, OrderStatus, Payment, PaymentProvider
+from orders.models import Order, OrderStatus, Payment, PaymentProvider, Refund
 from orders.payments import wechatpay
 from orders.payments.errors import ProviderUnavailable
-from orders.payments.services import apply_intent_succeeded, check_payable
+from orders.payments.services import (
+    EventHeld,
+    PaymentError,
+    _complete_refund,
+    _dashboard_refund_lines,
+    _flag,
+    apply_intent_succeeded,
+    check_payable,
+)
 from orders.state import lock_order
 
 logger = logging.getLogger(__name__)
@@ -36,6 +53,30 @@ logger = logging.getLogger(__name__)
 OUT_TRADE_NO = re.compile(r"(?P<number>.+)-W(?P<attempt>\d+)")
 METHOD_TYPE = "wechat_pay"
 ENDED = (Payment.Status.SUCCEEDED, Payment.Status.CANCELED, Payment.Status.FAILED)
+REASON_MAX = 80  # WeChat's refund reason: at most 80 characters
+# WeChat's refund status → ours (PROCESSING: still pending; RESOURCE_NOT_EXISTS: our query's 404, never received).
+REFUND_STATUS = {
+    "SUCCESS": Refund.Status.SUCCEEDED,
+    "ABNORMAL": Refund.Status.FAILED,
+    "CLOSED": Refund.Status.FAILED,
+    "RESOURCE_NOT_EXISTS": Refund.Status.FAILED,
+}
+# Pending refunds younger than this are left to their notification; reconciliation queries the rest.
+QUERY_REFUNDS_AFTER = timedelta(minutes=5)
+
+NOTE_REFUND_FAILED = gettext_lazy(
+    "WeChat Pay could not complete refund %(reference)s of %(amount)s (%(status)s): nothing was debited; check it"
+    " in WeChat Pay's merchant platform before refunding again."
+)
+NOTE_REFUND_LATE_SUCCESS = gettext_lazy(
+    "WeChat Pay completed refund %(reference)s of %(amount)s, which was recorded as failed: it is now recorded as"
+    " refunded; check that the customer was not refunded twice."
+)
+NOTE_CHOOSE_WECHAT_REFUND_LINES = gettext_lazy(
+    "Refund %(reference)s of %(amount)s was made in WeChat Pay's merchant platform without naming items: the aid"
+    " ledger debited the newest items first; check them."
+)
+REASON_WECHAT_REFUND = gettext_lazy("Refunded in WeChat Pay's merchant platform (%(reference)s).")
 
 
 def out_trade_no(order: Order, attempt: int) -> str:
@@ -211,10 +252,12 @@ def _with_open_attempts(*statuses: str):
 
 def reconcile_wechat_payments() -> int:
     """Reconcile every order awaiting payment that has an open WeChat Pay attempt (how many became paid), and
-    close the open attempts of orders that expired or were cancelled. An order WeChat Pay cannot be asked about
+    close the open attempts of orders that expired or were cancelled; pending refunds are queried too
+    (``reconcile_wechat_refunds``). An order WeChat Pay cannot be asked about
     now is logged and left for the next run."""
     if not wechatpay.wechatpay_enabled():
         return 0
+    reconcile_wechat_refunds()
     paid = 0
     for order in _with_open_attempts(OrderStatus.PENDING_PAYMENT):
         try:
@@ -240,3 +283,123 @@ def close_wechat_attempts(order_id: int) -> int:
             lock_order(order)
             closed += not _close_attempt(payment)
     return closed
+
+
+# --- Refunds ----------------------------------------------------------------------------------------
+
+
+def request_wechat_refund(payment: Payment, refund: Refund) -> str:
+    """Ask WeChat Pay for the refund written first by ``refund_order``; our status for its answer (pending for
+    ``PROCESSING``). ``PaymentError`` with a clear message when WeChat Pay refuses it, fails it at once or cannot
+    be reached (``refund_order`` then marks the refund failed)."""
+    try:
+        answer = wechatpay.refund(
+            out_refund_no=refund.idempotency_key,
+            out_trade_no=payment.intent_id,
+            amount={"refund": refund.amount, "total": payment.amount, "currency": payment.currency.upper()},
+            reason=refund.reason[:REASON_MAX],
+            notify_url=wechatpay.notify_url(),
+        )
+    except ProviderUnavailable as exc:
+        logger.warning("WeChat Pay refund %s: %s", refund.idempotency_key, exc)
+        raise PaymentError(_("WeChat Pay could not be reached: nothing was refunded; try again later.")) from exc
+    if not answer.ok:
+        message = str(answer.data.get("message") or answer.code or answer.status)
+        raise PaymentError(_("WeChat Pay refused the refund: %(message)s") % {"message": message})
+    status = str(answer.data.get("status") or "")
+    if REFUND_STATUS.get(status) == Refund.Status.FAILED:
+        raise PaymentError(_("WeChat Pay refused the refund: %(message)s") % {"message": status})
+    return REFUND_STATUS.get(status, Refund.Status.PENDING)
+
+
+def apply_wechat_refund(resource: dict[str, Any]) -> Refund | None:
+    """Apply what WeChat Pay says of a refund (a ``REFUND.*`` notification's resource, or a query's answer, whose
+    status is ``status`` rather than ``refund_status``), once: ``SUCCESS`` completes it (aid-ledger debit, the
+    order's status, restock), ``ABNORMAL``/``CLOSED`` fail it and flag the order. An unknown ``out_refund_no`` of a
+    payment of ours is a refund made in WeChat's merchant platform: recorded. Returns the refund, or None."""
+    if resource.get("mchid", settings.WECHATPAY_MCHID) != settings.WECHATPAY_MCHID:
+        logger.warning("Ignoring WeChat Pay refund %s of another merchant", resource.get("out_refund_no"))
+        return None
+    number = str(resource.get("out_refund_no") or "")
+    status = REFUND_STATUS.get(str(resource.get("refund_status") or resource.get("status") or ""))
+    if not number or status is None:
+        return None  # still processing
+    amount = int((resource.get("amount") or {}).get("refund") or 0)
+    with transaction.atomic():
+        known = Refund.objects.filter(idempotency_key=number, payment__provider=PaymentProvider.WECHAT).first()
+        if known is None:
+            return _record_platform_refund(resource, number, amount, status)
+        order = lock_order(Order(pk=known.order_id))
+        refund = Refund.objects.select_for_update().get(pk=known.pk)
+        if refund.status == status or refund.status == Refund.Status.SUCCEEDED:
+            return refund  # applied already (a replay, a retry, or the query after the notification)
+        was = refund.status
+        refund.status = status
+        refund.save(update_fields=["status", "updated_at"])
+        params = {"reference": number, "amount": format_fen(refund.amount)}
+        if status == Refund.Status.SUCCEEDED:
+            _complete_refund(order, refund)
+            if was == Refund.Status.FAILED:  # we gave up on it (WeChat seemed down), yet WeChat made it
+                _flag(order, NOTE_REFUND_LATE_SUCCESS, **params)
+        else:
+            _flag(order, NOTE_REFUND_FAILED, status=resource.get("refund_status") or resource.get("status"), **params)
+    return refund
+
+
+def _record_platform_refund(resource: dict[str, Any], number: str, amount: int, status: str) -> Refund | None:
+    """Record a successful refund made in WeChat Pay's merchant platform, of a payment of ours (the order locked),
+    its lines chosen as for Stripe's dashboard refunds; one of a payment we do not know is ignored."""
+    payment = Payment.objects.filter(
+        provider=PaymentProvider.WECHAT, intent_id=str(resource.get("out_trade_no") or "")
+    ).first()
+    if payment is None or status != Refund.Status.SUCCEEDED or amount <= 0:
+        logger.warning("Ignoring WeChat Pay refund %s: not of a payment of ours, or not made", number)
+        return None
+    order = lock_order(Order(pk=payment.order_id))
+    payment.refresh_from_db()
+    if payment.status != Payment.Status.SUCCEEDED:  # its payment notification is not applied yet: retried later
+        raise EventHeld(f"payment {payment.intent_id} not applied yet")
+    if Refund.objects.filter(idempotency_key=number).exists():  # recorded meanwhile (we waited for the lock)
+        return Refund.objects.get(idempotency_key=number)
+    lines, check = _dashboard_refund_lines(order, payment, amount)
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount=amount,
+        lines=lines,
+        reason=site_text(REASON_WECHAT_REFUND, reference=number)[:500],
+        idempotency_key=number[:64],
+        status=Refund.Status.SUCCEEDED,
+    )
+    if check:
+        _flag(order, NOTE_CHOOSE_WECHAT_REFUND_LINES, reference=number, amount=format_fen(amount))
+    _complete_refund(order, refund)
+    return refund
+
+
+def reconcile_wechat_refunds(*, older_than: timedelta = QUERY_REFUNDS_AFTER) -> int:
+    """Query WeChat Pay about our refunds pending for more than ``older_than`` (a lost notification) and apply
+    the answer; one WeChat Pay never received (its request was lost) is failed and its order flagged. Returns how
+    many were settled; a refund WeChat Pay cannot be asked about now is left for the next run."""
+    settled = 0
+    pending = Refund.objects.filter(
+        payment__provider=PaymentProvider.WECHAT,
+        status=Refund.Status.PENDING,
+        created_at__lte=timezone.now() - older_than,
+    ).order_by("pk")
+    for refund in pending:
+        try:
+            answer = wechatpay.query_refund(refund.idempotency_key)
+        except ProviderUnavailable:
+            logger.warning("Could not query WeChat Pay refund %s", refund.idempotency_key, exc_info=True)
+            continue
+        if answer.status == 404 and answer.code == "RESOURCE_NOT_EXISTS":
+            resource = {"out_refund_no": refund.idempotency_key, "status": answer.code}
+        elif answer.ok:
+            resource = answer.data
+        else:
+            logger.warning("WeChat Pay refund query %s: HTTP %s %s", refund.idempotency_key, answer.status, answer.code)
+            continue
+        applied = apply_wechat_refund(resource)
+        settled += applied is not None and applied.status != Refund.Status.PENDING
+    return settled

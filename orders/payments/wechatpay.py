@@ -118,6 +118,17 @@ def close(out_trade_no: str) -> ApiAnswer:
     return call("close", out_trade_no=out_trade_no)
 
 
+def refund(**params: Any) -> ApiAnswer:
+    """Ask for a refund (``out_refund_no`` our refund's key); the same request again gets the same answer, the
+    same ``out_refund_no`` with other parameters ``INVALID_REQUEST``. Usually answered ``PROCESSING``."""
+    return call("refund", **params)
+
+
+def query_refund(out_refund_no: str) -> ApiAnswer:
+    """The refund as WeChat Pay knows it (404 ``RESOURCE_NOT_EXISTS`` when it never received it)."""
+    return call("query_refund", out_refund_no=out_refund_no)
+
+
 def verified_notification(headers: dict[str, str], body: str) -> dict[str, Any] | None:
     """The notification, its ``resource`` decrypted, when the SDK verifies its signature and decrypts it; else None."""
     try:

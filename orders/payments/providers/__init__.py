@@ -9,13 +9,14 @@ from __future__ import annotations
 from stripe import StripeError
 
 from orders.payments.errors import ProviderUnavailable
+from orders.payments.providers.alipay import AlipayProvider
 from orders.payments.providers.base import Checkout, Device, Flow, Provider, device_of
 from orders.payments.providers.demo import DemoProvider
 from orders.payments.providers.stripe import StripeProvider
 from orders.payments.providers.wechat import WeChatPayProvider
 
 PROVIDERS: dict[str, Provider] = {
-    provider.name: provider for provider in (WeChatPayProvider(), StripeProvider(), DemoProvider())
+    provider.name: provider for provider in (WeChatPayProvider(), AlipayProvider(), StripeProvider(), DemoProvider())
 }
 
 # A provider's API failing (down, refusing our keys, a badly signed answer): the shopper tries again shortly.
@@ -29,8 +30,9 @@ def enabled_providers() -> list[Provider]:
 
 def providers_for(device: Device) -> list[Provider]:
     """The enabled providers offered on ``device``, best first."""
-    offered = [(provider.rank(device), n, provider) for n, provider in enumerate(enabled_providers())]
-    return [provider for rank, _n, provider in sorted(offered, key=lambda item: item[:2]) if rank is not None]
+    ranked = [(provider.rank(device), n, provider) for n, provider in enumerate(enabled_providers())]
+    offered = [item for item in ranked if item[0] is not None]  # None (not offered) cannot be sorted with ranks
+    return [provider for _rank, _n, provider in sorted(offered, key=lambda item: item[:2])]
 
 
 def get_provider(name: str) -> Provider | None:
