@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from alipay import AliPay
 from alipay.utils import AliPayConfig
 from django.conf import settings
-from django.urls import reverse
 
+from orders.payments.attempts import public_notify_url
 from orders.payments.errors import ProviderUnavailable
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # Alipay's times are Beijing time, written without a zone
@@ -33,10 +33,7 @@ PAY_METHODS = {"page": "api_alipay_trade_page_pay", "wap": "api_alipay_trade_wap
 def notify_url() -> str:
     """Where Alipay posts notifications: ``ALIPAY_NOTIFY_URL``, else the notify path on ``WAGTAILADMIN_BASE_URL``
     when that is https; empty when neither."""
-    if settings.ALIPAY_NOTIFY_URL:
-        return settings.ALIPAY_NOTIFY_URL
-    base = (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
-    return f"{base}{reverse('alipay_notify')}" if base.startswith("https://") else ""
+    return public_notify_url(settings.ALIPAY_NOTIFY_URL, "alipay_notify")
 
 
 def alipay_enabled() -> bool:

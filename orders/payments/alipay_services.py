@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,13 +30,14 @@ from core.money import fen_to_yuan, yuan_to_fen
 from core.text import site_text
 from orders.models import Order, OrderStatus, Payment, PaymentProvider
 from orders.payments import alipay
+from orders.payments.attempts import attempt_pattern, payment_for_attempt
 from orders.payments.errors import ProviderUnavailable
 from orders.payments.services import apply_intent_succeeded, check_payable
 from orders.state import lock_order
 
 logger = logging.getLogger(__name__)
 
-OUT_TRADE_NO = re.compile(r"(?P<number>.+)-A(?P<attempt>\d+)")
+OUT_TRADE_NO = attempt_pattern("A")
 METHOD_TYPE = "alipay"
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
 NOT_EXIST = "ACQ.TRADE_NOT_EXIST"
@@ -151,26 +151,8 @@ def _close_attempt(payment: Payment) -> bool:
 
 
 def _payment_for(number: str) -> Payment | None:
-    """Our payment for an ``out_trade_no``; made for an attempt of one of our orders we did not record, None for
-    a number that is not ours."""
-    payment = Payment.objects.filter(provider=PaymentProvider.ALIPAY, intent_id=number).first()
-    if payment is not None:
-        return payment
-    match = OUT_TRADE_NO.fullmatch(number)
-    order = Order.objects.filter(number=match["number"]).first() if match else None
-    if order is None:
-        return None
-    payment, _created = Payment.objects.get_or_create(
-        intent_id=number,
-        defaults={
-            "order": order,
-            "provider": PaymentProvider.ALIPAY,
-            "attempt": int(match["attempt"]),
-            "amount": order.total,
-            "currency": order.currency,
-        },
-    )
-    return payment
+    """Our payment for an ``out_trade_no`` (see ``orders.payments.attempts``)."""
+    return payment_for_attempt(PaymentProvider.ALIPAY, number, OUT_TRADE_NO)
 
 
 def _fen(total_amount: Any) -> int:

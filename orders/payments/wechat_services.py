@@ -21,7 +21,6 @@ Rules:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,6 +35,7 @@ from core.money import format_fen
 from core.text import site_text
 from orders.models import Order, OrderStatus, Payment, PaymentProvider, Refund
 from orders.payments import wechatpay
+from orders.payments.attempts import attempt_pattern, payment_for_attempt
 from orders.payments.errors import ProviderUnavailable
 from orders.payments.services import (
     EventHeld,
@@ -50,7 +50,7 @@ from orders.state import lock_order
 
 logger = logging.getLogger(__name__)
 
-OUT_TRADE_NO = re.compile(r"(?P<number>.+)-W(?P<attempt>\d+)")
+OUT_TRADE_NO = attempt_pattern("W")
 METHOD_TYPE = "wechat_pay"
 ENDED = (Payment.Status.SUCCEEDED, Payment.Status.CANCELED, Payment.Status.FAILED)
 REASON_MAX = 80  # WeChat's refund reason: at most 80 characters
@@ -186,26 +186,8 @@ def _apply_if_paid(payment: Payment) -> bool:
 
 
 def _payment_for(number: str) -> Payment | None:
-    """Our payment for an ``out_trade_no``; made for an attempt of one of our orders we did not record (its
-    answer was lost), None for a number that is not ours."""
-    payment = Payment.objects.filter(provider=PaymentProvider.WECHAT, intent_id=number).first()
-    if payment is not None:
-        return payment
-    match = OUT_TRADE_NO.fullmatch(number)
-    order = Order.objects.filter(number=match["number"]).first() if match else None
-    if order is None:
-        return None
-    payment, _created = Payment.objects.get_or_create(
-        intent_id=number,
-        defaults={
-            "order": order,
-            "provider": PaymentProvider.WECHAT,
-            "attempt": int(match["attempt"]),
-            "amount": order.total,
-            "currency": order.currency,
-        },
-    )
-    return payment
+    """Our payment for an ``out_trade_no`` (see ``orders.payments.attempts``)."""
+    return payment_for_attempt(PaymentProvider.WECHAT, number, OUT_TRADE_NO)
 
 
 def apply_transaction(resource: dict[str, Any]) -> Order | None:

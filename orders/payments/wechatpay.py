@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from orders.payments.attempts import public_notify_url
 from orders.payments.errors import ProviderUnavailable
 
 CHINA = timezone(timedelta(hours=8))
@@ -33,10 +33,7 @@ KEYS = (
 def notify_url() -> str:
     """Where WeChat Pay posts notifications: ``WECHATPAY_NOTIFY_URL``, else the notify path on
     ``WAGTAILADMIN_BASE_URL`` when that is https (WeChat Pay accepts only https); empty when neither."""
-    if settings.WECHATPAY_NOTIFY_URL:
-        return settings.WECHATPAY_NOTIFY_URL
-    base = (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
-    return f"{base}{reverse('wechatpay_notify')}" if base.startswith("https://") else ""
+    return public_notify_url(settings.WECHATPAY_NOTIFY_URL, "wechatpay_notify")
 
 
 def wechatpay_enabled() -> bool:
