@@ -449,8 +449,7 @@ class OrderRefundView(OrderActionView):
         else:
             messages.warning(
                 self.request,
-                _("A refund of %(amount)s for order %(number)s was sent to %(provider)s and is not confirmed yet.")
-                % params,
+                _("A refund of %(amount)s for order %(number)s is waiting for %(provider)s to confirm it.") % params,
             )
         return redirect(self.detail_url)
 

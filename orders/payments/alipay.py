@@ -126,6 +126,25 @@ def close(out_trade_no: str) -> dict[str, Any]:
     return call("api_alipay_trade_close", out_trade_no=out_trade_no)
 
 
+def refund(*, out_trade_no: str, out_request_no: str, refund_amount: str, refund_reason: str) -> dict[str, Any]:
+    """Ask for a refund (``alipay.trade.refund``, answered at once): ``refund_amount`` a yuan string, at most what
+    was paid less what was refunded; ``out_request_no`` (at most 64 characters) makes it idempotent: the same one
+    again moves nothing and answers ``fund_change`` ``"N"``."""
+    return call(
+        "api_alipay_trade_refund",
+        refund_amount=refund_amount,
+        out_trade_no=out_trade_no,
+        out_request_no=out_request_no,
+        refund_reason=refund_reason,
+    )
+
+
+def query_refund(*, out_trade_no: str, out_request_no: str) -> dict[str, Any]:
+    """A refund as Alipay knows it (``alipay.trade.fastpay.refund.query``): ``refund_status`` ``REFUND_SUCCESS``
+    once made; no ``refund_status`` when Alipay never received it (or refused it)."""
+    return call("api_alipay_trade_fastpay_refund_query", out_request_no=out_request_no, out_trade_no=out_trade_no)
+
+
 def verified_notification(form: dict[str, str]) -> bool:
     """Whether the SDK verifies the notification's RSA2 signature (over every field but ``sign`` and
     ``sign_type``, as Alipay signs: empty ones left out). The signature only: app id, seller, times and amounts are

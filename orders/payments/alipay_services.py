@@ -12,27 +12,36 @@ Rules:
 - Amount as a yuan string (``core.money``), CNY; ``time_expire`` the end of the order's stock hold (Beijing time).
 - An order becomes paid only through ``services.apply_intent_succeeded``, from a ``TRADE_SUCCESS`` /
   ``TRADE_FINISHED`` trade: a verified notification of our app id (and seller id, when set) or our own query.
+- Refunds: ``services.refund_order`` writes the ``Refund`` first; its ``idempotency_key`` (45 characters of
+  ``[a-z0-9-]``) is Alipay's ``out_request_no`` (at most 64). Alipay answers at once: ``10000`` with
+  ``fund_change`` ``Y`` (or ``N`` for a request it had already made, confirmed by ``fastpay.refund.query``)
+  completes it through ``services._complete_refund``, once, under the order and refund row locks; a business
+  refusal fails it with Alipay's ``sub_msg`` (nothing debited); no answer (network, gateway, ``ACQ.SYSTEM_ERROR``)
+  leaves it pending, and reconciliation queries it later: ``REFUND_SUCCESS`` completes it, no such refund fails
+  it and flags the order.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.money import fen_to_yuan, yuan_to_fen
+from core.money import fen_to_yuan, format_fen, yuan_to_fen
 from core.text import site_text
-from orders.models import Order, OrderStatus, Payment, PaymentProvider
+from orders.models import Order, OrderStatus, Payment, PaymentProvider, Refund
 from orders.payments import alipay
 from orders.payments.attempts import attempt_pattern, payment_for_attempt
 from orders.payments.errors import ProviderUnavailable
-from orders.payments.services import apply_intent_succeeded, check_payable
+from orders.payments.services import PaymentError, _complete_refund, _flag, apply_intent_succeeded, check_payable
 from orders.state import lock_order
 
 logger = logging.getLogger(__name__)
@@ -42,6 +51,17 @@ METHOD_TYPE = "alipay"
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
 NOT_EXIST = "ACQ.TRADE_NOT_EXIST"
 ENDED = (Payment.Status.SUCCEEDED, Payment.Status.CANCELED, Payment.Status.FAILED)
+REFUND_REASON_MAX = 256  # Alipay's refund_reason: at most 256 characters
+REFUND_SUCCESS = "REFUND_SUCCESS"
+# Answers that say nothing of whether the refund was made: Alipay wants the same request again later.
+REFUND_UNKNOWN = ("ACQ.SYSTEM_ERROR",)
+# Pending refunds younger than this are left alone (Alipay may not list a refund queried too soon).
+QUERY_REFUNDS_AFTER = timedelta(minutes=5)
+
+NOTE_ALIPAY_REFUND_FAILED = gettext_lazy(
+    "Alipay has no record of refund %(reference)s of %(amount)s: it is marked failed and nothing was debited;"
+    " refund again if it is still due."
+)
 
 
 def out_trade_no(order: Order, attempt: int) -> str:
@@ -213,10 +233,12 @@ def _with_open_attempts(*statuses: str):
 
 def reconcile_alipay_payments() -> int:
     """Reconcile every order awaiting payment that has an open Alipay attempt (how many became paid), and close
-    the open attempts of orders that expired or were cancelled. An order Alipay cannot be asked about now is
+    the open attempts of orders that expired or were cancelled; pending refunds are queried too
+    (``reconcile_alipay_refunds``). An order Alipay cannot be asked about now is
     logged and left for the next run."""
     if not alipay.alipay_enabled():
         return 0
+    reconcile_alipay_refunds()
     paid = 0
     for order in _with_open_attempts(OrderStatus.PENDING_PAYMENT):
         try:
@@ -242,3 +264,82 @@ def close_alipay_attempts(order_id: int) -> int:
             lock_order(order)
             closed += not _close_attempt(payment)
     return closed
+
+
+# --- Refunds ----------------------------------------------------------------------------------------
+
+
+def _refund_made(payment: Payment, refund: Refund) -> bool:
+    """Whether Alipay's refund query says the refund was made (``ProviderUnavailable`` when it cannot answer)."""
+    answer = alipay.query_refund(out_trade_no=payment.intent_id, out_request_no=refund.idempotency_key)
+    if answer.get("code") != alipay.SUCCESS:
+        raise alipay.failure("refund query", answer)
+    return answer.get("refund_status") == REFUND_SUCCESS
+
+
+def request_alipay_refund(payment: Payment, refund: Refund) -> str:
+    """Ask Alipay for the refund written first by ``refund_order``; our status for its answer: succeeded when
+    Alipay moved the money (or, for a request it had made already, its query says so), pending when there is no
+    telling (Alipay unreachable: reconciliation asks later). ``PaymentError`` with Alipay's message when it
+    refuses (``refund_order`` then marks the refund failed)."""
+    try:
+        answer = alipay.refund(
+            out_trade_no=payment.intent_id,
+            out_request_no=refund.idempotency_key,
+            refund_amount=fen_to_yuan(refund.amount),
+            refund_reason=refund.reason[:REFUND_REASON_MAX],
+        )
+        if answer.get("code") == alipay.SUCCESS:
+            if answer.get("fund_change") == "Y" or _refund_made(payment, refund):
+                return Refund.Status.SUCCEEDED
+            return Refund.Status.PENDING
+    except ProviderUnavailable as exc:
+        logger.warning("Alipay refund %s left pending: %s", refund.idempotency_key, exc)
+        return Refund.Status.PENDING
+    if answer.get("sub_code") in REFUND_UNKNOWN or answer.get("code") != "40004":
+        logger.warning("Alipay refund %s left pending: %s", refund.idempotency_key, alipay.failure("refund", answer))
+        return Refund.Status.PENDING
+    message = str(answer.get("sub_msg") or answer.get("msg") or answer.get("sub_code") or "")
+    raise PaymentError(_("Alipay refused the refund: %(message)s") % {"message": message})
+
+
+def settle_alipay_refund(refund: Refund, made: bool) -> Refund:
+    """Settle a pending Alipay refund from what Alipay's query said, once (order and refund rows locked): made
+    completes it (aid-ledger debit, the order's status, restock); not made fails it and flags the order."""
+    with transaction.atomic():
+        order = lock_order(Order(pk=refund.order_id))
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != Refund.Status.PENDING:
+            return refund  # settled meanwhile
+        refund.status = Refund.Status.SUCCEEDED if made else Refund.Status.FAILED
+        refund.save(update_fields=["status", "updated_at"])
+        if made:
+            _complete_refund(order, refund)
+        else:
+            _flag(
+                order,
+                NOTE_ALIPAY_REFUND_FAILED,
+                reference=refund.idempotency_key,
+                amount=format_fen(refund.amount),
+            )
+    return refund
+
+
+def reconcile_alipay_refunds(*, older_than: timedelta = QUERY_REFUNDS_AFTER) -> int:
+    """Query Alipay about our refunds pending for more than ``older_than`` (its answer was lost) and settle them:
+    ``REFUND_SUCCESS`` completes one, no such refund (never received) fails it. Returns how many were settled; a
+    refund Alipay cannot be asked about now is left for the next run."""
+    settled = 0
+    pending = Refund.objects.filter(
+        payment__provider=PaymentProvider.ALIPAY,
+        status=Refund.Status.PENDING,
+        created_at__lte=timezone.now() - older_than,
+    ).select_related("payment")
+    for refund in pending.order_by("pk"):
+        try:
+            made = _refund_made(refund.payment, refund)
+        except ProviderUnavailable:
+            logger.warning("Could not query Alipay refund %s", refund.idempotency_key, exc_info=True)
+            continue
+        settled += settle_alipay_refund(refund, made).status != Refund.Status.PENDING
+    return settled

@@ -12,15 +12,15 @@ from django.test import Client
 from django.utils import timezone
 
 from core.money import format_fen
-from orders.models import AidLedgerEntry, Order, OrderStatus, Payment, PaymentProvider, ProviderEvent, Refund
+from orders.models import AidLedgerEntry, Order, OrderStatus, Payment, ProviderEvent
 from orders.payments import expire_overdue_orders
 from orders.payments.provider_events import process_pending_provider_events
 from orders.payments.providers import Device, Flow, get_provider, providers_for
-from orders.payments.services import PaymentError, reconcile_payments, refund_order
+from orders.payments.services import reconcile_payments
 from orders.payments.wechatpay import rfc3339, verified_notification
 from orders.tasks import process_provider_event, sweep_provider_events
 from tests.fixtures.races import errors_in, run_together
-from tests.payments.helpers import paid_order, placed_order
+from tests.payments.helpers import placed_order
 from tests.payments.test_providers import DESKTOP_CHROME, IPHONE_SAFARI, WECHAT_ANDROID
 
 pytestmark = pytest.mark.django_db
@@ -362,16 +362,3 @@ def test_wechat_pay_down_sends_the_shopper_back_with_a_message_and_makes_no_paym
 
     assert page.redirect_chain[0][0] == f"/orders/{order.token}/"
     assert Payment.objects.count() == 0
-
-
-def test_refunding_an_alipay_payment_is_refused_clearly_until_alipay_refunds_are_built(operator):
-    """WeChat Pay refunds are built (``test_wechat_refunds.py``); Alipay's are not: refused, nothing written."""
-    order = paid_order()
-    Payment.objects.filter(order=order).update(provider=PaymentProvider.ALIPAY)
-
-    with pytest.raises(PaymentError, match=r"Alipay|支付宝"):  # the operator is told which provider
-        refund_order(order, actor=operator, reason="顾客退货")
-
-    assert not Refund.objects.exists()  # nothing written, nothing asked of a provider
-    order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
