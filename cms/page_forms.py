@@ -8,12 +8,15 @@ without one outside the admin.
 - A slug another page holds is refused with a message naming that page and linking to it
   (``cms.slugs.slug_taken_message``), unless the holder is an abandoned autosaved draft: then this page takes
   the slug when it is saved, and the draft keeps its content under another slug (``cms.autosave``).
+- The check and the write happen with the parent locked (``cms.page_writes``): two forms under one parent at
+  once check one after the other, so the second is told the slug is taken rather than failing on write.
 """
 
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.contrib.forms.forms import WagtailAdminFormPageForm
 
 from cms.autosave import is_abandoned, release_slug
+from cms.page_writes import lock_parent
 from cms.slugs import free_slug, pinyin_slug, slug_holder, slug_taken_message
 
 
@@ -32,6 +35,7 @@ class PinyinSlugFormMixin:
     def clean(self):
         data = self.cleaned_data
         parent = self._parent()
+        lock_parent(parent)
         if "slug" in data and not data["slug"] and data.get("title"):
             data["slug"] = free_slug(pinyin_slug(data["title"]), parent, self.instance)
         slug = data.get("slug")

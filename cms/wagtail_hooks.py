@@ -70,6 +70,12 @@ def pinyin_slug_js():
     )
 
 
+@hooks.register("insert_editor_js")
+def save_after_autosave_js():
+    """An editor's save waits for an autosave under way, so a new page is not created twice."""
+    return format_html('<script src="{}" defer></script>', static("cms/js/save-after-autosave.js"))
+
+
 def _is_autosave(request) -> bool:
     """Wagtail's autosave asks for JSON; an editor's own save, submit or publish for a page."""
     return not request.accepts("text/html")

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "storefront.page_cache.PageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: it calls the page create and edit views itself, in one transaction (cms.page_writes).
+    "cms.page_writes.PageFormTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
