@@ -1,7 +1,8 @@
 """The site under test: a database of its own, the demo data, and a real server process on loopback.
 
 The server runs the development settings (DEBUG on, no Stripe keys), so the demo payment method
-and the demo users exist, exactly as after `make run`, but on PostgreSQL.
+and the demo users exist, exactly as after `make run`, but on PostgreSQL. A test module may start another
+site with settings of its own (``env``), e.g. pointed at the payment providers' fakes.
 """
 
 import os
@@ -23,16 +24,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _admin_url(database_url: str) -> tuple[str, str]:
+def _admin_url(database_url: str, suffix: str) -> tuple[str, str]:
     """The server's maintenance database URL and the name of the e2e database beside the suite's."""
     base, _, name = database_url.rpartition("/")
     name = name.split("?")[0] or "dexiu"
-    return f"{base}/postgres", f"{name}_e2e"
+    return f"{base}/postgres", f"{name}{suffix}"
 
 
-def recreate_database(database_url: str) -> str:
-    """Drop and create the e2e database; return its URL."""
-    admin, name = _admin_url(database_url)
+def recreate_database(database_url: str, suffix: str = "_e2e") -> str:
+    """Drop and create the e2e database (the suite's name + ``suffix``); return its URL."""
+    admin, name = _admin_url(database_url, suffix)
     with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -42,7 +43,7 @@ def recreate_database(database_url: str) -> str:
 class Site:
     """`manage.py runserver` on a free loopback port, with migrations and the demo loaded first."""
 
-    def __init__(self, database_url: str, workdir: Path):
+    def __init__(self, database_url: str, workdir: Path, env: dict[str, str] | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "server.log"
@@ -62,6 +63,7 @@ class Site:
             "LOGIN_RATE_LIMIT": "0",
         }
         self.env.pop("REDIS_URL", None)
+        self.env.update(env or {})
         self.process: subprocess.Popen | None = None
 
     def manage(self, *args: str) -> str:
