@@ -133,6 +133,17 @@ class Merchant(EnglishNames, QualityMarks, AidCertification):
         related_name="merchants",
         help_text=_("Users who manage this merchant's products, stock and orders."),
     )
+    # Set by operators only (the panel asks for ``catalog.access_all_merchants``): where profit sharing pays.
+    wechatpay_merchant_id = models.CharField(
+        _("WeChat Pay merchant number"),
+        max_length=32,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The merchant's own WeChat Pay merchant number (商户号), added as a profit-sharing receiver in WeChat"
+            " Pay's merchant platform: its share of WeChat Pay payments is paid there. Empty: not paid by WeChat Pay."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -22,7 +22,7 @@ from config import health
 from core.reports import urlpatterns as page_reports
 from orders.payments.views import stripe_webhook
 from orders.payments.views_alipay import alipay_notify
-from orders.payments.views_wechat import wechatpay_notify
+from orders.payments.views_wechat import wechat_oauth_callback, wechatpay_notify
 
 # A database that is down or too slow answers 503 "busy" instead of the 500 page (config/errors.py).
 handler500 = "config.errors.server_error"
@@ -33,6 +33,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("payments/wechat/notify/", wechatpay_notify, name="wechatpay_notify"),
+    path("payments/wechat/oauth/", wechat_oauth_callback, name="wechat_oauth_callback"),
     path("payments/alipay/notify/", alipay_notify, name="alipay_notify"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),

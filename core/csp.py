@@ -19,6 +19,7 @@ STRIPE_SCRIPTS = ("https://js.stripe.com", "https://*.js.stripe.com")
 STRIPE_FRAMES = ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com")
 STRIPE_CONNECT = ("https://api.stripe.com",)
 STRIPE_IMAGES = ("https://*.stripe.com",)
+WECHAT_SIGN_IN = "https://open.weixin.qq.com"  # WeChat's OAuth authorize page (JSAPI's openid)
 ADMIN_PREFIX = "/admin/"
 
 
@@ -29,6 +30,15 @@ def _origin(url: str) -> str | None:
 
 def _join(directives: dict[str, list[str]]) -> str:
     return "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in directives.items())
+
+
+def _wechat_sign_in() -> str | None:
+    """WeChat's OAuth origin while JSAPI is configured: inside WeChat, placing an order (a form) redirects to the
+    pay page, which redirects to WeChat's sign-in for the shopper's openid, and ``form-action`` covers every
+    redirect after a form is sent."""
+    if not getattr(settings, "WECHATPAY_OAUTH_SECRET", ""):
+        return None
+    return _origin(getattr(settings, "WECHAT_OAUTH_BASE", "")) or WECHAT_SIGN_IN
 
 
 def shop_policy(nonce: str) -> str:
@@ -45,7 +55,7 @@ def shop_policy(nonce: str) -> str:
             "frame-src": ["'self'", *STRIPE_FRAMES, *filter(None, [js_origin])],
             "object-src": ["'none'"],
             "base-uri": ["'self'"],
-            "form-action": ["'self'"],
+            "form-action": ["'self'", *filter(None, [_wechat_sign_in()])],
             "frame-ancestors": ["'self'"],  # Wagtail's preview shows pages inside the admin
         }
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from orders import notifications
 from orders.aid.services import check_certificates as check_certificates_now
+from orders.payments.profit_sharing import share_profits as share_profits_now
 from orders.payments.provider_events import process_pending_provider_events
 from orders.payments.provider_events import process_provider_event as process_provider_event_now
 from orders.payments.reservation import expire_overdue_orders as expire_now
@@ -92,6 +93,13 @@ def expire_overdue_orders() -> int:
 def reconcile_payments() -> int:
     """Ask Stripe and WeChat Pay about pending orders with an attempt and apply what they say."""
     return reconcile_now()
+
+
+@shared_task(name="orders.share_profits", **IDEMPOTENT)
+def share_profits() -> int:
+    """Split settlement: write the WeChat Pay profit shares now due and request or query them (a no-op unless
+    ``PROFIT_SHARING_ENABLED`` and WeChat Pay is configured)."""
+    return share_profits_now()
 
 
 @shared_task(name="worker.send_counter_digests", **IDEMPOTENT)

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.qr import qr_svg
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderStatus, PaymentProvider
+from orders.payments import wechat_oauth
 from orders.payments.client import demo_payments_enabled
 from orders.payments.providers import UNAVAILABLE, Device, Flow, Provider, device_of, providers_for
 from orders.payments.services import PaymentError, pay_demo
@@ -41,7 +42,10 @@ def _offered(request: HttpRequest) -> tuple[list[Provider], Device]:
 def order_pay(request: HttpRequest, token: str) -> HttpResponse:
     """The pay page: the order's amount and hold, and the checkout of one provider — the best for the shopper's
     device, or the one chosen (``?provider=``) among those offered, listed as the other ways to pay. Once the
-    hold has ended, the message saying so instead (nothing is started)."""
+    hold has ended, the message saying so instead (nothing is started).
+
+    WeChat Pay inside WeChat: with JSAPI configured and no openid in the session, WeChat's OAuth first (it comes
+    back here); ``?qr=1`` (the JSAPI page's fallback link) asks for the QR code instead."""
     order = _order_or_404(token)
     hold = hold_context(order)
     if hold["hold"] is None:
@@ -53,8 +57,15 @@ def order_pay(request: HttpRequest, token: str) -> HttpResponse:
     context = {"order": order, "providers": offered, "chosen": chosen, "device": device, **hold}
     if hold["hold"].running:
         return_url = request.build_absolute_uri(reverse("storefront:order_pay_return", args=[order.token]))
+        openid = ""
+        if chosen.name == PaymentProvider.WECHAT and device == Device.WECHAT and not request.GET.get("qr"):
+            if wechat_oauth.wants_authorization(request):
+                return wechat_oauth.authorize_redirect(request, request.get_full_path())
+            openid = wechat_oauth.session_openid(request)
         try:
-            checkout = chosen.start(order, device=device, return_url=return_url, client_ip=client_address(request))
+            checkout = chosen.start(
+                order, device=device, return_url=return_url, client_ip=client_address(request), openid=openid
+            )
         except PaymentError as error:
             return _not_payable(request, order, str(error))
         except PROVIDER_ERRORS:

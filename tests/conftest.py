@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.redis_process",
     "tests.fixtures.tencent_sms",
     "tests.fixtures.wechatpay",
+    "tests.fixtures.wechat_oauth",
     "tests.fixtures.alipay",
 ]
 

@@ -9,6 +9,7 @@ from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
 from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.forms import LocationForm
 from catalog.models import Category, Location, Merchant
+from catalog.selectors import ALL_MERCHANTS_PERMISSION
 from core.backoffice import ProtectedDeleteViewSetMixin
 
 
@@ -45,6 +46,7 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
         "aid_certificate_number",
         "aid_certificate_issuer",
         "aid_certificate_valid_until",
+        "wechatpay_merchant_id",
         "is_active",
     ]
     panels = [
@@ -63,6 +65,7 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
         ),
         quality_marks_panel(),
         aid_certificate_panel(),
+        FieldPanel("wechatpay_merchant_id", permission=ALL_MERCHANTS_PERMISSION),
         FieldPanel("members"),
     ]
 

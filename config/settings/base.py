@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-provider-events": {"task": "worker.sweep_provider_events", "schedule": 60},
     "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
     "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},
+    "share-profits": {"task": "orders.share_profits", "schedule": 3600},
     "send-counter-digests": {"task": "worker.send_counter_digests", "schedule": 300},
     "check-low-stock": {"task": "worker.check_low_stock", "schedule": 24 * 3600},
     "check-certificates": {"task": "worker.check_certificates", "schedule": 3600},
@@ -266,6 +267,18 @@ WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID")
 WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
 # The public https address of /payments/wechat/notify/ (empty: WAGTAILADMIN_BASE_URL's, when that is https).
 WECHATPAY_NOTIFY_URL = env_str("WECHATPAY_NOTIFY_URL")
+# Split settlement (WeChat Pay profit sharing, orders/payments/profit_sharing.py): off unless profit sharing is enabled
+# in the merchant platform and each merchant's receiver added there. A payment is shared this many days after it
+# succeeded (its refund window), well within WeChat Pay's freeze period.
+PROFIT_SHARING_ENABLED = env_bool("PROFIT_SHARING_ENABLED", False)
+PROFIT_SHARING_AFTER_DAYS = env_int("PROFIT_SHARING_AFTER_DAYS", 7)
+# JSAPI inside WeChat (the in-app payment sheet): offered when the official account's (服务号) secret is set too; its
+# AppID (empty: WECHATPAY_APPID's) must be bound to the merchant. The shopper's openid comes from its web OAuth
+# (snsapi_base). WECHAT_OAUTH_BASE serves both the authorize page and the code exchange (tests point it at a local
+# fake); empty: https://open.weixin.qq.com and https://api.weixin.qq.com.
+WECHATPAY_OAUTH_APPID = env_str("WECHATPAY_OAUTH_APPID")
+WECHATPAY_OAUTH_SECRET = env_str("WECHATPAY_OAUTH_SECRET")
+WECHAT_OAUTH_BASE = env_str("WECHAT_OAUTH_BASE")
 
 # Alipay direct (open platform, RSA2): offered when the app id, both keys and a notify address are set. Keys as PEM,
 # or the bare base64 Alipay's console shows (the PEM armour is added); line breaks may be written "\n".

@@ -1,4 +1,10 @@
-"""Merchants' statements: what a merchant is owed for a period, and settled statements as they were."""
+"""Merchants' statements: what a merchant is owed for a period, and settled statements as they were.
+
+An online entry of an order paid with WeChat Pay carries the merchant's profit share of that order
+(``entry.profit_share``: its ``out_order_no`` and state), and the statement totals what WeChat Pay paid the
+merchant directly (``shared``, finished shares) and what it is still paying (``sharing``): that money never passes
+through the platform.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -7,7 +13,7 @@ from django.db.models import QuerySet
 
 from catalog.models import Merchant
 from orders.aid.reports import day_start
-from orders.models import AidLedgerEntry, Settlement
+from orders.models import AidLedgerEntry, ProfitShare, Settlement
 
 
 @dataclass
@@ -24,6 +30,8 @@ class Statement:
     fee: int = 0
     net: int = 0
     carried_over: int = field(default=0)
+    shared: int = 0
+    sharing: int = 0
 
 
 def platform_fee(amount: int, basis_points: int) -> int:
@@ -46,7 +54,23 @@ def unsettled_entries(merchant: Merchant, period_end: date) -> QuerySet[AidLedge
 def statement(merchant: Merchant, period_start: date, period_end: date, *, fee_basis_points: int) -> Statement:
     """The open statement: unsettled entries to ``period_end`` (older unsettled ones are carried over)."""
     entries = list(unsettled_entries(merchant, period_end))
-    return summarise(Statement(merchant, period_start, period_end, entries, fee_basis_points))
+    return with_profit_shares(summarise(Statement(merchant, period_start, period_end, entries, fee_basis_points)))
+
+
+def with_profit_shares(result: Statement) -> Statement:
+    """Attach to each entry the merchant's profit share of its order (None when there is none), and total the
+    shares once each: ``shared`` (finished), ``sharing`` (pending or requested)."""
+    order_ids = {entry.order_id for entry in result.entries if entry.order_id is not None}
+    shares = {
+        share.order_id: share
+        for share in ProfitShare.objects.filter(merchant=result.merchant, order_id__in=order_ids).order_by("pk")
+    }
+    for entry in result.entries:
+        entry.profit_share = shares.get(entry.order_id)
+    result.shared = sum(s.amount for s in shares.values() if s.state == ProfitShare.State.FINISHED)
+    open_states = (ProfitShare.State.PENDING, ProfitShare.State.REQUESTED)
+    result.sharing = sum(s.amount for s in shares.values() if s.state in open_states)
+    return result
 
 
 def summarise(result: Statement) -> Statement:
@@ -77,4 +101,4 @@ def settled_statement(settlement: Settlement) -> Statement:
     )
     start = day_start(settlement.period_start)
     result.carried_over = sum(1 for entry in entries if entry.created_at < start)
-    return result
+    return with_profit_shares(result)

@@ -147,6 +147,8 @@ def statement_rows(result: Statement) -> list[tuple]:
             entry.product_name,
             entry.quantity,
             fen_to_decimal(entry.amount),
+            entry.profit_share.out_order_no if entry.profit_share else "",
+            str(entry.profit_share.get_state_display()) if entry.profit_share else "",
         )
         for entry in result.entries
     ]
@@ -162,6 +164,8 @@ def statement_csv(result: Statement, filename: str) -> HttpResponse:
         _("Product"),
         _("Quantity"),
         _("Amount (yuan)"),
+        _("WeChat Pay profit sharing"),
+        _("Profit-sharing state"),
     ]
     summary = [
         (_("Merchant"), result.merchant.name),
@@ -170,6 +174,8 @@ def statement_csv(result: Statement, filename: str) -> HttpResponse:
         (_("Refunds (yuan)"), fen_to_decimal(result.refunds)),
         (_("Platform fee (yuan)"), fen_to_decimal(result.fee)),
         (_("Net payable (yuan)"), fen_to_decimal(result.net)),
+        (_("Paid by WeChat Pay profit sharing (yuan)"), fen_to_decimal(result.shared)),
+        (_("Being paid by WeChat Pay profit sharing (yuan)"), fen_to_decimal(result.sharing)),
         (),
         tuple(header),
     ]

@@ -3,6 +3,7 @@
 - ``cart``: ``Cart``, ``CartLine``
 - ``order``: ``Order`` (``OrderStatus``, ``DeliveryMethod``), ``Fulfilment``, ``OrderLine``, ``OrderEvent``
 - ``payment``: ``Payment`` (``PaymentProvider``), ``Refund``, ``StripeEvent``, ``ProviderEvent``
+- ``profit_share``: ``ProfitShare`` (a merchant's part of a WeChat Pay payment, paid by WeChat's profit sharing)
 - ``pickup``: ``Pickup`` (one per order and counter: the code, the hand-over guard), ``CounterCodeGuard``
 - ``counter``: ``CounterSale`` (``CounterPaymentMethod``), ``CounterSaleLine``
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
@@ -30,6 +31,7 @@ from orders.models.order import (
 )
 from orders.models.payment import Payment, PaymentProvider, ProviderEvent, Refund, StripeEvent
 from orders.models.pickup import CounterCodeGuard, Pickup
+from orders.models.profit_share import ProfitShare
 from orders.models.settings import ShopSettings
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "Payment",
     "PaymentProvider",
     "Pickup",
+    "ProfitShare",
     "ProviderEvent",
     "Refund",
     "SettledEntry",

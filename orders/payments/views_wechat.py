@@ -1,4 +1,5 @@
-"""WeChat Pay's notify endpoint: verify, store the notification by its id, queue its processing, answer at once.
+"""WeChat Pay's notify endpoint: verify, store the notification by its id, queue its processing, answer at once;
+and the callback of WeChat's web OAuth, which gives the shopper's openid for JSAPI (``wechat_oauth``).
 
 Refused (4xx, WeChat's error shape ``{"code": "FAIL", "message": …}``; WeChat Pay retries later) before the SDK is
 called: a ``Wechatpay-Serial`` other than our WeChat Pay public key id (the SDK would fetch certificates first),
@@ -9,12 +10,16 @@ verify and decrypt. A verified notification is stored first (a replay answers 20
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from orders.models import PaymentProvider
+from orders.payments import wechat_oauth
 from orders.payments.provider_events import record_provider_event
 from orders.payments.wechatpay import verified_notification, wechatpay_enabled
 from orders.tasks import publish_provider_event
@@ -74,3 +79,25 @@ def _publisher(event_pk: int):
         publish_provider_event(event_pk)
 
     return publish_event
+
+
+@require_safe
+def wechat_oauth_callback(request: HttpRequest) -> HttpResponse:
+    """Where WeChat's authorize page sends the shopper back (``code``, ``state``): 400 when the state is not the
+    one this session is waiting for (nothing stored); else back to the pay page, with the openid in the session,
+    or with a message and the QR code when WeChat refused or failed the exchange."""
+    try:
+        next_path, ok = wechat_oauth.finish_authorization(
+            request, state=request.GET.get("state", ""), code=request.GET.get("code", "")
+        )
+    except wechat_oauth.StateRefused:
+        return HttpResponseBadRequest(
+            _("This WeChat sign-in link is not valid any more. Please open the order's pay page again."),
+            content_type="text/plain; charset=utf-8",
+        )
+    if not ok:
+        messages.warning(
+            request,
+            _("WeChat could not confirm your account, so its payment sheet is unavailable: pay with the QR code."),
+        )
+    return redirect(next_path)

@@ -3,13 +3,16 @@ query), reconciliation and closing.
 
 Rules:
 - One ``Payment`` per attempt: ``intent_id`` is our ``out_trade_no`` (``<order number>-W<attempt>``, 6 to 32 of
-  letters, digits, ``_-|*``), ``method_type`` the trade type it was placed as (``native``/``h5``) until it is
-  paid (then ``wechat_pay``). A current attempt (unpaid, same amount, same trade type) is placed again with the
-  very same request, which WeChat Pay answers as before; an attempt that cannot be reused is closed first, and
-  one that turns out paid is applied instead, so nothing is charged twice.
+  letters, digits, ``_-|*``), ``method_type`` the trade type it was placed as (``native``/``h5``/``jsapi``) until
+  it is paid (then ``wechat_pay``). A current attempt (unpaid, same amount, same trade type) is placed again with
+  the very same request, which WeChat Pay answers as before (a JSAPI one for another openid is refused, so it is
+  replaced); an attempt that cannot be reused is closed first, and one that turns out paid is applied instead, so
+  nothing is charged twice.
+- JSAPI transactions carry the official account's AppID (``wechat_oauth.oauth_appid``, the one the openid belongs
+  to) and ``payer.openid``.
 - Amount in fen, CNY; ``time_expire`` the end of the order's stock hold.
 - An order becomes paid only through ``services.apply_intent_succeeded``, from a ``SUCCESS`` transaction of our
-  merchant id and AppID.
+  merchant id and one of our AppIDs (``WECHATPAY_APPID``, or the official account's for JSAPI).
 - Refunds: ``services.refund_order`` writes the ``Refund`` first; its ``idempotency_key`` is WeChat's
   ``out_refund_no``. WeChat answers ``PROCESSING``: the refund stays pending until a ``REFUND.SUCCESS``
   notification or our query says ``SUCCESS``, then ``services._complete_refund`` runs once, under the order and
@@ -37,6 +40,7 @@ from orders.models import Order, OrderStatus, Payment, PaymentProvider, Refund
 from orders.payments import wechatpay
 from orders.payments.attempts import attempt_pattern, payment_for_attempt
 from orders.payments.errors import ProviderUnavailable
+from orders.payments.profit_sharing import settle_info
 from orders.payments.services import (
     EventHeld,
     PaymentError,
@@ -46,6 +50,7 @@ from orders.payments.services import (
     apply_intent_succeeded,
     check_payable,
 )
+from orders.payments.wechat_oauth import oauth_appid
 from orders.state import lock_order
 
 logger = logging.getLogger(__name__)
@@ -86,28 +91,32 @@ def out_trade_no(order: Order, attempt: int) -> str:
 
 @dataclass(frozen=True)
 class WeChatCheckout:
-    """A placed transaction: the payment row and where to pay (Native ``code_url`` or H5 ``h5_url``); ``url`` is
-    empty when the order turned out paid meanwhile."""
+    """A placed transaction: the payment row and where to pay (Native ``code_url``, H5 ``h5_url``, or for JSAPI the
+    ``prepay_id``); ``url`` is empty when the order turned out paid meanwhile."""
 
     payment: Payment
     url: str
 
 
-def _request(order: Order, number: str, kind: str, client_ip: str) -> dict[str, Any]:
+def _request(order: Order, number: str, kind: str, client_ip: str, openid: str = "") -> dict[str, Any]:
     """The order request, the same every time for one attempt (so placing it again is answered as before)."""
     params: dict[str, Any] = {
         "description": site_text(gettext_lazy("Dexiu Market order %(number)s"), number=order.number)[:127],
         "out_trade_no": number,
         "amount": {"total": order.total, "currency": order.currency.upper()},
         "time_expire": wechatpay.rfc3339(order.expires_at),
+        **settle_info(),  # shareable while profit sharing is on (orders.payments.profit_sharing)
     }
     if kind == "h5":
         params["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
+    if kind == "jsapi":
+        params["appid"] = oauth_appid()
+        params["payer"] = {"openid": openid}
     return params
 
 
 def _url(kind: str, answer: wechatpay.ApiAnswer) -> str:
-    url = str(answer.data.get("code_url" if kind == "native" else "h5_url") or "")
+    url = str(answer.data.get({"native": "code_url", "h5": "h5_url", "jsapi": "prepay_id"}[kind]) or "")
     if not url:
         raise ProviderUnavailable(f"WeChat Pay {kind} order answered without its URL: {answer.data}")
     return url
@@ -117,9 +126,10 @@ def _unavailable(what: str, answer: wechatpay.ApiAnswer) -> ProviderUnavailable:
     return ProviderUnavailable(f"WeChat Pay {what}: HTTP {answer.status} {answer.code} {answer.data.get('message')}")
 
 
-def start_wechat_payment(order: Order, *, kind: str, client_ip: str = "") -> WeChatCheckout:
-    """The transaction the shopper should pay now (``kind`` native or h5), the current attempt's when it can be
-    reused. ``PaymentError`` when the order cannot be paid; ``ProviderUnavailable`` when WeChat Pay fails.
+def start_wechat_payment(order: Order, *, kind: str, client_ip: str = "", openid: str = "") -> WeChatCheckout:
+    """The transaction the shopper should pay now (``kind`` native, h5, or jsapi for the shopper ``openid``), the
+    current attempt's when it can be reused. ``PaymentError`` when the order cannot be paid;
+    ``ProviderUnavailable`` when WeChat Pay fails.
 
     The order row stays locked meanwhile, so two visits cannot place two attempts.
     """
@@ -129,7 +139,7 @@ def start_wechat_payment(order: Order, *, kind: str, client_ip: str = "") -> WeC
         latest = order.payments.filter(provider=PaymentProvider.WECHAT).order_by("-attempt").first()
         if latest is not None and latest.status not in ENDED:
             if latest.method_type == kind and latest.amount == order.total:
-                answer = wechatpay.create(kind, **_request(order, latest.intent_id, kind, client_ip))
+                answer = wechatpay.create(kind, **_request(order, latest.intent_id, kind, client_ip, openid))
                 if answer.ok:
                     return WeChatCheckout(latest, _url(kind, answer))
                 if answer.status >= 500 or answer.status in (401, 403, 429):
@@ -139,7 +149,7 @@ def start_wechat_payment(order: Order, *, kind: str, client_ip: str = "") -> WeC
                 return WeChatCheckout(latest, "")
         attempt = (latest.attempt + 1) if latest is not None else 1
         number = out_trade_no(order, attempt)
-        answer = wechatpay.create(kind, **_request(order, number, kind, client_ip))
+        answer = wechatpay.create(kind, **_request(order, number, kind, client_ip, openid))
         if not answer.ok:
             if answer.code == "ORDERPAID":  # placed and paid before our row was saved (a lost answer)
                 payment = _new_payment(order, number, attempt, kind)
@@ -192,10 +202,12 @@ def _payment_for(number: str) -> Payment | None:
 
 def apply_transaction(resource: dict[str, Any]) -> Order | None:
     """Apply a WeChat Pay transaction (a notification's decrypted ``resource``, or a query's answer): a ``SUCCESS``
-    of our merchant id and AppID pays the order through ``apply_intent_succeeded`` (amount and currency checked
-    there; an expired or cancelled order is flagged). Returns the order, or None when nothing was applied."""
+    of our merchant id and one of our AppIDs pays the order through ``apply_intent_succeeded`` (amount and
+    currency checked there; an expired or cancelled order is flagged). Returns the order, or None when nothing was
+    applied."""
     number = str(resource.get("out_trade_no") or "")
-    if resource.get("mchid") != settings.WECHATPAY_MCHID or resource.get("appid") != settings.WECHATPAY_APPID:
+    appids = {settings.WECHATPAY_APPID, oauth_appid()}
+    if resource.get("mchid") != settings.WECHATPAY_MCHID or resource.get("appid") not in appids:
         logger.warning("Ignoring WeChat Pay transaction %s of another merchant or app", number)
         return None
     if resource.get("trade_state") != "SUCCESS":

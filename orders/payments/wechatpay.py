@@ -8,6 +8,8 @@ Rules (see docs/payments.md): the merchant key is PKCS#8; every call has a timeo
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -100,9 +102,28 @@ def call(method: str, **params: Any) -> ApiAnswer:
 
 
 def create(kind: str, **params: Any) -> ApiAnswer:
-    """Place a transaction (``kind`` native or h5); the same request again gets the same answer."""
-    pay_type = {"native": WeChatPayType.NATIVE, "h5": WeChatPayType.H5}[kind]
+    """Place a transaction (``kind`` native, h5 or jsapi, which needs ``payer={"openid": …}``); the same request
+    again gets the same answer."""
+    pay_type = {"native": WeChatPayType.NATIVE, "h5": WeChatPayType.H5, "jsapi": WeChatPayType.JSAPI}[kind]
     return call("pay", pay_type=pay_type, **params)
+
+
+def jsapi_params(appid: str, prepay_id: str) -> dict[str, str]:
+    """What ``WeixinJSBridge.invoke('getBrandWCPayRequest', …)`` needs for a JSAPI transaction: ``paySign`` is the
+    merchant key's SHA256withRSA over ``appId\ntimeStamp\nnonceStr\npackage\n`` (the SDK's ``sign``).
+    ``ProviderUnavailable`` when the key cannot sign."""
+    params = {
+        "appId": appid,
+        "timeStamp": str(int(time.time())),
+        "nonceStr": secrets.token_hex(16),
+        "package": f"prepay_id={prepay_id}",
+        "signType": "RSA",
+    }
+    try:
+        signed = wechatpay_client().sign([params["appId"], params["timeStamp"], params["nonceStr"], params["package"]])
+    except Exception as exc:  # the SDK's bare Exception for a bad key
+        raise ProviderUnavailable(f"WeChat Pay JSAPI sign: {type(exc).__name__}: {exc}") from exc
+    return {**params, "paySign": signed}
 
 
 def query(out_trade_no: str) -> ApiAnswer:

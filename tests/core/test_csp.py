@@ -40,6 +40,18 @@ def test_shop_pages_allow_only_their_own_code_and_stripe(client, db):
     assert external_sources(policy) <= STRIPE
 
 
+def test_with_wechat_jsapi_forms_may_lead_to_wechats_sign_in(client, db, settings):
+    """Placing an order (a form) inside WeChat redirects to the pay page, which sends the shopper to WeChat's OAuth
+    for the openid JSAPI needs: form-action must allow that origin, or the browser blocks checkout."""
+    assert directives(client.get("/"))["form-action"] == ["'self'"]  # JSAPI not configured: nothing more
+
+    settings.WECHATPAY_OAUTH_SECRET = "secret"
+    assert directives(client.get("/"))["form-action"] == ["'self'", "https://open.weixin.qq.com"]
+
+    settings.WECHAT_OAUTH_BASE = "http://127.0.0.1:8123"  # a local stand-in
+    assert directives(client.get("/"))["form-action"] == ["'self'", "http://127.0.0.1:8123"]
+
+
 def test_each_response_gets_its_own_nonce(client, db):
     first, second = (directives(client.get("/"))["script-src"] for _ in range(2))
 

@@ -59,7 +59,7 @@ def no_overflow(page: Page) -> None:
     assert found["scroll"] <= found["width"] and found["out"] == [], found
 
 
-PAY_PAGE = re.compile(r"/orders/[^/]+/pay/$")
+PAY_PAGE = re.compile(r"/orders/[^/]+/pay/(#.*)?$")  # back from WeChat's sign-in, with its #wechat_redirect
 
 
 def place_pickup_order(page: Page, name: str, phone: str, counter: str = "", email: str = "") -> str:

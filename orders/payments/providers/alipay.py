@@ -30,7 +30,9 @@ class AlipayProvider(Provider):
     def rank(self, device: Device) -> int | None:
         return RANKS.get(device)
 
-    def start(self, order: Order, *, device: Device, return_url: str, client_ip: str = "") -> Checkout:
+    def start(
+        self, order: Order, *, device: Device, return_url: str, client_ip: str = "", openid: str = ""
+    ) -> Checkout:
         """``Flow.REDIRECT`` to Alipay's cashier (page pay on a desk, WAP pay on a phone), which sends the shopper
         back to ``return_url``."""
         kind = "wap" if device == Device.PHONE else "page"

@@ -83,8 +83,11 @@ class Provider(ABC):
         """Its place on ``device``'s pay page (lower first), or None where it is not offered."""
 
     @abstractmethod
-    def start(self, order: Order, *, device: Device, return_url: str, client_ip: str = "") -> Checkout:
+    def start(
+        self, order: Order, *, device: Device, return_url: str, client_ip: str = "", openid: str = ""
+    ) -> Checkout:
         """The checkout the shopper should complete now for ``order`` (a current one is reused, never a second
         payment made while one may still succeed); ``PaymentError`` when the order cannot be paid, one of
         ``providers.UNAVAILABLE`` when the provider's API fails. ``client_ip``: the shopper's address (WeChat
-        Pay's H5 asks for it)."""
+        Pay's H5 asks for it); ``openid``: the shopper's openid from WeChat's OAuth, when known (WeChat Pay's JSAPI
+        needs it)."""

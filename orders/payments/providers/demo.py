@@ -19,6 +19,8 @@ class DemoProvider(Provider):
     def rank(self, device: Device) -> int | None:
         return 100  # last, wherever it is offered
 
-    def start(self, order: Order, *, device: Device, return_url: str, client_ip: str = "") -> Checkout:
+    def start(
+        self, order: Order, *, device: Device, return_url: str, client_ip: str = "", openid: str = ""
+    ) -> Checkout:
         """Nothing to start: the button posts to ``order_pay_demo`` (``services.pay_demo``)."""
         return Checkout(provider=self.name, flow=Flow.BUTTON)

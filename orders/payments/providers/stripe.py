@@ -21,7 +21,9 @@ class StripeProvider(Provider):
     def rank(self, device: Device) -> int | None:
         return 50  # after the providers' own apps, which shoppers here use
 
-    def start(self, order: Order, *, device: Device, return_url: str, client_ip: str = "") -> Checkout:
+    def start(
+        self, order: Order, *, device: Device, return_url: str, client_ip: str = "", openid: str = ""
+    ) -> Checkout:
         session = start_payment(order)
         return Checkout(
             provider=self.name,
