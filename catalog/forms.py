@@ -2,14 +2,16 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminDateInput
 
 from catalog import search, services
 from catalog.images import images_user_may_choose
-from catalog.models import Location, Merchant, Stock, StockMovement, Variant
-from catalog.selectors import locations_for_user, merchants_for_user
+from catalog.models import Certificate, Location, Merchant, Product, Stock, StockMovement, Variant
+from catalog.selectors import locations_for_user, merchants_for_user, products_for_user
 from core.money import yuan_formfield
 from core.public_urls import validate_public_http_url
 
@@ -256,3 +258,57 @@ class SearchSynonymForm(WagtailAdminModelForm):
         if not synonyms:
             raise ValidationError(_("Enter at least one other word that the word also means."))
         return " ".join(synonyms)
+
+
+EVIDENCE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "webp"]
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+class SubmitCertificateForm(forms.Form):
+    """A certificate submitted for review: for one of the user's merchants, its producer or listed products."""
+
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), label=_("Merchant"))
+    kind = forms.ChoiceField(choices=Certificate.Kind.choices, label=_("Kind"))
+    number = forms.CharField(max_length=64, label=_("Certificate number"))
+    issuer = forms.CharField(max_length=128, label=_("Issuing body"), help_text=_("For example 秀山县乡村振兴局."))
+    products = forms.ModelMultipleChoiceField(
+        queryset=Product.objects.none(),
+        required=False,
+        label=_("Products"),
+        help_text=_("Leave empty for a certificate of the producer (all its products)."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=AdminDateInput)
+    valid_until = forms.DateField(label=_("Valid until"), widget=AdminDateInput)
+    evidence = forms.FileField(
+        label=_("Evidence"),
+        help_text=_("A scan or photo of the certificate (PDF, JPEG, PNG or WebP, at most 10 MB)."),
+        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = merchants_for_user(user).filter(is_active=True)
+        self.fields["products"].queryset = products_for_user(user).select_related("merchant").order_by("name")
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data["evidence"]
+        if evidence.size > MAX_EVIDENCE_BYTES:
+            raise ValidationError(_("The file is larger than 10 MB."))
+        return evidence
+
+    def clean(self):
+        cleaned = super().clean()
+        merchant, products = cleaned.get("merchant"), cleaned.get("products") or []
+        if merchant and any(product.merchant_id != merchant.pk for product in products):
+            self.add_error("products", _("Choose only the merchant's own products."))
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and start > end:
+            self.add_error("valid_until", _("The validity must start before it ends."))
+        return cleaned
+
+
+class CertificateReviewForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255, label=_("Reason"), help_text=_("Kept in the certificate's history with your name.")
+    )

@@ -1,10 +1,13 @@
 """The catalogue: merchants, what they sell, where it is kept, and every stock change."""
 
 import datetime
+import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -18,39 +21,6 @@ from wagtail.models import Orderable
 
 from catalog.regions import DezhouCounty, XiushanTownship
 from catalog.search import SimpleTsVector
-
-
-class QualityMarks(models.Model):
-    """Certified quality marks shown as badges (地理标志, 绿色食品, 有机)."""
-
-    geographical_indication = models.BooleanField(_("geographical indication"), default=False)
-    green_food = models.BooleanField(_("green food"), default=False)
-    organic = models.BooleanField(_("organic"), default=False)
-
-    class Meta:
-        abstract = True
-
-
-class AidCertification(models.Model):
-    """The consumption-aid certificate (帮扶产品认定) that qualifies a merchant or product."""
-
-    aid_certificate_number = models.CharField(_("aid certificate number"), max_length=64, blank=True)
-    aid_certificate_issuer = models.CharField(_("aid certificate issuer"), max_length=128, blank=True)
-    aid_certificate_valid_until = models.DateField(_("aid certificate valid until"), null=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def has_valid_aid_certificate(self) -> bool:
-        return self.aid_certificate_valid_on(timezone.localdate())
-
-    def aid_certificate_valid_on(self, day: datetime.date) -> bool:
-        """A certificate number with a validity that runs to ``day`` or later."""
-        return bool(
-            self.aid_certificate_number and self.aid_certificate_valid_until and self.aid_certificate_valid_until >= day
-        )
-
 
 ENGLISH_HELP = _("Shown on the English site; leave blank to show the Chinese there.")
 
@@ -95,7 +65,7 @@ class EnglishNames:
         return self._untranslated("summary")
 
 
-class Merchant(EnglishNames, QualityMarks, AidCertification):
+class Merchant(EnglishNames, models.Model):
     """A merchant: a Xiushan cooperative, workshop, company or family farm that sells through the market."""
 
     class Kind(models.TextChoices):
@@ -178,7 +148,7 @@ class Category(EnglishNames, models.Model):
 MONTH_VALIDATORS = [MinValueValidator(1), MaxValueValidator(12)]
 
 
-class Product(EnglishNames, QualityMarks, AidCertification, ClusterableModel):
+class Product(EnglishNames, ClusterableModel):
     """Something a merchant sells; bought through its variants."""
 
     merchant = models.ForeignKey(
@@ -470,3 +440,126 @@ class SearchSynonym(models.Model):
     @property
     def words(self) -> list[str]:
         return self.synonyms.split()
+
+
+class PrivateMediaStorage(FileSystemStorage):
+    """Files never served as media: in ``PRIVATE_MEDIA_ROOT`` when set, else in ``<MEDIA_ROOT>-private`` beside
+    the media folder (read from the settings on each use, so a changed ``MEDIA_ROOT`` applies)."""
+
+    @property
+    def base_location(self) -> str:
+        media = Path(settings.MEDIA_ROOT)
+        return str(getattr(settings, "PRIVATE_MEDIA_ROOT", None) or media.parent / f"{media.name}-private")
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+def private_storage() -> FileSystemStorage:
+    """Where certificate evidence is kept (``PrivateMediaStorage``); read through the back office only."""
+    return PrivateMediaStorage()
+
+
+class Certificate(models.Model):
+    """A certificate granted by the operators: the consumption-aid certificate (帮扶产品认定) or a quality mark.
+
+    Its scope is the producer (every product of ``merchant``) or a list of the merchant's ``products``. A
+    merchant submits it with evidence; only operators approve, reject or revoke it (``catalog.certificates``),
+    and every status change is kept in ``CertificateChange``: who, when, why. An approved certificate
+    qualifies from ``valid_from`` to ``valid_until`` inclusive; past that date it is expired (the daily check
+    records it), a revoked one qualifies no more.
+    """
+
+    class Kind(models.TextChoices):
+        AID = "aid", _("Consumption-aid certificate")
+        ORGANIC = "organic", _("Organic")
+        GREEN_FOOD = "green_food", _("Green food")
+        GEOGRAPHICAL_INDICATION = "geographical_indication", _("Geographical indication")
+
+    class Scope(models.TextChoices):
+        PRODUCER = "producer", _("The producer (all its products)")
+        PRODUCTS = "products", _("Listed products")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    number = models.CharField(_("certificate number"), max_length=64)
+    issuer = models.CharField(_("issuing body"), max_length=128)
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.PRODUCER)
+    products = models.ManyToManyField(
+        Product,
+        verbose_name=_("products"),
+        blank=True,
+        related_name="certificates",
+        help_text=_("For a certificate of listed products: the merchant's products it covers."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    evidence = models.FileField(
+        _("evidence"), upload_to="certificates/%Y/%m/", storage=private_storage, max_length=255, blank=True
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("review_certificate", _("Can approve, reject and revoke certificates"))]
+        indexes = [models.Index(fields=["merchant", "kind", "status"], name="certificate_merchant_kind_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_from__lte=F("valid_until")), name="certificate_validity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def valid_on(self, day: datetime.date) -> bool:
+        """Approved (or since expired) and ``day`` within its validity."""
+        return self.status in (self.Status.APPROVED, self.Status.EXPIRED) and self.valid_from <= day <= self.valid_until
+
+
+class CertificateChange(models.Model):
+    """One entry of a certificate's history: the status it moved to, who did it, when and why."""
+
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("certificate"), on_delete=models.PROTECT, related_name="changes"
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=Certificate.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Certificate.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=255)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("certificate change")
+        verbose_name_plural = _("certificate history")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.from_status or '-'} → {self.to_status}"

@@ -3,17 +3,19 @@
 Scoping rules (enforced here, used by every back-office view, chooser and export):
 - superusers and holders of ``catalog.access_all_merchants`` (operators, editors) see everything;
 - a merchant member sees only the merchants it belongs to and their products, variants and stock;
-- counter staff see the stock and ledger of the counters they staff.
+- counter staff see the stock and ledger of the counters they staff;
+- certificates: operators see all, a merchant member its merchants' own (``certificates_for_user``).
 """
 
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from catalog.models import Location, Merchant, Product, SearchSynonym, Stock, StockMovement, Variant
+from catalog.models import Certificate, Location, Merchant, Product, SearchSynonym, Stock, StockMovement, Variant
 from core.scopes import User, register_scope
 
 ALL_MERCHANTS_PERMISSION = "catalog.access_all_merchants"
+REVIEW_PERMISSION = "catalog.review_certificate"
 
 
 def sees_all_merchants(user: User) -> bool:
@@ -87,6 +89,19 @@ def movements_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet
     return queryset if condition is None else queryset.filter(condition)
 
 
+def can_review(user: User) -> bool:
+    """Operators, who approve, reject and revoke certificates: holders of ``catalog.review_certificate``."""
+    return bool(user.is_active and (user.is_superuser or user.has_perm(REVIEW_PERMISSION)))
+
+
+def certificates_for_user(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    """Every certificate for operators (and whoever sees every merchant); a member sees its merchants' only."""
+    queryset = Certificate.objects.all() if queryset is None else queryset
+    if sees_all_merchants(user) or can_review(user):
+        return queryset
+    return queryset.filter(merchant_id__in=member_merchant_ids(user))
+
+
 def register_scopes() -> None:
     """The catalogue's models join the scope registry (from ``CatalogConfig.ready``)."""
     for model, scope in {
@@ -96,6 +111,7 @@ def register_scopes() -> None:
         Location: locations_for_user,
         Stock: stock_for_user,
         StockMovement: movements_for_user,
+        Certificate: certificates_for_user,
     }.items():
         register_scope(model, scope)
 

@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
 
+from catalog.backoffice.certificates import CertificateViewSet
 from catalog.backoffice.organisation import CategoryViewSet, LocationViewSet, MerchantViewSet
 from catalog.backoffice.products import ProductViewSet, ScopedDeleteBulkAction
 from catalog.backoffice.search import SearchSynonymViewSet
@@ -23,6 +24,7 @@ class CatalogueViewSetGroup(ViewSetGroup):
     items = (
         ProductViewSet,
         MerchantViewSet,
+        CertificateViewSet,
         CategoryViewSet,
         LocationViewSet,
         StockViewSet,

@@ -1,4 +1,5 @@
-"""``/sitemap.xml``: Wagtail pages in every language, and products and merchants in both languages."""
+"""``/sitemap.xml``: Wagtail pages in every language, and products, merchants and the register of certificates
+(``/certified/``) in both languages."""
 
 from collections import defaultdict
 
@@ -73,4 +74,24 @@ class MerchantSitemap(Sitemap):
         return reverse("cms:merchant", kwargs={"slug": merchant.slug})
 
 
-SITEMAPS = {"pages": PageSitemap, "products": ProductSitemap, "merchants": MerchantSitemap}
+class RegisterSitemap(Sitemap):
+    """The public register of certificates (``storefront.views.certified_register``)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+    changefreq = "daily"
+
+    def items(self):
+        return ["storefront:certified"]
+
+    def location(self, name: str) -> str:
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "products": ProductSitemap,
+    "merchants": MerchantSitemap,
+    "register": RegisterSitemap,
+}

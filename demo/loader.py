@@ -2,6 +2,7 @@
 when they differ, pictures are reused by title, and stock is received only where none exists yet.
 """
 
+import datetime
 import io
 from collections import Counter
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.utils import timezone
 from wagtail.images.models import Image
 from wagtail.models import Collection
 from wagtail.utils.file import hash_filelike
@@ -19,6 +21,8 @@ from wagtail.utils.file import hash_filelike
 from catalog import images as catalog_images
 from catalog.models import (
     Category,
+    Certificate,
+    CertificateChange,
     Location,
     Merchant,
     Product,
@@ -91,8 +95,57 @@ def _picture(
     return image
 
 
-def _marks(marks: tuple[str, ...]) -> dict[str, bool]:
-    return {mark: mark in marks for mark in ("geographical_indication", "green_food", "organic")}
+MARK_NUMBERS = {"geographical_indication": "AGI", "green_food": "LB", "organic": "OFCC"}
+MARK_ISSUERS = {
+    "geographical_indication": "农业农村部",
+    "green_food": "中国绿色食品发展中心",
+    "organic": "中绿华夏有机产品认证中心",
+}
+
+
+def _certify(
+    merchant: Merchant, kind: str, number: str, issuer: str, valid_until, products: list[Product], created: Counter
+) -> Certificate:
+    """An approved certificate (recorded expired when its validity has ended), as operators grant them."""
+    scope = Certificate.Scope.PRODUCTS if products else Certificate.Scope.PRODUCER
+    certificate = Certificate.objects.filter(merchant=merchant, kind=kind, scope=scope, number=number).first()
+    if certificate is None:
+        status = Certificate.Status.EXPIRED if valid_until < timezone.localdate() else Certificate.Status.APPROVED
+        certificate = Certificate.objects.create(
+            merchant=merchant,
+            kind=kind,
+            scope=scope,
+            number=number,
+            issuer=issuer,
+            valid_from=valid_until - datetime.timedelta(days=5 * 365),
+            valid_until=valid_until,
+            status=status,
+        )
+        CertificateChange.objects.create(
+            certificate=certificate, from_status="", to_status=status, reason="演示数据：已审核通过"
+        )
+        created[Certificate._meta.label] += 1
+    certificate.products.set(products)
+    return certificate
+
+
+def _load_certificates(merchants: dict[str, Merchant], products: list, created: Counter) -> None:
+    """Each merchant's aid certificate and quality marks (producer), and the products' own quality marks."""
+    for spec in data.MERCHANTS:
+        merchant = merchants[spec.slug]
+        _certify(merchant, Certificate.Kind.AID, spec.certificate, data.AID_ISSUER, spec.valid_until, [], created)
+        for mark in spec.marks:
+            number = f"{MARK_NUMBERS[mark]}-{spec.certificate}"
+            _certify(merchant, mark, number, MARK_ISSUERS[mark], spec.valid_until, [], created)
+    by_mark: dict[tuple[str, str], list[Product]] = {}
+    for product_spec, product in products:
+        for mark in product_spec.marks:
+            by_mark.setdefault((product_spec.merchant, mark), []).append(product)
+    specs = {spec.slug: spec for spec in data.MERCHANTS}
+    for (slug, mark), listed in by_mark.items():
+        spec = specs[slug]
+        number = f"{MARK_NUMBERS[mark]}-{spec.certificate}-P"
+        _certify(merchants[slug], mark, number, MARK_ISSUERS[mark], spec.valid_until, listed, created)
 
 
 def _load_categories(created: Counter) -> dict[str, Category]:
@@ -131,11 +184,7 @@ def _load_merchants(created: Counter) -> dict[str, Merchant]:
                 "contact_name": spec.contact_name,
                 "contact_phone": spec.contact_phone,
                 "contact_email": spec.contact_email,
-                "aid_certificate_number": spec.certificate,
-                "aid_certificate_issuer": data.AID_ISSUER,
-                "aid_certificate_valid_until": spec.valid_until,
                 "is_active": True,
-                **_marks(spec.marks),
             },
             created,
         )
@@ -179,10 +228,6 @@ def _load_products(
                 "season_start_month": start,
                 "season_end_month": end,
                 "shelf_life_days": spec.shelf_life_days,
-                "aid_certificate_number": merchant_spec.certificate,
-                "aid_certificate_issuer": data.AID_ISSUER,
-                "aid_certificate_valid_until": merchant_spec.valid_until,
-                **_marks(spec.marks),
             },
             created,
         )
@@ -352,6 +397,7 @@ def load_demo(*, with_users: bool) -> DemoSummary:
         categories = _load_categories(created)
         merchants = _load_merchants(created)
         products = _load_products(merchants, categories, created)
+        _load_certificates(merchants, products, created)
         locations = _load_locations(created)
         if with_users:
             summary.logins = _load_users(merchants, created)

@@ -46,6 +46,7 @@ from storefront.cart import HeaderCart
 SITE = "site"
 CATALOGUE = "catalogue"
 SEARCH = "search"  # what a query finds beyond the catalogue's rows: the operators' synonyms
+CERTIFIED = "certified"  # the public register of certificates (``/certified/``): any certificate's change
 CSRF_HOLE = "__dx_csrf__"
 CART_START, CART_END = "<!--dx:cart-->", "<!--/dx:cart-->"
 CART_HOLE = "<!--dx:cart-hole-->"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
+    Count,
     Exists,
     F,
     IntegerField,
@@ -20,7 +21,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -30,11 +30,23 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
-from catalog.models import Category, Location, Merchant, Product, ProductImage, Stock, Variant, english_wanted
+from catalog.certificates import certificates_by_product, certified_condition, qualifying_certificate
+from catalog.models import (
+    Category,
+    Certificate,
+    Location,
+    Merchant,
+    Product,
+    ProductImage,
+    Stock,
+    Variant,
+    english_wanted,
+)
 from catalog.search import SearchPlan, plan_search, search
 from catalog.selectors import synonym_words
 from orders.aid import hidden_for_expired_certificate, impact_figures
@@ -53,11 +65,11 @@ SUGGESTION_CANDIDATES = 5  # times the limit: the newest matches among which the
 POPULAR_LIMIT = 4
 WORD_LIMIT = 8
 
-# Quality marks by their key in the filter form: (model field on Product and Merchant, label).
+# Quality marks by their key in the filter form: (kind of certificate, label).
 MARKS = {
-    "gi": ("geographical_indication", gettext_lazy("Geographical indication")),
-    "green": ("green_food", gettext_lazy("Green food")),
-    "organic": ("organic", gettext_lazy("Organic")),
+    "gi": (Certificate.Kind.GEOGRAPHICAL_INDICATION, gettext_lazy("Geographical indication")),
+    "green": (Certificate.Kind.GREEN_FOOD, gettext_lazy("Green food")),
+    "organic": (Certificate.Kind.ORGANIC, gettext_lazy("Organic")),
 }
 
 SORT_ORDERS = {
@@ -200,45 +212,47 @@ def shape_product(product: Product) -> Product:
     return product
 
 
-def quality_badges(product: Product) -> list[Badge]:
-    """Quality marks held by the product or its merchant, and the aid badge when certified."""
-    merchant = product.merchant
-    badges = [
-        Badge(key, str(label))
-        for key, (field, label) in MARKS.items()
-        if getattr(product, field) or getattr(merchant, field)
-    ]
-    if product.has_valid_aid_certificate or merchant.has_valid_aid_certificate:
+def quality_badges(product: Product, certificates: dict | None = None) -> list[Badge]:
+    """Quality marks valid today for the product (its own certificates or its merchant's), and the aid badge
+    when an aid certificate qualifies it; ``certificates`` is its entry of ``certificates_by_product``."""
+    if certificates is None:
+        certificates = certificates_by_product([product])[product.pk]
+    badges = [Badge(key, str(label)) for key, (kind, label) in MARKS.items() if kind in certificates["marks"]]
+    if certificates["aid"] is not None:
         badges.append(Badge("aid", _("Consumption-aid product")))
     return badges
 
 
 @dataclass(frozen=True)
 class AidCertificate:
+    pk: int  # its entry on the public register: ``/certified/#certificate-<pk>``
     number: str
     issuer: str
     valid_until: datetime.date
 
 
 def aid_certificate(product: Product) -> AidCertificate | None:
-    """The certificate a product page shows: the product's own while valid, else its merchant's while
-    valid; None when neither is valid today (an expired certificate is never shown)."""
-    for holder in (product, product.merchant):
-        if holder.has_valid_aid_certificate:
-            return AidCertificate(
-                holder.aid_certificate_number, holder.aid_certificate_issuer, holder.aid_certificate_valid_until
-            )
-    return None
+    """The certificate a product page shows: the approved aid certificate qualifying it today (its own, else its
+    merchant's); None when none does (an expired, revoked or unreviewed certificate is never shown)."""
+    certificate = getattr(product, "aid_certificate", None)
+    if certificate is None and not hasattr(product, "aid_certificate"):
+        certificate = qualifying_certificate(product)
+    if certificate is None:
+        return None
+    return AidCertificate(certificate.pk, certificate.number, certificate.issuer, certificate.valid_until)
 
 
 def prepare_for_display(products: Iterable[Product]) -> list[Product]:
     """Set ``badges``, ``availability``, ``cover`` and each variant's ``availability`` on shaped products."""
+    products = list(products)
+    certificates = certificates_by_product(products)
     prepared = []
     for product in products:
+        product.aid_certificate = certificates[product.pk]["aid"]
         for variant in product.active_variants:
             variant.availability = availability(variant.available)
         product.availability = availability(sum(v.available for v in product.active_variants))
-        product.badges = quality_badges(product)
+        product.badges = quality_badges(product, certificates[product.pk])
         product.cover = product.gallery[0] if product.gallery else None
         prices = {v.price for v in product.active_variants}
         product.has_price_range = len(prices) > 1
@@ -269,8 +283,8 @@ def filter_products(
     if filters.get("township"):
         queryset = queryset.filter(merchant__township=filters["township"])
     if filters.get("mark") in MARKS:
-        field, _label = MARKS[filters["mark"]]
-        queryset = queryset.filter(Q(**{field: True}) | Q(**{f"merchant__{field}": True}))
+        kind, _label = MARKS[filters["mark"]]
+        queryset = queryset.filter(certified_condition(kind, timezone.localdate()))
     if filters.get("in_stock"):
         queryset = queryset.filter(_in_stock())
     sort = filters.get("sort") or ""
@@ -454,3 +468,89 @@ def attach_pictures(products: Iterable[Product]) -> None:
         first.setdefault(product_image.product_id, product_image.image)
     for product in products:
         product.picture = first.get(product.pk)
+
+
+# -- The public register of certificates (``/certified/``) ---------------------------------------------
+
+# Aid certificates first, then the quality marks in the order the product list's filter names them.
+REGISTER_KINDS = (Certificate.Kind.AID, *(kind for kind, _label in MARKS.values()))
+
+
+@dataclass(frozen=True)
+class RegisteredCertificate:
+    """What the register shows of one certificate: never its evidence, its submitter or its history."""
+
+    pk: int
+    kind: str
+    kind_label: str
+    number: str
+    issuer: str
+    valid_from: datetime.date
+    valid_until: datetime.date
+    producer_scope: bool
+    products: list[Product]  # the public products it lists (empty for a producer certificate)
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """A producer on the register: its certificates valid today, aid certificates and quality marks apart."""
+
+    merchant: Merchant
+    product_count: int  # its public products (all covered by a producer certificate)
+    aid: list[RegisteredCertificate]
+    marks: list[RegisteredCertificate]
+
+
+def certified_register(day: datetime.date | None = None) -> list[RegisterEntry]:
+    """The public register on ``day`` (today), as counties publish certificates (公示), by producer (township,
+    then name): the approved certificates valid that day of active merchants with public products.
+
+    A producer certificate covers all the merchant's public products; a certificate of listed products shows
+    those of them that are public and is left out when none is. Submitted, rejected, expired and revoked
+    certificates are never listed. Three queries, whatever the number of certificates.
+    """
+    day = day or timezone.localdate()
+    public = public_products()
+    counts = dict(
+        public.order_by().values("merchant_id").annotate(count=Count("pk")).values_list("merchant_id", "count")
+    )
+    listed = Prefetch(
+        "products",
+        queryset=public.only("pk", "slug", "name", "name_en", "merchant_id").order_by("name", "pk"),
+        to_attr="public_listed",
+    )
+    certificates = (
+        Certificate.objects.filter(
+            status=Certificate.Status.APPROVED,
+            valid_from__lte=day,
+            valid_until__gte=day,
+            merchant_id__in=list(counts),
+            kind__in=REGISTER_KINDS,
+        )
+        .select_related("merchant")
+        .only("pk", "kind", "number", "issuer", "scope", "valid_from", "valid_until", "merchant_id", "merchant")
+        .prefetch_related(listed)
+        .order_by("merchant__township", "merchant__name", "merchant_id", "valid_until", "number", "pk")
+    )
+    entries: dict[int, RegisterEntry] = {}
+    for certificate in certificates:
+        producer_scope = certificate.scope == Certificate.Scope.PRODUCER
+        if not producer_scope and not certificate.public_listed:
+            continue
+        merchant = certificate.merchant
+        entry = entries.setdefault(merchant.pk, RegisterEntry(merchant, counts[merchant.pk], [], []))
+        shown = RegisteredCertificate(
+            pk=certificate.pk,
+            kind=certificate.kind,
+            kind_label=certificate.get_kind_display(),
+            number=certificate.number,
+            issuer=certificate.issuer,
+            valid_from=certificate.valid_from,
+            valid_until=certificate.valid_until,
+            producer_scope=producer_scope,
+            products=[] if producer_scope else certificate.public_listed,
+        )
+        (entry.aid if certificate.kind == Certificate.Kind.AID else entry.marks).append(shown)
+    for entry in entries.values():
+        entry.marks.sort(key=lambda shown: REGISTER_KINDS.index(shown.kind))  # stable: by validity within a kind
+    return list(entries.values())

@@ -8,6 +8,8 @@
 | a stock row (a sale, a receipt) | nothing, unless the shown availability changed (``storefront.availability``) |
 | a stock row whose free units did not change, or stayed above the low-stock level | nothing, nothing checked |
 | a merchant | the merchant (every card of theirs) and the catalogue (filters, merchant pages) |
+| a certificate (submitted, approved, rejected, revoked, expired) | its merchant and products, catalogue, register |
+| the products a certificate lists | those products, its merchant, the catalogue and the register |
 | a category | the category (product pages name it) and the catalogue |
 | a location, shop, aid or product page settings (not made with defaults), a view restriction | the site: every page |
 | an operator's search synonym | searches: every page showing results or suggestions for a query |
@@ -17,14 +19,24 @@ import threading
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.models import PageViewRestriction
 
-from catalog.models import Category, Location, Merchant, Product, ProductImage, SearchSynonym, Stock, Variant
+from catalog.models import (
+    Category,
+    Certificate,
+    Location,
+    Merchant,
+    Product,
+    ProductImage,
+    SearchSynonym,
+    Stock,
+    Variant,
+)
 from orders.models import AidSettings, ShopSettings
 from storefront import availability
 from storefront.models import StorefrontSettings
-from storefront.page_cache import CATALOGUE, SEARCH, SITE, changed_on_commit, product_tags
+from storefront.page_cache import CATALOGUE, CERTIFIED, SEARCH, SITE, changed_on_commit, product_tags
 
 _pending = threading.local()
 
@@ -79,6 +91,30 @@ def merchant_changed(sender, instance: Merchant, raw: bool = False, **kwargs) ->
         changed_on_commit([f"merchant:{instance.pk}", CATALOGUE])
 
 
+def certificate_changed(
+    sender, instance: Certificate, raw: bool = False, created: bool = False, signal=None, **kwargs
+) -> None:
+    # Every page showing one of the merchant's products depends on its merchant tag, which so covers them all;
+    # the listed products are stamped too while there is a list (none yet when created, none left when deleted).
+    if raw:
+        return
+    tags = [f"merchant:{instance.merchant_id}", CATALOGUE, CERTIFIED]
+    if signal is post_save and not created and instance.scope == Certificate.Scope.PRODUCTS:
+        tags += [f"product:{pk}" for pk in instance.products.values_list("pk", flat=True)]
+    changed_on_commit(tags)
+
+
+def certificate_products_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """Products added to or removed from a certificate's list (either side of the relation)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # product.certificates.add(...): the instance is the product
+        tags = [*product_tags(instance.pk, instance.merchant_id)]
+    else:
+        tags = [f"merchant:{instance.merchant_id}", *(f"product:{pk}" for pk in pk_set or ())]
+    changed_on_commit([*tags, CATALOGUE, CERTIFIED])
+
+
 def category_changed(sender, instance: Category, raw: bool = False, **kwargs) -> None:
     if not raw:
         changed_on_commit([f"category:{instance.pk}", CATALOGUE])
@@ -106,6 +142,7 @@ RECEIVERS = {
     ProductImage: picture_changed,
     Stock: stock_changed,
     Merchant: merchant_changed,
+    Certificate: certificate_changed,
     Category: category_changed,
     Location: site_changed,
     ShopSettings: settings_changed,
@@ -114,6 +151,10 @@ RECEIVERS = {
     PageViewRestriction: site_changed,
     SearchSynonym: synonym_changed,
 }
+
+m2m_changed.connect(
+    certificate_products_changed, sender=Certificate.products.through, dispatch_uid="page_cache_certificate_products"
+)
 
 for model, receiver in RECEIVERS.items():
     post_save.connect(receiver, sender=model, dispatch_uid=f"page_cache_save_{model._meta.label}")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/suggest/", views.search_suggest, name="search_suggest"),
     # Product slugs may be Chinese (SlugField(allow_unicode=True)): letters, digits, _ and -.
     re_path(r"^products/(?P<slug>[-\w]+)/$", views.product_detail, name="product_detail"),
+    path("certified/", views.certified_register, name="certified"),
     path("cart/", cart_views.cart_detail, name="cart"),
     path("cart/add/", cart_views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/", cart_views.cart_update, name="cart_update"),

@@ -9,17 +9,19 @@ from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from catalog.regions import XiushanTownship
 from catalog.search import plan_search
 from storefront import product_page, selectors
 from storefront.cards import render_cards
 from storefront.extensions import product_sections, search_sections
 from storefront.forms import SEARCH_MAX_LENGTH, ProductFilterForm
-from storefront.page_cache import CATALOGUE, SEARCH, cache_public_page, depends_on, fragment
+from storefront.page_cache import CATALOGUE, CERTIFIED, SEARCH, cache_public_page, depends_on, fragment
 
 FILTER_OPTIONS_SECONDS = 3600
 # Suggestions: browsers and proxies may keep an answer a minute; the server keeps it ten at most (and
@@ -87,6 +89,24 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sections": product_sections(request, product),
     }
     return render(request, "storefront/product_detail.html", context)
+
+
+@require_safe
+@cache_public_page
+def certified_register(request: HttpRequest) -> HttpResponse:
+    """``/certified/``: the certificates valid today by producer, as counties publish them (公示);
+    ``?township=`` shows one township's producers (an unknown one: all of them)."""
+    entries = selectors.certified_register()
+    depends_on(request, [CERTIFIED, CATALOGUE])
+    present = {entry.merchant.township for entry in entries}
+    townships = [(value, label) for value, label in XiushanTownship.choices if value in present]
+    township = request.GET.get("township", "")
+    if township in present:
+        entries = [entry for entry in entries if entry.merchant.township == township]
+    else:
+        township = ""
+    context = {"entries": entries, "townships": townships, "township": township, "today": timezone.localdate()}
+    return render(request, "storefront/certified.html", context)
 
 
 @require_safe

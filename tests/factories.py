@@ -1,10 +1,11 @@
 """Small builders for test data. Each call makes distinct rows (unique names, slugs, SKUs)."""
 
+import datetime
 import itertools
 
 from django.contrib.auth.models import Group, User
 
-from catalog.models import Category, Location, Merchant, Product, Variant
+from catalog.models import Category, Certificate, CertificateChange, Location, Merchant, Product, Variant
 from catalog.regions import DezhouCounty, XiushanTownship
 from core import roles
 
@@ -91,3 +92,32 @@ def make_location(kind: str = Location.Kind.COUNTER, *, staff: tuple = (), **ext
     location = Location.objects.create(**fields)
     location.staff.add(*staff)
     return location
+
+
+def make_certificate(
+    holder: Merchant | Product,
+    valid_until: datetime.date,
+    *,
+    kind: str = Certificate.Kind.AID,
+    status: str = Certificate.Status.APPROVED,
+    number: str = "XS-2026-007",
+    issuer: str = "秀山县乡村振兴局",
+    valid_from: datetime.date | None = None,
+) -> Certificate:
+    """A certificate of a merchant (producer scope) or of one product, already in ``status`` (approved: as
+    an operator granted it), with its history entry."""
+    merchant = holder if isinstance(holder, Merchant) else holder.merchant
+    certificate = Certificate.objects.create(
+        kind=kind,
+        number=number,
+        issuer=issuer,
+        merchant=merchant,
+        scope=Certificate.Scope.PRODUCER if isinstance(holder, Merchant) else Certificate.Scope.PRODUCTS,
+        valid_from=valid_from or min(valid_until, datetime.date(2020, 1, 1)),
+        valid_until=valid_until,
+        status=status,
+    )
+    if isinstance(holder, Product):
+        certificate.products.add(holder)
+    CertificateChange.objects.create(certificate=certificate, to_status=status, reason="test")
+    return certificate

@@ -13,8 +13,10 @@ from PIL import Image as PILImage
 from wagtail.images.models import Image
 
 from catalog import images as catalog_images
+from catalog.certificates import qualifying_certificate
 from catalog.models import (
     Category,
+    Certificate,
     Location,
     Merchant,
     Product,
@@ -111,11 +113,14 @@ def check_merchants():
     for merchant in merchants:
         assert pairing.setdefault(merchant.township, merchant.paired_county) == merchant.paired_county
         assert merchant.households_benefited > 0 and merchant.contact_phone and merchant.village
-        assert merchant.aid_certificate_issuer == "秀山县乡村振兴局"
+        aid = merchant.certificates.get(kind=Certificate.Kind.AID, scope=Certificate.Scope.PRODUCER)
+        assert aid.issuer == "秀山县乡村振兴局" and aid.changes.exists()
+        assert aid.status in (Certificate.Status.APPROVED, Certificate.Status.EXPIRED)
         assert merchant.logo is not None
     assert len(set(pairing.values())) == len(pairing), "two townships paired with one Dezhou division"
-    expired = [m.name for m in merchants if not m.has_valid_aid_certificate]
+    expired = [m.name for m in merchants if qualifying_certificate(m.products.first()) is None]
     assert len(expired) == 1
+    assert Certificate.objects.exclude(kind=Certificate.Kind.AID).filter(status=Certificate.Status.APPROVED).exists()
     guicuo = Merchant.objects.get(slug="guicuo-navel-orange-cooperative")
     assert (guicuo.township, guicuo.village) == (XiushanTownship.HONGAN, "贵措社区")
     assert "合作社+党员+农户" in guicuo.summary and "3500" in guicuo.summary

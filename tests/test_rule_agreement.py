@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from catalog import notifications
-from catalog.models import Location, Merchant, Product, Stock, Variant
+from catalog.certificates import certified_condition, qualifying_certificate
+from catalog.models import Certificate, Location, Product, Stock, Variant
 from orders.aid.certificates import (
-    _certificate,
     certificate_expired,
     expired_certificate_condition,
     hidden_for_expired_certificate,
@@ -29,21 +29,22 @@ from tests.fixtures.catalog import set_stock
 
 pytestmark = pytest.mark.django_db
 
-# Certificate states (number, days from today to the end of validity; None for no date).
+# Certificate states (status, days from today to the end of validity; None for no certificate).
 CERTIFICATES = {
-    "none": ("", None),
-    "number, no date": ("XS-2026-001", None),
-    "expired yesterday": ("XS-2026-002", -1),
-    "ends today": ("XS-2026-003", 0),
-    "valid next month": ("XS-2026-004", 30),
-    "date, no number": ("", -1),
+    "none": (None, None),
+    "submitted, not reviewed": (Certificate.Status.SUBMITTED, 30),
+    "expired yesterday": (Certificate.Status.APPROVED, -1),
+    "ends today": (Certificate.Status.APPROVED, 0),
+    "valid next month": (Certificate.Status.APPROVED, 30),
+    "revoked": (Certificate.Status.REVOKED, 30),
 }
 
 
-def certificate(state: str) -> dict:
-    number, days = CERTIFICATES[state]
-    until = None if days is None else timezone.localdate() + timedelta(days=days)
-    return {"aid_certificate_number": number, "aid_certificate_valid_until": until}
+def certify(holder, state: str):
+    status, days = CERTIFICATES[state]
+    if status is not None:
+        factories.make_certificate(holder, timezone.localdate() + timedelta(days=days), status=status)
+    return holder
 
 
 def hide_expired(on: bool) -> None:
@@ -63,8 +64,8 @@ def certified() -> list[Product]:
     """Every product certificate state under every merchant certificate state (36 products)."""
     products = []
     for merchant_state in CERTIFICATES:
-        merchant = factories.make_merchant(**certificate(merchant_state))
-        products += [factories.make_product(merchant, **certificate(state)) for state in CERTIFICATES]
+        merchant = certify(factories.make_merchant(), merchant_state)
+        products += [certify(factories.make_product(merchant), state) for state in CERTIFICATES]
     return list(Product.objects.filter(pk__in=[p.pk for p in products]).select_related("merchant"))
 
 
@@ -75,10 +76,10 @@ def shop_variants() -> list[Variant]:
     variants = []
     for merchant_active in (True, False):
         for merchant_state in ("none", "expired yesterday", "valid next month"):
-            merchant = factories.make_merchant(is_active=merchant_active, **certificate(merchant_state))
+            merchant = certify(factories.make_merchant(is_active=merchant_active), merchant_state)
             for published in (True, False):
                 for state in ("none", "expired yesterday", "valid next month"):
-                    product = factories.make_product(merchant, published=published, variants=2, **certificate(state))
+                    product = certify(factories.make_product(merchant, published=published, variants=2), state)
                     product.variants.filter(sort_order=1).update(is_active=False)
                     variants += product.variants.all()
     return list(Variant.objects.filter(pk__in=[v.pk for v in variants]).select_related("product__merchant"))
@@ -87,17 +88,15 @@ def shop_variants() -> list[Variant]:
 # --- Certificates ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", [Merchant, Product])
-def test_a_valid_certificate_in_sql_is_has_valid_aid_certificate(model, certified):
-    ids = {p.merchant_id for p in certified} if model is Merchant else {p.pk for p in certified}
-    rows = list(model.objects.filter(pk__in=ids))
-    valid, _expired = _certificate("", timezone.localdate())
-
-    in_sql = set(model.objects.filter(valid, pk__in=ids))
-    in_python = {row for row in rows if row.has_valid_aid_certificate}
+@pytest.mark.parametrize("days", [0, 1])
+def test_certified_condition_is_qualifying_certificate(days, certified):
+    day = timezone.localdate() + timedelta(days=days)
+    ids = [p.pk for p in certified]
+    in_sql = set(Product.objects.filter(certified_condition(Certificate.Kind.AID, day), pk__in=ids))
+    in_python = {product for product in certified if qualifying_certificate(product, day) is not None}
 
     assert in_sql == in_python
-    assert both_answers(rows, lambda row: row.has_valid_aid_certificate)
+    assert both_answers(certified, lambda product: qualifying_certificate(product, day))
 
 
 def test_expired_certificate_condition_is_certificate_expired(certified):

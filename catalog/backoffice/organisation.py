@@ -5,7 +5,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
 from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.forms import LocationForm
 from catalog.models import Category, Location, Merchant
@@ -40,12 +39,6 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
         "contact_name",
         "contact_phone",
         "contact_email",
-        "geographical_indication",
-        "green_food",
-        "organic",
-        "aid_certificate_number",
-        "aid_certificate_issuer",
-        "aid_certificate_valid_until",
         "wechatpay_merchant_id",
         "is_active",
     ]
@@ -63,8 +56,6 @@ class MerchantViewSet(ScopedViewSetMixin, ModelViewSet):
             [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
             heading=_("Contact"),
         ),
-        quality_marks_panel(),
-        aid_certificate_panel(),
         FieldPanel("wechatpay_merchant_id", permission=ALL_MERCHANTS_PERMISSION),
         FieldPanel("members"),
     ]

@@ -15,7 +15,6 @@ from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
-from catalog.backoffice.panels import aid_certificate_panel, quality_marks_panel
 from catalog.backoffice.scoping import ScopedViewSetMixin
 from catalog.forms import ProductForm, ProductImageForm, VariantForm, VariantFormSet
 from catalog.models import Category, Merchant, Product, Variant
@@ -236,12 +235,6 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
         "season_end_month",
         "shelf_life_days",
         "low_stock_threshold",
-        "geographical_indication",
-        "green_food",
-        "organic",
-        "aid_certificate_number",
-        "aid_certificate_issuer",
-        "aid_certificate_valid_until",
         "created_at",
         "updated_at",
     ]
@@ -295,8 +288,6 @@ class ProductViewSet(ScopedViewSetMixin, snippet_views.SnippetViewSet):
                 [
                     FieldRowPanel([FieldPanel("season_start_month"), FieldPanel("season_end_month")]),
                     FieldRowPanel([FieldPanel("shelf_life_days"), FieldPanel("low_stock_threshold")]),
-                    quality_marks_panel(),
-                    aid_certificate_panel(),
                 ],
                 heading=_("Details"),
             ),

@@ -5,11 +5,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from wagtail.admin.admin_url_finder import AdminURLFinder
 
 from catalog.dashboard.selectors import CERTIFICATE_WARNING_DAYS, Certificate, expiring_certificates, low_stock
 from catalog.models import Merchant, Stock
-from catalog.selectors import member_merchant_ids, sees_all_merchants
+from catalog.selectors import can_review, member_merchant_ids
 from core.dashboard import DashboardPanel, Item, Summary
 
 
@@ -71,35 +70,31 @@ class CertificatesPanel(DashboardPanel):
 
     @classmethod
     def is_shown(cls, user) -> bool:
-        return _manages_a_merchant(user) or user.has_perm("catalog.change_merchant")
+        return _manages_a_merchant(user) or can_review(user)
 
     def summary(self) -> Summary:
         certificates = expiring_certificates(self.user)
-        # Operators attest certificates (the fields are theirs): they go to the edit form, merchants to the page.
-        finder = AdminURLFinder(self.user) if sees_all_merchants(self.user) else None
         count = len(certificates)
         headline = ngettext(
             "%(count)d aid certificate expires soon or has expired",
             "%(count)d aid certificates expire soon or have expired",
             count,
         ) % {"count": count}
-        return Summary(count, headline, [self.item(c, finder) for c in certificates[: self.limit]])
+        return Summary(count, headline, [self.item(c) for c in certificates[: self.limit]])
 
     @property
     def empty_message(self) -> str:
         return str(self.empty_text) % {"days": CERTIFICATE_WARNING_DAYS}
 
-    def item(self, certificate: Certificate, finder: AdminURLFinder | None) -> Item:
+    def item(self, certificate: Certificate) -> Item:
         holder = certificate.holder
         if isinstance(holder, Merchant):
             note = _("Merchant · certificate %(number)s") % {"number": certificate.number}
-            inspect = reverse("merchant:inspect", args=[holder.pk])
         else:
             note = _("Product of %(merchant)s · certificate %(number)s") % {
                 "merchant": certificate.merchant.name,
                 "number": certificate.number,
             }
-            inspect = reverse("wagtailsnippets_catalog_product:inspect", args=[holder.pk])
         if certificate.expired:
             detail = _("Expired on %(date)s") % {"date": certificate.valid_until.isoformat()}
         else:
@@ -108,7 +103,7 @@ class CertificatesPanel(DashboardPanel):
             ) % {"days": certificate.days_left, "date": certificate.valid_until.isoformat()}
         return Item(
             label=holder.name,
-            url=(finder.get_edit_url(holder) if finder else None) or inspect,
+            url=reverse("certificate:inspect", args=[certificate.record.pk]),
             note=note,
             detail=detail,
             urgent=certificate.expired,

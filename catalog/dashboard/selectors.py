@@ -2,8 +2,9 @@
 
 - Low stock: stock rows of the user's merchants (active variants of published products) whose available
   units (on hand - allocated) are at or below the product's low-stock threshold; fewest available first.
-- Certificates: the aid certificates of the user's merchants and their products that expire within
-  ``CERTIFICATE_WARNING_DAYS`` days, or have expired; the soonest first.
+- Certificates: the approved aid certificates (``catalog.certificates``) of the user's merchants and their
+  products that expire within ``CERTIFICATE_WARNING_DAYS`` days, or have expired and were not renewed; the
+  soonest first.
 """
 
 import datetime
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from catalog.certificates import expiring_certificates as expiring_aid_certificates
+from catalog.models import Certificate as CertificateRecord
 from catalog.models import Merchant, Product, Stock
 from core.scopes import User, scope_for_user
 
@@ -37,12 +40,13 @@ def low_stock(user: User) -> QuerySet[Stock]:
 
 @dataclass(frozen=True)
 class Certificate:
-    """An aid certificate that needs renewing: on a merchant or on one of its products."""
+    """An aid certificate that needs renewing: of a merchant (producer) or of one of its products."""
 
     holder: Merchant | Product
     number: str
     valid_until: datetime.date
     today: datetime.date
+    record: CertificateRecord
 
     @property
     def merchant(self) -> Merchant:
@@ -60,23 +64,14 @@ class Certificate:
 def expiring_certificates(
     user: User, today: datetime.date | None = None, within_days: int = CERTIFICATE_WARNING_DAYS
 ) -> list[Certificate]:
-    """Certificates of the user's active merchants and their products that expire by ``today + within_days``
-    (expired ones included), soonest first."""
+    """Approved aid certificates of the user's active merchants and their products that expire by ``today +
+    within_days`` (expired ones included, unless renewed), soonest first; one item per product listed."""
     today = today or timezone.localdate()
-    running_out = {
-        "aid_certificate_valid_until__isnull": False,
-        "aid_certificate_valid_until__lte": today + datetime.timedelta(days=within_days),
-    }
-    merchants = scope_for_user(Merchant, user).filter(is_active=True)
-    products = (
-        scope_for_user(Product, user)
-        .filter(merchant__in=merchants.values("pk"), **running_out)
-        .exclude(aid_certificate_number="")
-        .select_related("merchant")
+    records = expiring_aid_certificates(user, today + datetime.timedelta(days=within_days)).prefetch_related(
+        "products__merchant"
     )
-    holders = [*merchants.filter(**running_out).exclude(aid_certificate_number=""), *products]
-    found = [
-        Certificate(holder, holder.aid_certificate_number, holder.aid_certificate_valid_until, today)
-        for holder in holders
-    ]
+    found = []
+    for record in records:
+        holders = [record.merchant] if record.scope == record.Scope.PRODUCER else list(record.products.all())
+        found += [Certificate(holder, record.number, record.valid_until, today, record) for holder in holders]
     return sorted(found, key=lambda c: (c.valid_until, isinstance(c.holder, Product), c.holder.pk))

@@ -6,8 +6,7 @@ them (``scopes``), reports (``reports``), merchants' statements (``statements``)
 from orders.aid.certificates import (
     certificate_expired,
     expired_certificate_condition,
-    expired_merchant_certificates,
-    expired_product_certificates,
+    expired_certificates,
     hidden_for_expired_certificate,
     is_hidden_for_expired_certificate,
 )
@@ -69,8 +68,7 @@ __all__ = [
     "debit_refund",
     "entries_for_user",
     "expired_certificate_condition",
-    "expired_merchant_certificates",
-    "expired_product_certificates",
+    "expired_certificates",
     "forget_impact_figures",
     "hidden_for_expired_certificate",
     "impact_figures",

@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Location, Merchant
+from catalog.certificates import qualifying_certificate
+from catalog.models import Certificate, Location, Merchant, Product
 from catalog.notifications import notify_operators
 from core.scopes import User
 from core.users import acting_user
-from orders.aid.certificates import expired_merchant_certificates, expired_product_certificates
+from orders.aid.certificates import expired_certificates, newly_expired_certificates
 from orders.aid.impact import forget_impact_figures
 from orders.aid.settings import aid_settings
 from orders.aid.statements import statement
@@ -31,6 +32,30 @@ class SettlementError(OrderError):
 
 def _place(merchant: Merchant) -> dict[str, str]:
     return {"township": merchant.township, "village": merchant.village, "paired_county": merchant.paired_county}
+
+
+def _snapshot(certificate: Certificate | None) -> dict:
+    """The ledger's copy of the certificate that qualified a line (or none)."""
+    if certificate is None:
+        return {"certificate": None, "certificate_number": "", "certificate_issuer": ""}
+    return {
+        "certificate": certificate,
+        "certificate_number": certificate.number,
+        "certificate_issuer": certificate.issuer,
+    }
+
+
+class _Qualifier:
+    """The aid certificate qualifying each product on one day, each product looked up once."""
+
+    def __init__(self, day: date):
+        self.day = day
+        self.found: dict[int, Certificate | None] = {}
+
+    def __call__(self, product: Product) -> dict:
+        if product.pk not in self.found:
+            self.found[product.pk] = qualifying_certificate(product, self.day)
+        return _snapshot(self.found[product.pk])
 
 
 def _write(entries: list[AidLedgerEntry]) -> list[AidLedgerEntry]:
@@ -74,6 +99,7 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
     lines = order.lines.all()
     if "lines" not in getattr(order, "_prefetched_objects_cache", {}):
         lines = lines.select_related("merchant", "location", "variant__product")
+    qualified = _Qualifier(timezone.localdate(at))
     return _write(
         [
             AidLedgerEntry(
@@ -87,6 +113,7 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
                 category_id=line.variant.product.category_id,
                 product_id=line.variant.product_id,
                 product_name=line.product_name,
+                **qualified(line.variant.product),
                 order=order,
                 order_line=line,
                 reference=order.number,
@@ -100,8 +127,9 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
 def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
     """One debit per refunded line, for exactly its unit price times the refunded quantity (goods only).
 
-    The debit carries the same merchant, place, counter, category and product as the line's credit,
-    so every report nets out. Called when the refund has succeeded, inside that transaction.
+    The debit carries the same merchant, place, counter, category, product and certificate as the line's
+    credit, so every report nets out (without a credit: the certificate that qualified the line when the order
+    was paid). Called when the refund has succeeded, inside that transaction.
     """
     quantities: dict[int, int] = {}
     for item in refund.lines:
@@ -111,6 +139,7 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
         entry.order_line_id: entry
         for entry in AidLedgerEntry.objects.filter(order_line_id__in=quantities, kind=AidLedgerEntry.Kind.ORDER_PAID)
     }
+    qualified = _Qualifier(timezone.localdate(order.paid_at or refund.updated_at))
     entries = []
     for pk, quantity in quantities.items():
         line = lines.get(pk)
@@ -126,6 +155,9 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
                 "counter_id": credit.counter_id,
                 "category_id": credit.category_id,
                 "product_id": credit.product_id,
+                "certificate_id": credit.certificate_id,
+                "certificate_number": credit.certificate_number,
+                "certificate_issuer": credit.certificate_issuer,
             }
         else:
             source = {
@@ -134,6 +166,7 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
                 "counter_id": line.location_id if line.location.kind == Location.Kind.COUNTER else None,
                 "category_id": line.variant.product.category_id,
                 "product_id": line.variant.product_id,
+                **qualified(line.variant.product),
             }
         entries.append(
             AidLedgerEntry(
@@ -157,6 +190,7 @@ def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
     """One credit per line of a counter sale (call inside ``record_counter_sale``'s transaction), carrying how the
     customer paid."""
     lines = sale.lines.select_related("merchant", "variant__product")
+    qualified = _Qualifier(timezone.localdate(sale.created_at))
     return _write(
         [
             AidLedgerEntry(
@@ -170,6 +204,7 @@ def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
                 category_id=line.variant.product.category_id,
                 product_id=line.variant.product_id,
                 product_name=line.product_name,
+                **qualified(line.variant.product),
                 counter_sale=sale,
                 counter_sale_line=line,
                 payment_method=sale.payment_method,
@@ -245,43 +280,34 @@ def settle(merchant: Merchant, period_start: date, period_end: date, *, actor: U
 
 
 def check_certificates(today: date | None = None) -> int:
-    """Warn operators once about each expired merchant or product certificate; returns how many were found.
+    """Record lapsed aid certificates as expired and warn operators once about each expired one; returns how
+    many expired certificates were found.
 
     The aid badge and, when the setting says so, the product's availability follow the certificate
     dates on every page (``orders.aid.certificates``); this check tells the operators. The outbox key
-    names the certificate and its date, so a renewed certificate that expires again is reported again.
+    names the certificate and its date, so each certificate is reported once.
     """
     today = today or timezone.localdate()
     hidden = aid_settings()["hide_expired_products"]
     found = 0
     with transaction.atomic():
-        for merchant in expired_merchant_certificates(today):
+        newly_expired_certificates(today)
+        for certificate in expired_certificates(today).prefetch_related("products").order_by("pk"):
             found += 1
+            payload = {
+                "kind": "merchant",
+                "name": certificate.merchant.name,
+                "number": certificate.number,
+                "issuer": certificate.issuer or "-",
+                "valid_until": certificate.valid_until.isoformat(),
+                "hidden": hidden,
+            }
+            if certificate.scope == Certificate.Scope.PRODUCTS:
+                names = "、".join(product.name for product in certificate.products.all())
+                payload.update(kind="product", name=names, merchant=certificate.merchant.name)
             notify_operators(
                 template="certificate_expired",
-                payload={
-                    "kind": "merchant",
-                    "name": merchant.name,
-                    "number": merchant.aid_certificate_number,
-                    "issuer": merchant.aid_certificate_issuer or "-",
-                    "valid_until": merchant.aid_certificate_valid_until.isoformat(),
-                    "hidden": hidden,
-                },
-                key=f"certificate-expired-merchant-{merchant.pk}-{merchant.aid_certificate_valid_until.isoformat()}",
-            )
-        for product in expired_product_certificates(today):
-            found += 1
-            notify_operators(
-                template="certificate_expired",
-                payload={
-                    "kind": "product",
-                    "name": product.name,
-                    "merchant": product.merchant.name,
-                    "number": product.aid_certificate_number,
-                    "issuer": product.aid_certificate_issuer or "-",
-                    "valid_until": product.aid_certificate_valid_until.isoformat(),
-                    "hidden": hidden,
-                },
-                key=f"certificate-expired-product-{product.pk}-{product.aid_certificate_valid_until.isoformat()}",
+                payload=payload,
+                key=f"certificate-expired-{certificate.pk}-{certificate.valid_until.isoformat()}",
             )
     return found

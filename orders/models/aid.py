@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from catalog.models import Category, Location, Merchant, Product
+from catalog.models import Category, Certificate, Location, Merchant, Product
 from catalog.regions import DezhouCounty, XiushanTownship
 from orders.models.counter import CounterPaymentMethod
 
@@ -122,6 +122,19 @@ class AidLedgerEntry(models.Model):
         default="",
         help_text=_("How a counter sale was paid; blank for online entries."),
     )
+    # The aid certificate that qualified the line when it was sold (a refund: that of the sale it reverses),
+    # with its number and issuer copied, so later changes to the certificate do not rewrite history.
+    certificate = models.ForeignKey(
+        Certificate,
+        verbose_name=_("certificate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The aid certificate that qualified the line at the sale; empty: not certified."),
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=64, blank=True, default="")
+    certificate_issuer = models.CharField(_("issuing body"), max_length=128, blank=True, default="")
     reference = models.CharField(_("reference"), max_length=40, db_index=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 

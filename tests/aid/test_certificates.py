@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import Certificate
 from orders.aid.services import check_certificates
 from orders.cart import CartError, add_to_cart
 from orders.checkout import CheckoutError
@@ -21,10 +22,8 @@ NEXT_MONTH = timezone.localdate() + timedelta(days=30)
 
 
 def certify(holder, valid_until) -> None:
-    holder.aid_certificate_number = "XS-2026-007"
-    holder.aid_certificate_issuer = "秀山县乡村振兴局"
-    holder.aid_certificate_valid_until = valid_until
-    holder.save()
+    """An operator grants the holder (a merchant or a product) a certificate valid until ``valid_until``."""
+    factories.make_certificate(holder, valid_until)
 
 
 def hide_expired(on: bool) -> None:
@@ -42,9 +41,9 @@ def expired_oil(prog):
 
 def test_the_badge_shows_only_while_the_certificate_is_valid(client, prog):
     product = prog.oil.product
-    certify(product, NEXT_MONTH)
+    certificate = factories.make_certificate(product, NEXT_MONTH)
     assert "Consumption-aid certified" in client.get(product.get_absolute_url()).content.decode()
-    certify(product, YESTERDAY)
+    Certificate.objects.filter(pk=certificate.pk).update(valid_until=YESTERDAY)  # its validity has passed
     html = client.get(product.get_absolute_url()).content.decode()
     assert "Consumption-aid certified" not in html
     assert product.name in html  # still on sale: the setting is off
@@ -54,7 +53,7 @@ def test_operators_are_warned_once_per_expired_certificate(operator, prog, expir
     certify(prog.brocade, YESTERDAY)
     certify(prog.veg_farm, NEXT_MONTH)
     assert check_certificates() == 2
-    notes = Notification.objects.filter(template="certificate_expired").order_by("key")
+    notes = sorted(Notification.objects.filter(template="certificate_expired"), key=lambda n: n.payload["kind"])
     assert [(n.recipient, n.payload["kind"], n.payload["name"]) for n in notes] == [
         (operator.email, "merchant", "隘口果园"),
         (operator.email, "product", expired_oil.name),

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from wagtail.test.utils.form_data import querydict_from_html
 
-from catalog.models import Category, Location, Merchant
+from catalog.certificates import qualifying_certificate, quality_marks
+from catalog.models import Category, Certificate, Location, Merchant
 from tests.catalog.admin_world import url
 from tests.fixtures.http import login
 
@@ -66,22 +67,16 @@ def test_merchant_allowed_to_edit_its_merchant_still_cannot_set_marks_or_certifi
     assert response.status_code == 302
     merchant = Merchant.objects.get(pk=world.merchant_a.pk)
     assert merchant.name == "红安茶油合作社"
-    assert (merchant.organic, merchant.green_food, merchant.geographical_indication) == (False, False, False)
-    assert (merchant.aid_certificate_number, merchant.aid_certificate_issuer) == ("", "")
-    assert merchant.aid_certificate_valid_until is None
+    assert not Certificate.objects.filter(merchant=merchant).exists()
+    assert quality_marks(world.product_a) == set() and qualifying_certificate(world.product_a) is None
 
 
-def test_operator_sets_a_merchants_marks_and_certificate(client, world):
-    login(client, world.operator)
-    form = client.get(url("merchant:edit", world.merchant_a.pk))
-    data = querydict_from_html(form.content.decode(), form_id="w-editor-form")
-    data.update({"organic": "on", "aid_certificate_number": "XS-2026-01"})
+def test_certificates_are_not_in_the_merchant_form_even_for_operators(client, world):
+    """Operators grant certificates as records (the certificates screens), with their history."""
+    form = login(client, world.operator).get(url("merchant:edit", world.merchant_a.pk))
 
-    response = client.post(url("merchant:edit", world.merchant_a.pk), data)
-
-    assert response.status_code == 302
-    merchant = Merchant.objects.get(pk=world.merchant_a.pk)
-    assert (merchant.organic, merchant.aid_certificate_number) == (True, "XS-2026-01")
+    fields = form.context["form"].fields
+    assert not {"organic", "green_food", "geographical_indication", "aid_certificate_number"} & set(fields)
 
 
 def test_operator_sees_every_merchant(client, world):

@@ -358,13 +358,20 @@ def test_menu_shows_what_each_role_may_use(client, world):
     assert menu_item_names(login(client, world.operator)) == {
         "products",
         "merchants",
+        "certificates",
         "categories",
         "locations",
         "stock",
         "stock-ledger",
         "search-synonyms",
     }
-    assert menu_item_names(login(client, world.alice)) == {"products", "merchants", "stock", "stock-ledger"}
+    assert menu_item_names(login(client, world.alice)) == {
+        "products",
+        "merchants",
+        "certificates",
+        "stock",
+        "stock-ledger",
+    }
     assert menu_item_names(login(client, world.carol)) == {"locations", "stock", "stock-ledger"}
 
 

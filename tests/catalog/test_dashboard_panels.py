@@ -88,10 +88,8 @@ def test_nothing_low_says_so(client, world):
     assert "Nothing is running low" in html
 
 
-def certify(holder, days: int | None, number: str = "XSXF-2026-0001") -> None:
-    holder.aid_certificate_number = number
-    holder.aid_certificate_valid_until = TODAY + datetime.timedelta(days=days) if days is not None else None
-    holder.save()
+def certify(holder, days: int, number: str = "XSXF-2026-0001"):
+    return factories.make_certificate(holder, TODAY + datetime.timedelta(days=days), number=number)
 
 
 def test_certificates_expiring_within_60_days_or_expired_of_ones_own_merchants(world):
@@ -114,18 +112,18 @@ def test_certificates_expiring_within_60_days_or_expired_of_ones_own_merchants(w
 
 
 def test_certificate_panel_for_merchants_and_operators_not_editors(client, world):
-    world.merchant_a.aid_certificate_number = "XSXF-2026-0042"
-    world.merchant_a.aid_certificate_valid_until = timezone.localdate() + datetime.timedelta(days=20)
-    world.merchant_a.save()
+    certificate = factories.make_certificate(
+        world.merchant_a, timezone.localdate() + datetime.timedelta(days=20), number="XSXF-2026-0042"
+    )
     editor = factories.make_user("editor", group=roles.EDITORS)
 
     alice = dashboard(client, world.alice)
     assert "Expires in 20 days" in alice and "XSXF-2026-0042" in alice
-    assert reverse("merchant:inspect", args=[world.merchant_a.pk]) in alice  # merchants cannot edit it
+    assert reverse("certificate:inspect", args=[certificate.pk]) in alice  # the certificate's page
     bob = dashboard(client, world.bob)
     assert "XSXF-2026-0042" not in bob and "No aid certificate expires within the next 60 days." in bob
     operator = dashboard(client, world.operator)
-    assert reverse("merchant:edit", args=[world.merchant_a.pk]) in operator  # operators renew it
+    assert reverse("certificate:inspect", args=[certificate.pk]) in operator  # operators review it there
     assert "low-stock" not in panel_ids(operator)
     editor_html = dashboard(client, editor)
     assert not panel_ids(editor_html) & {"low-stock", "certificates"}

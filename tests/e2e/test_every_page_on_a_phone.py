@@ -32,6 +32,7 @@ PAGES = {
     "counters": "/counters/",
     "campaign": "/dezhou-flavour-zone/",
     "impact": "/impact/",
+    "certified": "/certified/",
     "about": "/about/",
     "contact": "/contact/",
     "login": "/account/login/",

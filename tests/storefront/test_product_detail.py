@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from catalog.models import Variant
+from catalog.models import Certificate, Variant
 from orders.availability import available_quantities
 from storefront import selectors
 from tests import factories
@@ -18,10 +18,11 @@ def detail_url(product, language: str = "en") -> str:
 
 @pytest.fixture
 def oil(db):
-    merchant = factories.make_merchant(
-        "秀山油茶加工中心", summary="年加工干茶籽3000吨", households_benefited=1200, organic=True
-    )
-    product = factories.make_product(merchant, name="秀山野生山茶油", variants=0, geographical_indication=True)
+    merchant = factories.make_merchant("秀山油茶加工中心", summary="年加工干茶籽3000吨", households_benefited=1200)
+    product = factories.make_product(merchant, name="秀山野生山茶油", variants=0)
+    next_year = timezone.localdate() + timedelta(days=365)
+    factories.make_certificate(merchant, next_year, kind=Certificate.Kind.ORGANIC, number="OFCC-1")
+    factories.make_certificate(product, next_year, kind=Certificate.Kind.GEOGRAPHICAL_INDICATION, number="AGI-1")
     Variant.objects.create(
         product=product, sku="OIL-500", name="500ml", price=6800, compare_at_price=8800, sort_order=0
     )
@@ -175,15 +176,12 @@ def test_quality_badges_and_aid_badge(client, oil):
     assert "Green food" not in html
     assert "Consumption-aid" not in html
 
-    oil.aid_certificate_number = "XS-2025-001"
-    oil.aid_certificate_valid_until = timezone.localdate() + timedelta(days=30)
-    oil.save()
+    certificate = factories.make_certificate(oil, timezone.localdate() + timedelta(days=30), number="XS-2025-001")
     html = client.get(detail_url(oil)).content.decode()
     assert "Consumption-aid certified" in html and "XS-2025-001" in html
     assert "Consumption-aid product" not in html  # the cards' badge: the page shows the certificate instead
 
-    oil.aid_certificate_valid_until = timezone.localdate() - timedelta(days=1)
-    oil.save()
+    Certificate.objects.filter(pk=certificate.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
     assert "Consumption-aid" not in client.get(detail_url(oil)).content.decode()
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.models import Variant
+from catalog.models import Certificate, Variant
 from catalog.regions import XiushanTownship
 from tests import factories
 from tests.fixtures.catalog import set_stock
@@ -23,7 +23,7 @@ def catalogue(db, warehouse):
     oranges = factories.make_category("水果")
     oils = factories.make_category("粮油")
     crafts = factories.make_category("手工艺")
-    guicuo = factories.make_merchant("贵措脐橙合作社", township=XiushanTownship.HONGAN, geographical_indication=True)
+    guicuo = factories.make_merchant("贵措脐橙合作社", township=XiushanTownship.HONGAN)
     oil_mill = factories.make_merchant("秀山油茶加工中心", township=XiushanTownship.QINGXICHANG)
     workshop = factories.make_merchant("隘口土家织锦工坊", township=XiushanTownship.AIKOU)
     products = {
@@ -35,16 +35,19 @@ def catalogue(db, warehouse):
             category=oils,
             name="秀山野生山茶油",
             price=12800,
-            organic=True,
             created_at=now - timedelta(days=3),
         ),
         "scarf": factories.make_product(
             workshop, category=crafts, name="土家织锦围巾", price=26800, created_at=now - timedelta(days=2)
         ),
         "green_oil": factories.make_product(
-            oil_mill, category=oils, name="秀山菜籽油", price=4500, green_food=True, created_at=now - timedelta(days=1)
+            oil_mill, category=oils, name="秀山菜籽油", price=4500, created_at=now - timedelta(days=1)
         ),
     }
+    next_year = timezone.localdate() + timedelta(days=365)
+    factories.make_certificate(guicuo, next_year, kind=Certificate.Kind.GEOGRAPHICAL_INDICATION)
+    factories.make_certificate(products["oil"], next_year, kind=Certificate.Kind.ORGANIC)
+    factories.make_certificate(products["green_oil"], next_year, kind=Certificate.Kind.GREEN_FOOD)
     set_stock(products["orange"].variants.get(), warehouse, 30)
     set_stock(products["oil"].variants.get(), warehouse, 2)
     set_stock(products["scarf"].variants.get(), warehouse, 5, allocated=5)
