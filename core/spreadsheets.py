@@ -9,18 +9,26 @@ decimals, dates and empty cells are written as they are. Headings follow the sam
   exported file is imported back.
 - ``csv_text`` / ``xlsx_bytes`` / ``spreadsheet_response`` write a header and rows. CSV is UTF-8 with a
   byte-order mark (so Excel reads the Chinese) and CRLF line ends; XLSX has one sheet.
+- ``reproducible_xlsx_bytes`` writes the same XLSX byte for byte from the same rows: the workbook's
+  created/modified metadata is the ``timestamp`` given (openpyxl would write the current time) and every
+  entry of the zip archive is dated 1980-01-01 (it would carry the current time or a temporary file's).
 - ``SafeSpreadsheetExportMixin`` applies the rule to Wagtail's listing exports (``list_export``).
 """
 
 import csv
+import datetime
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.functional import Promise
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.writer.excel import ExcelWriter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -76,6 +84,47 @@ def xlsx_bytes(header: Row, rows: Iterable[Row]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
+
+
+def _repack(archive: bytes) -> bytes:
+    """The zip ``archive`` again, its entries in the same order, each dated ``ZIP_EPOCH``."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return buffer.getvalue()
+
+
+def reproducible_xlsx_bytes(header: Row, rows: Iterable[Row], *, title: str, timestamp: datetime.datetime) -> bytes:
+    """An XLSX workbook of one sheet named ``title``, the same bytes for the same arguments.
+
+    Every cell goes through ``safe_cell``; a ``Decimal`` with two decimal places (yuan) is shown with two.
+    ``timestamp`` (naive UTC) is written as the workbook's created and modified time."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.created = workbook.properties.modified = timestamp
+    sheet = workbook.create_sheet(title=str(title)[:31])
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+            formatted = WriteOnlyCell(sheet, value)
+            formatted.number_format = "0.00"
+            return formatted
+        return value
+
+    sheet.append(safe_row(header))
+    for row in rows:
+        sheet.append([cell(value) for value in safe_row(row)])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()  # not ``workbook.save``: it stamps the modified time with now
+    return _repack(buffer.getvalue())
 
 
 def spreadsheet_response(filename: str, header: Row, rows: Iterable[Row], fmt: str = CSV) -> HttpResponse:

@@ -74,3 +74,21 @@ class StatementForm(PeriodForm):
         self.fields["merchant"].queryset = merchants_for_user(user).order_by("name")
         self.fields["date_from"].required = True
         self.fields["date_to"].required = True
+
+
+class ExportForm(PeriodForm):
+    """The monitoring export's period (both days required) and whether uncertified sales are added; the
+    format is the button pressed (``format=csv|xlsx``)."""
+
+    include_uncertified = forms.BooleanField(
+        label=_("Include uncertified sales"),
+        required=False,
+        help_text=_("In a section of their own, after the certified sales."),
+    )
+
+    field_order = ["date_from", "date_to", "include_uncertified"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date_from"].required = True
+        self.fields["date_to"].required = True

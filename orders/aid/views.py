@@ -3,7 +3,8 @@
 Operators see every merchant; a merchant member sees only the entries, statements and settlements of
 its own merchants (``orders.aid.scopes.entries_for_user`` / ``settlements_for_user``), and a
 merchant or settlement outside that scope answers 404. Marking a statement settled needs
-``orders.add_settlement`` (operators).
+``orders.add_settlement`` (operators). The monitoring export covers every merchant, so it is for operators
+only: the aid permission and ``catalog.access_all_merchants`` (``OperatorsOnlyMixin``).
 """
 
 from typing import Any
@@ -24,17 +25,20 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from catalog.models import Merchant
+from catalog.selectors import sees_all_merchants
 from core.backoffice import get_object_in_scope_or_404
 from core.charts import bar_chart, column_chart
 from core.money import fen_to_decimal
 from core.spreadsheets import FORMATS as EXPORT_FORMATS
 from core.spreadsheets import spreadsheet_response
-from orders.aid.forms import DEFAULT_GROUPING, ReportForm, StatementForm, last_month
+from orders.aid.export import export_file
+from orders.aid.forms import DEFAULT_GROUPING, ExportForm, ReportForm, StatementForm, last_month
 from orders.aid.reports import DIMENSIONS, PERIODS, Report, in_period, report
 from orders.aid.scopes import entries_for_user, settlements_for_user
 from orders.aid.services import SettlementError, settle
 from orders.aid.settings import aid_settings
 from orders.aid.statements import Statement, settled_statement, statement
+from orders.models import AidExport
 
 VIEW_PERMISSION = "orders.view_aidledgerentry"
 SETTLE_PERMISSION = "orders.add_settlement"
@@ -51,6 +55,20 @@ class AidAccessMixin:
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm(VIEW_PERMISSION):
             return HttpResponseForbidden(_("Only operators and merchants may see consumption-aid figures."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def may_export(user) -> bool:
+    """Operators: they see the aid figures of every merchant."""
+    return user.has_perm(VIEW_PERMISSION) and sees_all_merchants(user)
+
+
+class OperatorsOnlyMixin:
+    """Refuse (403) anyone who may not see aid figures or does not see every merchant's."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not may_export(request.user):
+            return HttpResponseForbidden(_("Only operators may export the monitoring figures."))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -133,6 +151,7 @@ class ReportView(AidPageMixin, TemplateView):
                 csv_url=_query_with(self.request, export="csv"),
                 xlsx_url=_query_with(self.request, export="xlsx"),
             )
+        context["export_url"] = reverse("aid:export") if may_export(self.request.user) else None
         return context
 
 
@@ -275,6 +294,40 @@ class SettlementView(AidPageMixin, TemplateView):
         )
 
 
+class ExportView(OperatorsOnlyMixin, AidPageMixin, TemplateView):
+    """The monitoring export: a period's certified sales as CSV or XLSX, each download recorded."""
+
+    template_name = "orders/aid/admin/export.html"
+    page_title = gettext_lazy("Monitoring export")
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        fmt = request.GET.get("format")
+        if not request.GET:
+            start, end = last_month()
+            return self.render_to_response(
+                self.get_context_data(form=ExportForm(initial={"date_from": start, "date_to": end}))
+            )
+        form = ExportForm(request.GET)
+        if not form.is_valid() or fmt not in EXPORT_FORMATS:
+            return self.render_to_response(self.get_context_data(form=form))
+        data = form.cleaned_data
+        exported = export_file(
+            data["date_from"],
+            data["date_to"],
+            fmt,
+            actor=request.user,
+            include_uncertified=data["include_uncertified"],
+        )
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        return response
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["exports"] = AidExport.objects.select_related("exported_by")[:20]
+        return context
+
+
 class AidViewSet(ViewSet):
     """The "Consumption aid" menu: reports and statements, for operators and merchant members."""
 
@@ -292,4 +345,5 @@ class AidViewSet(ViewSet):
             path("", ReportView.as_view(), name="report"),
             path("statement/", StatementView.as_view(), name="statement"),
             path("settlements/<int:pk>/", SettlementView.as_view(), name="settlement"),
+            path("export/", ExportView.as_view(), name="export"),
         ]

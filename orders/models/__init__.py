@@ -7,6 +7,7 @@
 - ``pickup``: ``Pickup`` (one per order and counter: the code, the hand-over guard), ``CounterCodeGuard``
 - ``counter``: ``CounterSale`` (``CounterPaymentMethod``), ``CounterSaleLine``
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
+- ``aid_export``: ``AidExport`` (who downloaded the aid monitoring export, and the file's digest)
 - ``settings``: ``ShopSettings``
 """
 
@@ -18,6 +19,7 @@ from orders.models.aid import (
     SettledEntry,
     Settlement,
 )
+from orders.models.aid_export import AidExport
 from orders.models.cart import Cart, CartLine
 from orders.models.counter import CounterPaymentMethod, CounterSale, CounterSaleLine
 from orders.models.order import (
@@ -37,6 +39,7 @@ from orders.models.settings import ShopSettings
 __all__ = [
     "AID_SETTINGS_CACHE_KEY",
     "AidChannel",
+    "AidExport",
     "AidLedgerEntry",
     "AidSettings",
     "Cart",
