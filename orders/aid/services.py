@@ -7,13 +7,14 @@ database refuses a second credit for an order line or counter sale line and a se
 refund line, so a replayed or concurrent event cannot count twice.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.certificates import qualifying_certificate
+from catalog.certificates import certificates_by_product, qualifying_certificate
 from catalog.models import Certificate, Location, Merchant, Product
 from catalog.notifications import notify_operators
 from core.scopes import User
@@ -46,13 +47,18 @@ def _snapshot(certificate: Certificate | None) -> dict:
 
 
 class _Qualifier:
-    """The aid certificate qualifying each product on one day, each product looked up once."""
+    """The aid certificate qualifying each of ``products`` on one day, all looked up in one query (a paid
+    order's application stays one statement per table however many lines it has)."""
 
-    def __init__(self, day: date):
+    def __init__(self, day: date, products: Iterable[Product]):
         self.day = day
-        self.found: dict[int, Certificate | None] = {}
+        self.products = {product.pk: product for product in products}
+        self.found: dict[int, Certificate | None] | None = None  # looked up at the first call (a refund may need none)
 
     def __call__(self, product: Product) -> dict:
+        if self.found is None:
+            found = certificates_by_product(self.products.values(), self.day)
+            self.found = {pk: entry["aid"] for pk, entry in found.items()}
         if product.pk not in self.found:
             self.found[product.pk] = qualifying_certificate(product, self.day)
         return _snapshot(self.found[product.pk])
@@ -99,7 +105,8 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
     lines = order.lines.all()
     if "lines" not in getattr(order, "_prefetched_objects_cache", {}):
         lines = lines.select_related("merchant", "location", "variant__product")
-    qualified = _Qualifier(timezone.localdate(at))
+    lines = list(lines)
+    qualified = _Qualifier(timezone.localdate(at), [line.variant.product for line in lines])
     return _write(
         [
             AidLedgerEntry(
@@ -139,7 +146,9 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
         entry.order_line_id: entry
         for entry in AidLedgerEntry.objects.filter(order_line_id__in=quantities, kind=AidLedgerEntry.Kind.ORDER_PAID)
     }
-    qualified = _Qualifier(timezone.localdate(order.paid_at or refund.updated_at))
+    qualified = _Qualifier(
+        timezone.localdate(order.paid_at or refund.updated_at), [line.variant.product for line in lines.values()]
+    )
     entries = []
     for pk, quantity in quantities.items():
         line = lines.get(pk)
@@ -189,8 +198,8 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
 def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
     """One credit per line of a counter sale (call inside ``record_counter_sale``'s transaction), carrying how the
     customer paid."""
-    lines = sale.lines.select_related("merchant", "variant__product")
-    qualified = _Qualifier(timezone.localdate(sale.created_at))
+    lines = list(sale.lines.select_related("merchant", "variant__product"))
+    qualified = _Qualifier(timezone.localdate(sale.created_at), [line.variant.product for line in lines])
     return _write(
         [
             AidLedgerEntry(
