@@ -2,7 +2,8 @@
 apart from them, labelled with their source, the programme's own figures (``cms.figures``).
 
 The ledger figures come from ``orders.aid.impact_figures``: a few aggregate queries over the ledger,
-cached and dropped after every ledger write (or after a few minutes), never recomputed per request.
+cached and dropped after every ledger write (or after a few minutes), never recomputed per request. They count
+certified sales only (``orders.aid.selectors``); uncertified sales are one line apart, never in the aid total.
 A breakdown with nothing in it is left out; an empty ledger shows one line instead of zeros.
 """
 

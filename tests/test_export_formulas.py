@@ -17,7 +17,7 @@ from catalog.models import Category, Product, StockMovement
 from catalog.services import adjust_stock, receive_stock
 from catalog.stock_csv import export_stock, import_stock
 from cms.models import ContactFormField, ContactPage, HomePage
-from tests.aid.helpers import order_of, pay, programme
+from tests.aid.helpers import certify, order_of, pay, programme
 from tests.catalog.admin_world import PRODUCT, build_world, url
 
 EVIL = '=HYPERLINK("http://evil","x")'
@@ -116,6 +116,7 @@ def aid_sales():
     product.name = EVIL
     product.save()
     Category.objects.filter(pk=prog.oil_category_id).update(name="@油茶")
+    certify(prog.oil_coop)  # the report shows certified sales by default
     pay(order_of((prog.oil, 2)))
     return prog
 

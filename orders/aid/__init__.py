@@ -1,7 +1,7 @@
 """The consumption-aid ledger: credits and debits written with the sales and refunds (``services``), who sees
-them (``scopes``), reports (``reports``), merchants' statements (``statements``), certificates
-(``certificates``), the public impact figures (``impact``) and reconciliation with the money
-(``reconciliation``). The models live in ``orders.models.aid``."""
+them (``scopes``), which of them count as aid (``selectors``: the certified ones), reports (``reports``),
+merchants' statements (``statements``), certificates (``certificates``), the public impact figures
+(``impact``) and reconciliation with the money (``reconciliation``). The models live in ``orders.models.aid``."""
 
 from orders.aid.certificates import (
     certificate_expired,
@@ -18,6 +18,7 @@ from orders.aid.reports import (
     PERIODS,
     Report,
     ReportRow,
+    certification_split,
     day_start,
     in_period,
     period_label,
@@ -25,6 +26,7 @@ from orders.aid.reports import (
     report_totals,
 )
 from orders.aid.scopes import entries_for_user, settlements_for_user
+from orders.aid.selectors import CERTIFIED, UNCERTIFIED, certified_entries, uncertified_entries, with_certification
 from orders.aid.services import (
     SettlementError,
     backfill,
@@ -46,9 +48,11 @@ from orders.aid.statements import (
 )
 
 __all__ = [
+    "CERTIFIED",
     "CHOICE_LABELS",
     "DIMENSIONS",
     "PERIODS",
+    "UNCERTIFIED",
     "Amount",
     "Document",
     "ImpactFigures",
@@ -60,6 +64,8 @@ __all__ = [
     "aid_settings",
     "backfill",
     "certificate_expired",
+    "certification_split",
+    "certified_entries",
     "check_certificates",
     "compute_impact_figures",
     "credit_counter_sale",
@@ -85,5 +91,7 @@ __all__ = [
     "settlements_for_user",
     "statement",
     "summarise",
+    "uncertified_entries",
     "unsettled_entries",
+    "with_certification",
 ]

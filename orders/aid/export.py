@@ -35,6 +35,7 @@ from core.money import fen_to_decimal
 from core.scopes import User
 from core.spreadsheets import CONTENT_TYPES, csv_text, reproducible_xlsx_bytes
 from orders.aid.reports import in_period
+from orders.aid.selectors import certified_entries
 from orders.models import AidChannel, AidExport, AidLedgerEntry
 
 CERTIFIED = "certified"
@@ -194,7 +195,7 @@ def export_lines(date_from: date, date_to: date, *, include_uncertified: bool = 
     """The ``line`` rows of the period, certified first, each section in the file's order."""
     entries = in_period(AidLedgerEntry.objects.all(), date_from, date_to)
     if not include_uncertified:
-        entries = entries.exclude(certificate_number="")
+        entries = certified_entries(entries)
     grouped = list(entries.order_by().values(*GROUPING).annotate(**_sums()))
     if not grouped:
         return []

@@ -10,6 +10,7 @@ from wagtail.admin.widgets import AdminDateInput
 from catalog.models import Merchant
 from catalog.selectors import User, merchants_for_user
 from orders.aid.reports import DIMENSIONS
+from orders.aid.selectors import CERTIFICATION_CHOICES, CERTIFIED_ONLY
 from orders.models import AidChannel
 
 
@@ -34,10 +35,13 @@ class PeriodForm(forms.Form):
 
 # A report opened without a grouping (the menu's first visit, an old link) is grouped by month.
 DEFAULT_GROUPING = "month"
+# ... and without a choice of sales, it shows the aid figures: certified sales only.
+DEFAULT_CERTIFICATION = CERTIFIED_ONLY
 
 
 class ReportForm(PeriodForm):
-    """The figures a report shows. Its grouping menu shows the grouping in use: without one, the month."""
+    """The figures a report shows. Its grouping menu shows the grouping in use: without one, the month; its
+    sales menu too: without a choice, certified sales only (the aid figures)."""
 
     group_by = forms.ChoiceField(
         label=_("Totals by"),
@@ -52,12 +56,17 @@ class ReportForm(PeriodForm):
         label=_("Channel"), choices=[("", _("All channels")), *AidChannel.choices], required=False
     )
 
-    field_order = ["group_by", "date_from", "date_to", "merchant", "channel"]
+    certification = forms.ChoiceField(
+        label=_("Sales counted"), choices=CERTIFICATION_CHOICES, required=False, initial=DEFAULT_CERTIFICATION
+    )
+
+    field_order = ["group_by", "date_from", "date_to", "merchant", "channel", "certification"]
 
     def __init__(self, data=None, *args, user: User, **kwargs) -> None:
-        if data is not None and not data.get("group_by"):
+        if data is not None and not (data.get("group_by") and data.get("certification")):
             data = data.copy()
-            data["group_by"] = DEFAULT_GROUPING  # else the menu would show its first entry, the day
+            data["group_by"] = data.get("group_by") or DEFAULT_GROUPING  # else the menu would show the day
+            data["certification"] = data.get("certification") or DEFAULT_CERTIFICATION
         super().__init__(data, *args, **kwargs)
         self.fields["merchant"].queryset = merchants_for_user(user).order_by("name")
 

@@ -1,5 +1,8 @@
 """The public impact figures: a handful of aggregate queries over the whole ledger, cached.
 
+Every aid figure counts certified entries only (``orders.aid.selectors.CERTIFIED``: the line's product was
+certified when it was sold); the net of uncertified sales is kept apart (``uncertified``), never added in.
+
 The result is cached (``IMPACT_CACHE_KEY``) and dropped when the ledger changes, so a page view never
 aggregates the whole ledger itself.
 """
@@ -8,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 
 from orders.aid.reports import CHOICE_LABELS, period_label
+from orders.aid.selectors import CERTIFIED, UNCERTIFIED, certified_entries
 from orders.models import AidLedgerEntry
 
-IMPACT_CACHE_KEY = "aid:impact:v2"  # a new version whenever ``ImpactFigures`` changes shape
+IMPACT_CACHE_KEY = "aid:impact:v3"  # a new version whenever ``ImpactFigures`` changes shape
 IMPACT_CACHE_SECONDS = 300
 TOP_PRODUCTS = 5
 
@@ -37,7 +41,8 @@ class Amount:
 
 @dataclass(frozen=True)
 class ImpactFigures:
-    """What the public impact page shows; plain values, so it can be cached."""
+    """What the public impact page shows; plain values, so it can be cached. ``total`` and everything but the
+    two ``uncertified`` fields count certified sales only."""
 
     total: int
     orders: int
@@ -48,11 +53,13 @@ class ImpactFigures:
     by_county: list[Amount]
     monthly: list[Amount]
     top_products: list[Amount]
+    uncertified: int = 0  # net of the sales of uncertified products (fen): not aid, shown apart
+    uncertified_sales: int = 0  # how many lines were sold uncertified (credits)
 
     @property
     def empty(self) -> bool:
-        """Nothing credited yet: no paid order and no counter sale has reached the ledger."""
-        return not (self.orders or self.counter_sales)
+        """Nothing credited yet: no paid order and no counter sale has reached the ledger, certified or not."""
+        return not (self.orders or self.counter_sales or self.uncertified_sales)
 
 
 def _grouped(amounts: dict[str, int], kind: str) -> list[Amount]:
@@ -63,13 +70,14 @@ def _grouped(amounts: dict[str, int], kind: str) -> list[Amount]:
 def compute_impact_figures() -> ImpactFigures:
     """The impact figures from the whole ledger in two queries (called on a cache miss only).
 
-    One query sums the ledger by merchant, place, month and product (a few hundred rows at most,
+    One query sums the certified entries by merchant, place, month and product (a few hundred rows at most,
     whatever the number of entries); the totals, places, trend and top products are added up from it.
-    The other counts the distinct orders and counter sales credited.
+    The other counts the distinct orders and counter sales credited certified, and sums the uncertified ones.
     """
     entries = AidLedgerEntry.objects.order_by()
     grouped = (
-        entries.annotate(month=TruncMonth("created_at"))
+        certified_entries(entries)
+        .annotate(month=TruncMonth("created_at"))
         .values(
             "merchant_id",
             "merchant__households_benefited",
@@ -98,8 +106,12 @@ def compute_impact_figures() -> ImpactFigures:
         products[row["product_id"]] = products.get(row["product_id"], 0) + net
         names[row["product_id"]] = row["product__name"]
     reached = [pk for pk, net in merchants.items() if net > 0]
-    counts = entries.filter(amount__gt=0).aggregate(
-        orders=Count("order_id", distinct=True), counter_sales=Count("counter_sale_id", distinct=True)
+    credit = Q(amount__gt=0)
+    counts = entries.aggregate(
+        orders=Count("order_id", distinct=True, filter=CERTIFIED & credit),
+        counter_sales=Count("counter_sale_id", distinct=True, filter=CERTIFIED & credit),
+        uncertified=Coalesce(Sum("amount", filter=UNCERTIFIED), 0),
+        uncertified_sales=Count("pk", filter=UNCERTIFIED & credit),
     )
     top = sorted(((net, pk) for pk, net in products.items() if net > 0), key=lambda item: (-item[0], item[1]))
     return ImpactFigures(
@@ -115,6 +127,8 @@ def compute_impact_figures() -> ImpactFigures:
             for month, net in sorted(months.items())
         ],
         top_products=[Amount(str(pk), net, name=names[pk]) for net, pk in top[:TOP_PRODUCTS]],
+        uncertified=counts["uncertified"],
+        uncertified_sales=counts["uncertified_sales"],
     )
 
 

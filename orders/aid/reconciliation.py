@@ -1,12 +1,17 @@
 """Reconciling the aid ledger with the money: payments less refunds less net shipping plus counter sales,
-document by document (``manage.py reconcile_ledger``)."""
+document by document (``manage.py reconcile_ledger``).
+
+Every entry is reconciled, certified or not: the money does not know about certificates. Beside that, the
+ledger's net is split into certified (aid, ``orders.aid.selectors.CERTIFIED``) and uncertified sales, and the
+two must add up to it, so the aid figures the reports show are a part of a ledger that balances."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import F, Min, QuerySet, Sum
 
-from orders.aid.reports import day_start, report_totals
+from orders.aid.reports import certification_split, day_start, report_totals
+from orders.aid.selectors import CERTIFIED_ONLY, UNCERTIFIED_ONLY
 from orders.models import AidLedgerEntry, CounterSale, Order, Payment, Refund
 
 
@@ -47,6 +52,13 @@ class Reconciliation:
     credits: int
     debits: int
     documents: dict[tuple[str, int], Document]
+    certified: int = 0  # net of the certified entries (the aid figure)
+    uncertified: int = 0  # net of the uncertified entries
+
+    @property
+    def split_differs(self) -> bool:
+        """Certified plus uncertified is not the ledger's net (each entry must be exactly one of the two)."""
+        return self.certified + self.uncertified != self.credits - self.debits
 
     def total(self, name: str) -> int:
         return sum(getattr(document, name) for document in self.documents.values())
@@ -59,7 +71,7 @@ class Reconciliation:
 
     @property
     def balanced(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.split_differs
 
 
 def reconcile(date_from: date | None = None, date_to: date | None = None) -> Reconciliation:
@@ -154,4 +166,11 @@ def reconcile(date_from: date | None = None, date_to: date | None = None) -> Rec
         if line is not None:
             document.line(line, row["product_name"])[2] += row["amount"]
     totals = report_totals(entries)
-    return Reconciliation(credits=totals["credits"], debits=totals["debits"], documents=documents)
+    split = certification_split(entries)
+    return Reconciliation(
+        credits=totals["credits"],
+        debits=totals["debits"],
+        documents=documents,
+        certified=split[CERTIFIED_ONLY]["net"],
+        uncertified=split[UNCERTIFIED_ONLY]["net"],
+    )

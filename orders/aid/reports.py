@@ -2,7 +2,9 @@
 paired county, counter, category or channel.
 
 Every report is one ``values().annotate(Sum(...))`` query over the entries in scope
-(``orders.aid.scopes.entries_for_user``). Amounts are signed integer fen.
+(``orders.aid.scopes.entries_for_user``). Amounts are signed integer fen. A report sums the entries it is
+given; which of them count as aid (certified) is decided by ``orders.aid.selectors`` only, and
+``certification_split`` gives the certified and uncertified totals of the same entries side by side.
 """
 
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.regions import DezhouCounty, XiushanTownship
+from orders.aid.selectors import CERTIFIED, CERTIFIED_ONLY, UNCERTIFIED, UNCERTIFIED_ONLY
 from orders.models import AidChannel, AidLedgerEntry
 
 PERIODS = {"day": TruncDay, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
@@ -137,3 +140,24 @@ def report_totals(queryset: QuerySet[AidLedgerEntry]) -> dict[str, int]:
     """Credits, debits (positive) and net of ``queryset`` in one query."""
     totals = queryset.order_by().aggregate(**_sums())
     return {**totals, "debits": -totals["debits"]}
+
+
+def certification_split(queryset: QuerySet[AidLedgerEntry]) -> dict[str, dict[str, int]]:
+    """Credits, debits (positive), net and entries of the certified (``"certified"``) and the uncertified
+    (``"uncertified"``) entries of ``queryset``, in one query; the two add up to ``report_totals(queryset)``."""
+    sums: dict[str, Any] = {}
+    for name, condition in ((CERTIFIED_ONLY, CERTIFIED), (UNCERTIFIED_ONLY, UNCERTIFIED)):
+        sums[f"{name}_credits"] = Coalesce(Sum("amount", filter=condition & Q(amount__gt=0)), 0)
+        sums[f"{name}_debits"] = Coalesce(Sum("amount", filter=condition & Q(amount__lt=0)), 0)
+        sums[f"{name}_net"] = Coalesce(Sum("amount", filter=condition), 0)
+        sums[f"{name}_entries"] = Count("pk", filter=condition)
+    totals = queryset.order_by().aggregate(**sums)
+    return {
+        name: {
+            "credits": totals[f"{name}_credits"],
+            "debits": -totals[f"{name}_debits"],
+            "net": totals[f"{name}_net"],
+            "entries": totals[f"{name}_entries"],
+        }
+        for name in (CERTIFIED_ONLY, UNCERTIFIED_ONLY)
+    }

@@ -4,6 +4,11 @@ An online entry of an order paid with WeChat Pay carries the merchant's profit s
 (``entry.profit_share``: its ``out_order_no`` and state), and the statement totals what WeChat Pay paid the
 merchant directly (``shared``, finished shares) and what it is still paying (``sharing``): that money never passes
 through the platform.
+
+A statement is money owed, so it keeps every sale, certified or not; beside its totals it shows the certified
+share (``certified_gross`` / ``certified_refunds`` / ``certified_net``: the entries that count as aid, by
+``orders.aid.selectors.CERTIFIED``) and the net of uncertified sales (``uncertified_net``), which add up to
+gross less refunds.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +18,7 @@ from django.db.models import QuerySet
 
 from catalog.models import Merchant
 from orders.aid.reports import day_start
+from orders.aid.selectors import with_certified_flag
 from orders.models import AidLedgerEntry, ProfitShare, Settlement
 
 
@@ -32,6 +38,10 @@ class Statement:
     carried_over: int = field(default=0)
     shared: int = 0
     sharing: int = 0
+    certified_gross: int = 0
+    certified_refunds: int = 0
+    certified_net: int = 0
+    uncertified_net: int = 0
 
 
 def platform_fee(amount: int, basis_points: int) -> int:
@@ -42,8 +52,9 @@ def platform_fee(amount: int, basis_points: int) -> int:
 
 
 def unsettled_entries(merchant: Merchant, period_end: date) -> QuerySet[AidLedgerEntry]:
-    """The merchant's entries up to the end of ``period_end`` that no settlement covers yet, oldest first."""
-    return (
+    """The merchant's entries up to the end of ``period_end`` that no settlement covers yet, oldest first, each
+    with ``is_certified``."""
+    return with_certified_flag(
         AidLedgerEntry.objects.filter(merchant=merchant, created_at__lt=day_start(period_end + timedelta(days=1)))
         .filter(settled__isnull=True)
         .select_related("counter")
@@ -74,19 +85,30 @@ def with_profit_shares(result: Statement) -> Statement:
 
 
 def summarise(result: Statement) -> Statement:
+    """Totals of the entries (each with ``is_certified``): gross, refunds, fee, net, and the certified share."""
     result.gross = sum(entry.amount for entry in result.entries if entry.amount > 0)
     result.refunds = -sum(entry.amount for entry in result.entries if entry.amount < 0)
     result.fee = platform_fee(result.gross - result.refunds, result.fee_basis_points)
     result.net = result.gross - result.refunds - result.fee
     start = day_start(result.period_start)
     result.carried_over = sum(1 for entry in result.entries if entry.created_at < start)
+    return certified_share(result)
+
+
+def certified_share(result: Statement) -> Statement:
+    """The certified share of the statement's entries (aid) and the net of the uncertified ones, apart."""
+    certified = [entry.amount for entry in result.entries if entry.is_certified]
+    result.certified_gross = sum(amount for amount in certified if amount > 0)
+    result.certified_refunds = -sum(amount for amount in certified if amount < 0)
+    result.certified_net = result.certified_gross - result.certified_refunds
+    result.uncertified_net = sum(entry.amount for entry in result.entries if not entry.is_certified)
     return result
 
 
 def settled_statement(settlement: Settlement) -> Statement:
     """A settlement as a statement: the entries it covered and the totals recorded when it was settled."""
     entries = list(
-        AidLedgerEntry.objects.filter(settled__settlement=settlement)
+        with_certified_flag(AidLedgerEntry.objects.filter(settled__settlement=settlement))
         .select_related("counter")
         .order_by("created_at", "pk")
     )
@@ -101,4 +123,4 @@ def settled_statement(settlement: Settlement) -> Statement:
     )
     start = day_start(settlement.period_start)
     result.carried_over = sum(1 for entry in entries if entry.created_at < start)
-    return with_profit_shares(result)
+    return with_profit_shares(certified_share(result))

@@ -32,9 +32,17 @@ from core.money import fen_to_decimal
 from core.spreadsheets import FORMATS as EXPORT_FORMATS
 from core.spreadsheets import spreadsheet_response
 from orders.aid.export import export_file
-from orders.aid.forms import DEFAULT_GROUPING, ExportForm, ReportForm, StatementForm, last_month
-from orders.aid.reports import DIMENSIONS, PERIODS, Report, in_period, report
+from orders.aid.forms import (
+    DEFAULT_CERTIFICATION,
+    DEFAULT_GROUPING,
+    ExportForm,
+    ReportForm,
+    StatementForm,
+    last_month,
+)
+from orders.aid.reports import DIMENSIONS, PERIODS, Report, certification_split, in_period, report
 from orders.aid.scopes import entries_for_user, settlements_for_user
+from orders.aid.selectors import ALL_SALES, CERTIFIED_ONLY, UNCERTIFIED_ONLY, with_certification
 from orders.aid.services import SettlementError, settle
 from orders.aid.settings import aid_settings
 from orders.aid.statements import Statement, settled_statement, statement
@@ -86,25 +94,51 @@ def _query_with(request: HttpRequest, **params: str) -> str:
     return f"?{query.urlencode()}"
 
 
+# The totals shown apart from a report's rows (the sales it leaves out, or the split of "all sales"):
+# (key of ``certification_split``, label).
+SPLIT_LABELS = {
+    CERTIFIED_ONLY: gettext_lazy("Certified sales (counted as aid)"),
+    UNCERTIFIED_ONLY: gettext_lazy("Uncertified product sales (not counted as aid)"),
+}
+SHOWN_APART = {
+    CERTIFIED_ONLY: [UNCERTIFIED_ONLY],
+    UNCERTIFIED_ONLY: [CERTIFIED_ONLY],
+    ALL_SALES: [CERTIFIED_ONLY, UNCERTIFIED_ONLY],
+}
+
+
 class ReportView(AidPageMixin, TemplateView):
-    """Totals by period, merchant, township, paired county, counter, category or channel; chart and exports."""
+    """Totals by period, merchant, township, paired county, counter, category or channel; chart and exports.
+
+    By default the rows are the aid figures, certified sales only (``orders.aid.selectors``); the sales left
+    out (or, for all sales, the certified/uncertified split) are totalled apart, under the total, never mixed
+    into the rows."""
 
     template_name = "orders/aid/admin/report.html"
     page_title = gettext_lazy("Consumption-aid report")
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         form = ReportForm(request.GET or None, user=request.user)
-        result = None
+        result, apart, certification = None, [], DEFAULT_CERTIFICATION
         if form.is_bound and form.is_valid():
-            result = report(self.entries(form.cleaned_data), form.cleaned_data["group_by"])
+            certification = form.cleaned_data["certification"]
+            entries = self.entries(form.cleaned_data)
+            result = report(with_certification(entries, certification), form.cleaned_data["group_by"])
         elif not form.is_bound:
-            result = report(entries_for_user(request.user), DEFAULT_GROUPING)
+            entries = entries_for_user(request.user)
+            result = report(with_certification(entries, certification), DEFAULT_GROUPING)
+        if result is not None:
+            split = certification_split(entries)
+            apart = [(key, SPLIT_LABELS[key], split[key]) for key in SHOWN_APART[certification]]
         fmt = request.GET.get("export")
         if result is not None and fmt in EXPORT_FORMATS:
-            return self.export(result, fmt)
-        return self.render_to_response(self.get_context_data(form=form, report=result))
+            return self.export(result, apart, certification, fmt)
+        return self.render_to_response(
+            self.get_context_data(form=form, report=result, apart=apart, certification=certification)
+        )
 
     def entries(self, data: dict) -> Any:
+        """The user's entries of the period, merchant and channel chosen, certified or not."""
         entries = in_period(entries_for_user(self.request.user), data.get("date_from"), data.get("date_to"))
         if data.get("merchant"):
             entries = entries.filter(merchant=data["merchant"])
@@ -112,7 +146,7 @@ class ReportView(AidPageMixin, TemplateView):
             entries = entries.filter(channel=data["channel"])
         return entries
 
-    def export(self, result: Report, fmt: str) -> HttpResponse:
+    def export(self, result: Report, apart: list, certification: str, fmt: str) -> HttpResponse:
         header = [
             str(DIMENSIONS[result.dimension][0]),
             _("Sales (yuan)"),
@@ -133,16 +167,29 @@ class ReportView(AidPageMixin, TemplateView):
                 result.entries,
             )
         )
+        for _key, label, totals in apart:
+            rows.append(
+                (
+                    str(label),
+                    fen_to_decimal(totals["credits"]),
+                    fen_to_decimal(totals["debits"]),
+                    fen_to_decimal(totals["net"]),
+                    totals["entries"],
+                )
+            )
         stamp = timezone.localdate().isoformat()
-        return spreadsheet_response(f"aid-report-{result.dimension}-{stamp}", header, rows, fmt)
+        suffix = "" if certification == CERTIFIED_ONLY else f"-{certification}"
+        return spreadsheet_response(f"aid-report-{result.dimension}{suffix}-{stamp}", header, rows, fmt)
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         result: Report | None = kwargs.get("report")
         if result is not None:
-            title = _("Net consumption aid by %(dimension)s") % {
-                "dimension": str(DIMENSIONS[result.dimension][0]).lower()
-            }
+            dimension = str(DIMENSIONS[result.dimension][0]).lower()
+            if kwargs.get("certification", DEFAULT_CERTIFICATION) == CERTIFIED_ONLY:
+                title = _("Net consumption aid by %(dimension)s") % {"dimension": dimension}
+            else:
+                title = _("Net sales by %(dimension)s") % {"dimension": dimension}
             points = [(row.label, row.net) for row in result.rows]
             draw = column_chart if result.dimension in PERIODS else bar_chart
             context.update(
@@ -168,6 +215,7 @@ def statement_rows(result: Statement) -> list[tuple]:
             fen_to_decimal(entry.amount),
             entry.profit_share.out_order_no if entry.profit_share else "",
             str(entry.profit_share.get_state_display()) if entry.profit_share else "",
+            entry.certificate_number if entry.is_certified else "",
         )
         for entry in result.entries
     ]
@@ -185,6 +233,7 @@ def statement_csv(result: Statement, filename: str) -> HttpResponse:
         _("Amount (yuan)"),
         _("WeChat Pay profit sharing"),
         _("Profit-sharing state"),
+        _("Certificate number"),
     ]
     summary = [
         (_("Merchant"), result.merchant.name),
@@ -193,6 +242,8 @@ def statement_csv(result: Statement, filename: str) -> HttpResponse:
         (_("Refunds (yuan)"), fen_to_decimal(result.refunds)),
         (_("Platform fee (yuan)"), fen_to_decimal(result.fee)),
         (_("Net payable (yuan)"), fen_to_decimal(result.net)),
+        (_("Of which certified aid sales, net (yuan)"), fen_to_decimal(result.certified_net)),
+        (_("Uncertified product sales, net (yuan)"), fen_to_decimal(result.uncertified_net)),
         (_("Paid by WeChat Pay profit sharing (yuan)"), fen_to_decimal(result.shared)),
         (_("Being paid by WeChat Pay profit sharing (yuan)"), fen_to_decimal(result.sharing)),
         (),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from catalog.selectors import member_merchant_ids, staffed_location_ids
 from core.dashboard import DashboardPanel, Item, Summary, waited
 from core.money import format_fen
+from orders.aid.selectors import ALL_SALES
 from orders.dashboard import selectors
 from orders.models import Pickup
 
@@ -102,7 +103,13 @@ class MonthSalesPanel(DashboardPanel):
 
     def more_url(self) -> str:
         start = selectors.month_start()
-        query = {"date_from": start.isoformat(), "date_to": timezone.localdate().isoformat(), "group_by": "day"}
+        # All sales, as this panel counts them (the report's default is certified sales only).
+        query = {
+            "date_from": start.isoformat(),
+            "date_to": timezone.localdate().isoformat(),
+            "group_by": "day",
+            "certification": ALL_SALES,
+        }
         return reverse("aid:report") + "?" + urlencode(query)
 
 

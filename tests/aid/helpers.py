@@ -2,8 +2,11 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
-from catalog.models import Location, Merchant, Variant
+from django.utils import timezone
+
+from catalog.models import Certificate, Location, Merchant, Variant
 from catalog.regions import DezhouCounty, XiushanTownship
 from catalog.services import receive_stock
 from orders.counter.services import record_counter_sale
@@ -31,6 +34,13 @@ def pay(order: Order) -> Order:
 def order_of(*variants_and_quantities, delivery=None) -> Order:
     cart = cart_with(*variants_and_quantities)
     return checkout(cart, delivery) if delivery is not None else checkout(cart)
+
+
+def certify(*merchants: Merchant) -> list[Certificate]:
+    """An approved producer aid certificate for each merchant, valid for a year: its sales from now on count as
+    aid (the figures count certified sales only)."""
+    until = timezone.localdate() + timedelta(days=365)
+    return [factories.make_certificate(m, until, number=f"XSXF-TEST-{m.pk:04d}") for m in merchants]
 
 
 def sell_at_counter(counter: Location, *variants_and_quantities, staff=None) -> CounterSale:
@@ -94,4 +104,4 @@ def programme() -> Programme:
     )
 
 
-__all__ = ["Programme", "order_of", "pay", "pickup_at", "programme", "sell_at_counter"]
+__all__ = ["Programme", "certify", "order_of", "pay", "pickup_at", "programme", "sell_at_counter"]

@@ -15,7 +15,7 @@ from core import roles
 from orders.aid import unsettled_entries
 from orders.models import AidLedgerEntry, AidSettings, Settlement
 from tests import factories
-from tests.aid.helpers import order_of, pay, sell_at_counter
+from tests.aid.helpers import certify, order_of, pay, sell_at_counter
 
 REPORT = reverse("aid:report")
 STATEMENT = reverse("aid:statement")
@@ -23,7 +23,9 @@ STATEMENT = reverse("aid:statement")
 
 @pytest.fixture
 def sales(prog):
-    """Oil coop: 2 x 38.00 online + 1 x 38.00 at the Decheng counter; orchard: 3 x 25.00 online."""
+    """Oil coop: 2 x 38.00 online + 1 x 38.00 at the Decheng counter; orchard: 3 x 25.00 online. Both
+    merchants are certified, so every sale counts as aid (the reports' default)."""
+    certify(prog.oil_coop, prog.brocade)
     pay(order_of((prog.oil, 2)))
     pay(order_of((prog.orange, 3)))
     sell_at_counter(prog.decheng_counter, (prog.oil, 1))
@@ -78,12 +80,19 @@ def test_operator_exports_csv_and_xlsx(client, operator, sales):
         ["Online shop", "151.00", "0.00", "151.00", "2"],
         ["Counter sale", "38.00", "0.00", "38.00", "1"],
         ["Total", "189.00", "0.00", "189.00", "3"],
+        # Certified sales are the report's default; uncertified ones are always totalled apart (none here).
+        ["Uncertified product sales (not counted as aid)", "0.00", "0.00", "0.00", "0"],
     ]
     response = client.get(REPORT, {"group_by": "merchant", "export": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert [row[0] for row in values[1:]] == ["秀山油茶合作社", "隘口果园", "Total"]
-    assert values[-1][3] == 189
+    assert [row[0] for row in values[1:]] == [
+        "秀山油茶合作社",
+        "隘口果园",
+        "Total",
+        "Uncertified product sales (not counted as aid)",
+    ]
+    assert values[-2][3] == 189
 
 
 def test_merchant_sees_and_exports_only_its_own_rows(client, sales):
@@ -93,11 +102,17 @@ def test_merchant_sees_and_exports_only_its_own_rows(client, sales):
     assert "隘口果园" in html and "秀山油茶合作社" not in html
     assert 'data-total="net">¥75.00<' in html
     rows = rows_of_csv(client.get(REPORT, {"group_by": "merchant", "export": "csv"}))
-    assert rows[1:] == [["隘口果园", "75.00", "0.00", "75.00", "1"], ["Total", "75.00", "0.00", "75.00", "1"]]
+    uncertified = "Uncertified product sales (not counted as aid)"
+    assert rows[1:] == [
+        ["隘口果园", "75.00", "0.00", "75.00", "1"],
+        ["Total", "75.00", "0.00", "75.00", "1"],
+        [uncertified, "0.00", "0.00", "0.00", "0"],
+    ]
     sheet = load_workbook(io.BytesIO(client.get(REPORT, {"group_by": "counter", "export": "xlsx"}).content)).active
     assert [[cell.value for cell in row] for row in sheet.iter_rows()][1:] == [
         ["None (delivered from the warehouse)", 75, 0, 75, 1],
         ["Total", 75, 0, 75, 1],
+        [uncertified, 0, 0, 0, 0],
     ]
     # Asking for another merchant's figures is refused as an invalid choice: nothing of theirs is shown.
     html = client.get(REPORT, {"group_by": "merchant", "merchant": sales.oil_coop.pk}).content.decode()

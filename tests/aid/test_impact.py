@@ -1,16 +1,19 @@
-"""The public impact page: bounded queries over a large ledger, figures equal to the reports, fresh after sales."""
+"""The public impact page: bounded queries over a large ledger, figures equal to the reports, fresh after sales.
+The figures count certified sales only, so the sales here are of certified products (uncertified ones:
+tests/aid/test_certified_figures.py)."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.aid import forget_impact_figures, impact_figures, report, report_totals
+from orders.aid import certified_entries, forget_impact_figures, impact_figures, report, report_totals
 from orders.models import AidLedgerEntry, CounterSale, CounterSaleLine
 from orders.payments.services import refund_order
-from tests.aid.helpers import order_of, pay, sell_at_counter
+from tests.aid.helpers import certify, order_of, pay, sell_at_counter
 
 
 def bulk_counter_entries(prog, count: int) -> None:
-    """``count`` counter-sale credits, built directly: 100 sales of ``count / 100`` lines each."""
+    """``count`` counter-sale credits of certified products, built directly: 100 sales of ``count / 100``
+    lines each."""
     places = [(prog.oil_coop, prog.oil), (prog.brocade, prog.orange), (prog.veg_farm, prog.cabbage)]
     sales = CounterSale.objects.bulk_create(
         CounterSale(number=f"CS-BULK-{i}", location=prog.decheng_counter, total=0) for i in range(100)
@@ -45,6 +48,8 @@ def bulk_counter_entries(prog, count: int) -> None:
             counter_sale_id=line.sale_id,
             counter_sale_line=line,
             reference=f"CS-BULK-{line.sale_id}",
+            certificate_number="XSXF-BULK",
+            certificate_issuer="秀山县乡村振兴局",
         )
         for line in lines
     )
@@ -75,13 +80,14 @@ def test_renders_in_at_most_ten_queries_with_ten_thousand_entries(client, prog, 
 
 
 def test_figures_equal_the_report_totals(prog, operator):
+    certify(prog.oil_coop, prog.brocade, prog.veg_farm)
     first = pay(order_of((prog.oil, 2), (prog.orange, 1)))
     refund_order(first, actor=operator, reason="坏果", lines={first.lines.get(variant=prog.orange).pk: 1})
     refund_order(pay(order_of((prog.cabbage, 1))), actor=operator, reason="取消")
     sell_at_counter(prog.lingcheng_counter, (prog.orange, 2), (prog.cabbage, 1))
 
     figures = impact_figures()
-    entries = AidLedgerEntry.objects.all()
+    entries = certified_entries()
     assert figures.total == report_totals(entries)["net"] == 7600 + 5000 + 1290
     assert {row.key: row.amount for row in figures.by_township} == {
         row.key: row.net for row in report(entries, "township").rows if row.net
@@ -98,6 +104,7 @@ def test_figures_equal_the_report_totals(prog, operator):
 
 def test_a_ledger_write_refreshes_the_cached_figures(client, prog, impact_page, django_capture_on_commit_callbacks):
     assert 'data-figure="total"' not in client.get(impact_page.url).content.decode()  # nothing recorded yet
+    certify(prog.oil_coop)
     with django_capture_on_commit_callbacks(execute=True):
         sell_at_counter(prog.decheng_counter, (prog.oil, 1))
     assert 'data-figure="total">¥38.00<' in client.get(impact_page.url).content.decode()

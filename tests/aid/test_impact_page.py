@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from cms.models import HeadlineFigure
 from orders.payments.services import refund_order
-from tests.aid.helpers import order_of, pay, sell_at_counter
+from tests.aid.helpers import certify, order_of, pay, sell_at_counter
 
 REPORT = "报道《德州秀山 万水千山情不断 携手共赴富裕路》"
 
@@ -58,6 +58,7 @@ def test_an_empty_ledger_says_so_in_one_line_with_no_empty_headings(client, impa
 
 
 def test_sales_show_figure_cards_and_a_breakdown_per_dimension(client, prog, impact_page):
+    certify(prog.oil_coop, prog.veg_farm)
     sell_at_counter(prog.decheng_counter, (prog.oil, 1), (prog.cabbage, 2))
 
     article = read(client, impact_page).find("article", class_="impact")
@@ -85,6 +86,7 @@ def test_sales_show_figure_cards_and_a_breakdown_per_dimension(client, prog, imp
 
 
 def test_a_fully_refunded_ledger_shows_no_heading_over_an_empty_breakdown(client, prog, impact_page, operator):
+    certify(prog.oil_coop)
     order = pay(order_of((prog.oil, 1)))
     refund_order(order, actor=operator, reason="取消")
 
@@ -102,6 +104,7 @@ def test_programme_figures_are_labelled_with_their_source_and_kept_apart_from_th
     HeadlineFigure.objects.create(
         locale=impact_page.locale, figure="1.6亿元", label="消费协作金额", source=REPORT, source_year=2023
     )
+    certify(prog.oil_coop)
     sell_at_counter(prog.decheng_counter, (prog.oil, 1))
 
     soup = read(client, impact_page)

@@ -78,7 +78,7 @@ def test_lists_the_approved_certificates_valid_today_by_producer(world):
     assert "Valid until" in aid or "有效期至" in aid
     assert "2031" in aid
     # A producer certificate covers all the producer's products on sale (two: the unpublished one is not).
-    assert 'href="/merchants/guicuo/"' in aid and "(2 on sale)" in aid
+    assert 'href="/merchants/guicuo/"' in aid and "（在售 2 件）" in aid
 
     organic = entry(page, f"certificate-{world['organic'].pk}")
     assert "OFCC-0101-P" in organic and "中绿华夏有机产品认证中心" in organic

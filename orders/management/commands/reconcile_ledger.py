@@ -1,4 +1,7 @@
-"""Prove that the aid ledger matches the money: exit status 1 and a line per document when it does not."""
+"""Prove that the aid ledger matches the money: exit status 1 and a line per document when it does not.
+
+Every entry is reconciled, certified or not; the certified (aid) and uncertified nets are printed apart and
+must add up to the ledger's net."""
 
 from datetime import date
 
@@ -19,7 +22,8 @@ class Command(BaseCommand):
     help = (
         "Check that aid-ledger credits minus debits equal captured payments minus refunds, less shipping "
         "captured plus shipping refunded, plus counter sales, for the period (local days, both included). "
-        "Exits 1 and lists every order, counter sale or entry that differs."
+        "Exits 1 and lists every order, counter sale or entry that differs. Also prints the ledger's certified "
+        "(aid) and uncertified sales, which must add up to it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,8 +57,18 @@ class Command(BaseCommand):
             f" + shipping refunded {fen_to_yuan(result.total('shipping_refunded'))}"
             f" + counter sales {fen_to_yuan(result.total('counter_sales'))} = {fen_to_yuan(money)}"
         )
+        self.stdout.write(
+            f"  aid:    certified {fen_to_yuan(result.certified)}"
+            f" + uncertified {fen_to_yuan(result.uncertified)}"
+            f" = {fen_to_yuan(result.certified + result.uncertified)}"
+        )
         differences = result.differences
-        if not differences:
+        if result.split_differs:
+            self.stdout.write(
+                f"  MISMATCH certified + uncertified = {fen_to_yuan(result.certified + result.uncertified)},"
+                f" ledger {fen_to_yuan(ledger)}"
+            )
+        if not differences and not result.split_differs:
             self.stdout.write(self.style.SUCCESS("  balanced"))
             return
         for document in differences:
@@ -67,4 +81,6 @@ class Command(BaseCommand):
             )
             for label, expected, ledger in document.differing_lines:
                 self.stdout.write(f"    line {label}: ledger {fen_to_yuan(ledger)}, expected {fen_to_yuan(expected)}")
+        if not differences:
+            raise CommandError("the certified and uncertified sales do not add up to the ledger", returncode=1)
         raise CommandError(f"{len(differences)} difference(s) between the aid ledger and the money", returncode=1)
