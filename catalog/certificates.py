@@ -210,6 +210,14 @@ def qualifying_certificate(product: Product, day: datetime.date | None = None) -
     return valid.order_by("-scope", "-valid_until", "-pk").first()
 
 
+def batch_certificates(product: Product, day: datetime.date | None = None) -> QuerySet[Certificate]:
+    """The approved aid certificates that may cover a batch of ``product`` received on ``day`` (today): those
+    covering it (its own or its merchant's) and valid that day, the one ``qualifying_certificate`` picks first."""
+    day = day or timezone.localdate()
+    valid = _covering_product(product).filter(valid_on(day), kind=Certificate.Kind.AID)
+    return valid.order_by("-scope", "-valid_until", "-pk")
+
+
 def quality_marks(product: Product, day: datetime.date | None = None) -> set[str]:
     """The kinds of quality mark (``Certificate.Kind`` values) valid for ``product`` on ``day`` (today)."""
     day = day or timezone.localdate()

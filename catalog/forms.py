@@ -9,6 +9,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
 from catalog import search, services
+from catalog.certificates import batch_certificates
 from catalog.images import images_user_may_choose
 from catalog.models import Certificate, Location, Merchant, Product, Stock, StockMovement, Variant
 from catalog.selectors import locations_for_user, merchants_for_user, products_for_user
@@ -158,11 +159,60 @@ class AdjustStockForm(forms.Form):
         max_length=255,
         help_text=_("Recorded in the stock ledger, for example “breakage in transit” or “monthly count”."),
     )
+    # Receiving as a batch (optional): a date makes the goods received a new batch with its own trace page.
+    produced_on = forms.DateField(
+        label=_("Batch: harvest or production date"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_(
+            "When receiving goods: fill in to record them as a batch, with a QR label and a public trace page."
+        ),
+    )
+    origin = forms.CharField(
+        label=_("Batch: origin"),
+        max_length=128,
+        required=False,
+        help_text=_("Township, village or place where it was grown or made."),
+    )
+    certificate = forms.ModelChoiceField(
+        label=_("Batch: certificate"),
+        queryset=Certificate.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_("The product's consumption-aid certificates valid today."),
+    )
+
+    def __init__(self, *args, stock: Stock | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if stock is not None:
+            product = stock.variant.product
+            choices = batch_certificates(product)
+            self.fields["certificate"].queryset = choices
+            self.fields["certificate"].initial = choices.first()
+            merchant = product.merchant
+            self.fields["origin"].initial = f"{merchant.get_township_display()} {merchant.village}".strip()
+
+    def clean(self):
+        data = super().clean()
+        as_batch = data.get("produced_on") is not None
+        if as_batch and data.get("kind") != self.RECEIVE:
+            self.add_error("produced_on", _("Only goods received can be recorded as a batch."))
+        if as_batch and not (data.get("origin") or "").strip():
+            self.add_error("origin", _("Say where the batch comes from (its origin)."))
+        return data
 
     def save(self, stock: Stock, actor) -> StockMovement | None:
         """Apply the change; ``StockError`` (a user-facing message) if the rules refuse it."""
         kind, quantity, reason = (self.cleaned_data[k] for k in ("kind", "quantity", "reason"))
         common = {"variant": stock.variant, "location": stock.location, "actor": actor, "reason": reason}
+        if kind == self.RECEIVE and self.cleaned_data.get("produced_on") is not None:
+            return services.receive_batch(
+                quantity=quantity,
+                produced_on=self.cleaned_data["produced_on"],
+                origin=self.cleaned_data["origin"],
+                certificate=self.cleaned_data.get("certificate"),
+                **common,
+            )
         if kind == self.RECEIVE:
             return services.receive_stock(quantity=quantity, **common)
         if kind == self.COUNT:

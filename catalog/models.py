@@ -389,6 +389,15 @@ class StockMovement(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=255)
     reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    batch = models.ForeignKey(
+        "Batch",
+        verbose_name=_("batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        help_text=_("For goods received: the batch they arrived as."),
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -403,6 +412,11 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity:+d} {self.stock}"
+
+    @property
+    def batch_code(self) -> str:
+        """The code of the batch received by this movement; empty for any other."""
+        return self.batch.code if self.batch_id else ""
 
 
 class SearchSynonym(models.Model):
@@ -563,3 +577,57 @@ class CertificateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+BATCH_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read off a label without mistakes
+BATCH_CODE_LENGTH = 8  # 31**8 (about 8.5e11) codes: not worth guessing, short enough to print and type
+
+
+def new_batch_code() -> str:
+    """A fresh random batch code (``BATCH_CODE_LENGTH`` characters of ``BATCH_CODE_ALPHABET``)."""
+    return "".join(secrets.choice(BATCH_CODE_ALPHABET) for _ in range(BATCH_CODE_LENGTH))
+
+
+class Batch(models.Model):
+    """Goods of one variant received together at a location (``catalog.services.receive_batch``): harvested or
+    made on one day, from one place, covered by the aid certificate valid when they arrived (or none). Its
+    receive movement in the stock ledger points back to it; its public page is ``/trace/<code>/``."""
+
+    code = models.CharField(_("batch code"), max_length=16, unique=True, default=new_batch_code, editable=False)
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="batches")
+    location = models.ForeignKey(
+        Location, verbose_name=_("received at"), on_delete=models.PROTECT, related_name="batches"
+    )
+    produced_on = models.DateField(_("harvest or production date"))
+    origin = models.CharField(
+        _("origin"), max_length=128, help_text=_("Where it was grown or made: township, village, place.")
+    )
+    certificate = models.ForeignKey(
+        Certificate,
+        verbose_name=_("certificate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
+    quantity_received = models.PositiveIntegerField(_("quantity received"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity_received__gt=0), name="batch_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

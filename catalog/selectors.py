@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from catalog.models import Certificate, Location, Merchant, Product, SearchSynonym, Stock, StockMovement, Variant
+from catalog.models import Batch, Certificate, Location, Merchant, Product, SearchSynonym, Stock, StockMovement, Variant
 from core.scopes import User, register_scope
 
 ALL_MERCHANTS_PERMISSION = "catalog.access_all_merchants"
@@ -100,6 +100,15 @@ def certificates_for_user(user: User, queryset: QuerySet | None = None) -> Query
     if sees_all_merchants(user) or can_review(user):
         return queryset
     return queryset.filter(merchant_id__in=member_merchant_ids(user))
+
+
+def batch_by_code(code: str) -> Batch | None:
+    """The batch with this code (as printed: case and surrounding spaces ignored), with its product, merchant and
+    certificate; None when there is none."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > Batch._meta.get_field("code").max_length:
+        return None
+    return Batch.objects.select_related("variant__product__merchant", "certificate").filter(code=code).first()
 
 
 def register_scopes() -> None:

@@ -5,6 +5,7 @@ changes touching the same rows cannot deadlock), refuses to go below zero or bel
 what is allocated to orders, and writes one ``StockMovement`` per row changed.
 """
 
+import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import notifications
-from catalog.models import Location, Product, Stock, StockMovement, Variant
+from catalog.certificates import batch_certificates
+from catalog.models import Batch, Certificate, Location, Product, Stock, StockMovement, Variant, new_batch_code
 from catalog.search import product_search_text
 from core.transactions import joined_atomic
 
@@ -34,6 +37,7 @@ class StockChange:
     location: Location
     quantity: int
     allocated_change: int = 0
+    batch: Batch | None = None  # goods received as a batch: its receive movement points to it
 
 
 def _clean_reason(reason: str) -> str:
@@ -130,6 +134,7 @@ def apply_stock_changes(
                     actor=actor,
                     reason=reason,
                     reference=reference,
+                    batch=change.batch,
                 )
             )
         return StockMovement.objects.bulk_create(movements)
@@ -153,6 +158,64 @@ def receive_stock(
         reason=reason,
         reference=reference,
     )
+    return movement
+
+
+def _unused_batch_code() -> str:
+    for _attempt in range(5):
+        code = new_batch_code()
+        if not Batch.objects.filter(code=code).exists():
+            return code
+    raise StockError(_("Could not draw a new batch code; try again."))  # pragma: no cover (31**8 codes)
+
+
+def receive_batch(
+    *,
+    variant: Variant,
+    location: Location,
+    quantity: int,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    produced_on: datetime.date,
+    origin: str,
+    certificate: Certificate | None = None,
+    reference: str = "",
+) -> StockMovement:
+    """Goods arrive at a location as a new batch: the ``Batch`` (a fresh code, the date it was harvested or made,
+    its origin, the certificate covering it) and its one receive movement, atomically.
+
+    Rules: the stock ledger's (a positive whole quantity, a reason, the stock row locked); the date not after
+    today; an origin; the certificate, if any, one of ``catalog.certificates.batch_certificates`` for the
+    product today (an approved aid certificate covering it and valid now), else ``StockError``. Every check is
+    made before the first write.
+    """
+    quantity = _require_whole_number(quantity, allow_negative=False)
+    reason = _clean_reason(reason)
+    origin = (origin or "").strip()
+    if not origin:
+        raise StockError(_("Say where the batch comes from (its origin)."))
+    if produced_on is None or produced_on > timezone.localdate():
+        raise StockError(_("The harvest or production date cannot be in the future."))
+    if certificate is not None and not batch_certificates(variant.product).filter(pk=certificate.pk).exists():
+        raise StockError(_("This certificate does not cover this product today: choose a valid one or none."))
+    with joined_atomic():
+        batch = Batch.objects.create(
+            code=_unused_batch_code(),
+            variant=variant,
+            location=location,
+            produced_on=produced_on,
+            origin=origin[:128],
+            certificate=certificate,
+            quantity_received=quantity,
+            received_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        (movement,) = apply_stock_changes(
+            [StockChange(variant, location, quantity, batch=batch)],
+            kind=StockMovement.Kind.RECEIVE,
+            actor=actor,
+            reason=reason,
+            reference=reference,
+        )
     return movement
 
 

@@ -15,6 +15,14 @@ from core import roles
 AID_ISSUER = "秀山县乡村振兴局"
 STOCK_REASON = "演示数据入库"
 STOCK_REFERENCE = "DEMO-LOAD"
+# One batch with a trace page (/trace/<code>/): the navel oranges' opening stock at the first counter.
+BATCH = {
+    "code": "QC5K26XB",
+    "sku": "DX-QC-5KG",
+    "location": "dz-decheng",
+    "origin": "洪安镇贵措社区脐橙园",
+    "days_ago": 5,
+}
 
 # Each Dezhou division pairs with one Xiushan township (an illustrative assignment).
 PAIRED_TOWNSHIP: dict[DezhouCounty, XiushanTownship] = {

@@ -19,7 +19,9 @@ from wagtail.models import Collection
 from wagtail.utils.file import hash_filelike
 
 from catalog import images as catalog_images
+from catalog.certificates import batch_certificates
 from catalog.models import (
+    Batch,
     Category,
     Certificate,
     CertificateChange,
@@ -307,6 +309,23 @@ def initial_quantity(sku: str, location: Location, shelf_life_days: int | None) 
     return rng.randint(6, 20) if perishable else rng.randint(8, 40)
 
 
+def _demo_batch(variant: Variant, location: Location, quantity: int, actor: User | None) -> Batch | None:
+    """The demo's one batch (``data.BATCH``), made with its opening stock (so only where that stock is new)."""
+    spec = data.BATCH
+    if (variant.sku, location.code) != (spec["sku"], spec["location"]) or Batch.objects.filter(code=spec["code"]):
+        return None
+    return Batch.objects.create(
+        code=spec["code"],
+        variant=variant,
+        location=location,
+        produced_on=timezone.localdate() - datetime.timedelta(days=spec["days_ago"]),
+        origin=spec["origin"],
+        certificate=batch_certificates(variant.product).first(),
+        quantity_received=quantity,
+        received_by=actor,
+    )
+
+
 def _load_stock(
     products: list[tuple[data.DemoProduct, Product]],
     locations: list[Location],
@@ -327,7 +346,9 @@ def _load_stock(
             created[Stock._meta.label] += 1
             quantity = initial_quantity(variant.sku, location, spec.shelf_life_days)
             if quantity:
-                arrivals.append(StockChange(variant, location, quantity))
+                arrivals.append(
+                    StockChange(variant, location, quantity, batch=_demo_batch(variant, location, quantity, actor))
+                )
             else:
                 Stock.objects.create(variant=variant, location=location)
         if arrivals:

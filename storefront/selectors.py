@@ -37,6 +37,7 @@ from wagtail.images import get_image_model
 
 from catalog.certificates import certificates_by_product, certified_condition, qualifying_certificate
 from catalog.models import (
+    Batch,
     Category,
     Certificate,
     Location,
@@ -48,7 +49,7 @@ from catalog.models import (
     english_wanted,
 )
 from catalog.search import SearchPlan, plan_search, search
-from catalog.selectors import synonym_words
+from catalog.selectors import batch_by_code, synonym_words
 from orders.aid import hidden_for_expired_certificate, impact_figures
 from storefront.models import StorefrontSettings
 
@@ -554,3 +555,40 @@ def certified_register(day: datetime.date | None = None) -> list[RegisterEntry]:
     for entry in entries.values():
         entry.marks.sort(key=lambda shown: REGISTER_KINDS.index(shown.kind))  # stable: by validity within a kind
     return list(entries.values())
+
+
+@dataclass(frozen=True)
+class BatchTrace:
+    """What a batch's public page (``/trace/<code>/``) shows: never its evidence, who received it or the stock."""
+
+    batch: Batch
+    product: Product
+    merchant: Merchant
+    product_public: bool  # the product page may be linked
+    certificate: Certificate | None  # the aid certificate covering it when received
+    certificate_registered: bool  # that certificate is on the public register today (``/certified/#certificate-<pk>``)
+    certificate_valid_today: bool
+
+
+def batch_trace(code: str) -> BatchTrace | None:
+    """The public facts of the batch with ``code`` (``catalog.selectors.batch_by_code``), None when unknown."""
+    batch = batch_by_code(code)
+    if batch is None:
+        return None
+    product = batch.variant.product
+    certificate = batch.certificate
+    registered = certificate is not None and any(
+        shown.pk == certificate.pk for entry in certified_register() for shown in entry.aid
+    )
+    today = timezone.localdate()
+    return BatchTrace(
+        batch=batch,
+        product=product,
+        merchant=product.merchant,
+        product_public=public_products().filter(pk=product.pk).exists(),
+        certificate=certificate,
+        certificate_registered=registered,
+        certificate_valid_today=certificate is not None
+        and certificate.status == Certificate.Status.APPROVED
+        and certificate.valid_on(today),
+    )

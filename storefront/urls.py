@@ -11,6 +11,7 @@ urlpatterns = [
     # Product slugs may be Chinese (SlugField(allow_unicode=True)): letters, digits, _ and -.
     re_path(r"^products/(?P<slug>[-\w]+)/$", views.product_detail, name="product_detail"),
     path("certified/", views.certified_register, name="certified"),
+    path("trace/<str:code>/", views.trace_batch, name="trace"),
     path("cart/", cart_views.cart_detail, name="cart"),
     path("cart/add/", cart_views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/", cart_views.cart_update, name="cart_update"),

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -129,3 +129,14 @@ def search_suggest(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     patch_cache_control(response, public=True, max_age=SUGGEST_MAX_AGE)
     return response
+
+
+@require_safe
+def trace_batch(request: HttpRequest, code: str) -> HttpResponse:
+    """``/trace/<code>/``, where a counter pack's QR label leads: the batch (product, code, harvest or production
+    date, origin), its producer's story and the certificate that covered it when received. Unknown code: 404.
+    Not page-cached (a certificate's register entry can change the page); nothing private is shown."""
+    trace = selectors.batch_trace(code)
+    if trace is None:
+        raise Http404
+    return render(request, "storefront/trace.html", {"trace": trace, "batch": trace.batch})

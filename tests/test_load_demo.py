@@ -15,6 +15,7 @@ from wagtail.images.models import Image
 from catalog import images as catalog_images
 from catalog.certificates import qualifying_certificate
 from catalog.models import (
+    Batch,
     Category,
     Certificate,
     Location,
@@ -55,7 +56,7 @@ def snapshot() -> dict:
     models = [
         Merchant, Merchant.members.through, Category, Product, ProductImage, Variant, Location,
         Location.staff.through, Stock, StockMovement, Image, User, User.groups.through, Group,
-        HomePageFeaturedProduct,
+        HomePageFeaturedProduct, Batch,
     ]  # fmt: skip
     return {
         "counts": {model._meta.label: model.objects.count() for model in models},
@@ -91,7 +92,7 @@ def test_a_lost_picture_file_is_drawn_again_in_place(demo_settings):
     assert snapshot() == before
 
 
-def test_demo_catalogue_without_debug(demo_settings):
+def test_demo_catalogue_without_debug(demo_settings, client):
     output = load(demo_settings, debug=False)
 
     assert not User.objects.exists()
@@ -101,6 +102,7 @@ def test_demo_catalogue_without_debug(demo_settings):
     check_counters_and_stock()
     check_stock_arrived_through_the_ledger(actor=None)
     check_home_page()
+    check_demo_batch(client)
 
 
 def check_merchants():
@@ -191,6 +193,15 @@ def check_stock_arrived_through_the_ledger(actor):
     for stock in Stock.objects.filter(on_hand__gt=0)[:50]:
         (movement,) = stock.movements.all()
         assert movement.quantity == movement.on_hand_after == stock.on_hand
+
+
+def check_demo_batch(client):
+    """The demo's one batch arrived with the navel oranges' opening stock at its counter, and has its page."""
+    batch = Batch.objects.get(code=data.BATCH["code"])
+    (movement,) = batch.movements.all()
+    assert movement.quantity == batch.quantity_received == movement.stock.on_hand
+    assert batch.certificate is not None and batch.location.code == data.BATCH["location"]
+    assert client.get(f"/trace/{batch.code}/").status_code == 200
 
 
 def check_home_page():

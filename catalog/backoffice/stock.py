@@ -222,6 +222,9 @@ class StockAdjustView(StockRowFormView):
     form_class = AdjustStockForm
     page_title = gettext_lazy("Adjust stock")
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "stock": self.stock}
+
     def form_valid(self, form):
         try:
             movement = form.save(self.stock, self.request.user)
@@ -230,11 +233,14 @@ class StockAdjustView(StockRowFormView):
         if movement is None:
             messages.info(self.request, _("The count matches the stock on hand; nothing was changed."))
         else:
-            messages.success(
-                self.request,
-                _("%(sku)s at %(location)s: %(on_hand)d on hand.")
-                % {"sku": self.stock.variant.sku, "location": self.stock.location, "on_hand": movement.on_hand_after},
-            )
+            done = _("%(sku)s at %(location)s: %(on_hand)d on hand.") % {
+                "sku": self.stock.variant.sku,
+                "location": self.stock.location,
+                "on_hand": movement.on_hand_after,
+            }
+            if movement.batch_id:
+                done += " " + _("Received as batch %(code)s.") % {"code": movement.batch.code}
+            messages.success(self.request, done)
         return redirect(self.get_success_url())
 
 
@@ -396,9 +402,17 @@ class LedgerFilterSet(WagtailFilterSet):
         fields = ["kind", "location", "merchant", "created_at"]
 
 
+class BatchColumn(Column):
+    """A receive movement's batch code, linking to the batch's public trace page (``/trace/<code>/``)."""
+
+    cell_template_name = "catalog/admin/batch_cell.html"
+
+
 class LedgerIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self) -> QuerySet:
-        return super().get_base_queryset().select_related("stock__variant__product", "stock__location", "actor")
+        return (
+            super().get_base_queryset().select_related("stock__variant__product", "stock__location", "actor", "batch")
+        )
 
 
 class LedgerViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
@@ -426,6 +440,7 @@ class LedgerViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
         UserColumn("actor", label=gettext_lazy("By")),
         "reason",
         "reference",
+        BatchColumn("batch", label=gettext_lazy("Batch"), accessor="batch_code"),
     ]
     list_export = [
         "created_at",
@@ -439,6 +454,7 @@ class LedgerViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
         "actor",
         "reason",
         "reference",
+        "batch_code",
     ]
     export_headings = {
         "created_at": gettext_lazy("Time"),
@@ -452,6 +468,7 @@ class LedgerViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
         "actor": gettext_lazy("By"),
         "reason": gettext_lazy("Reason"),
         "reference": gettext_lazy("Reference"),
+        "batch_code": gettext_lazy("Batch"),
     }
     export_filename = "stock-ledger"
     inspect_view_fields = [
@@ -465,4 +482,5 @@ class LedgerViewSet(ReadOnlyViewSetMixin, ScopedViewSetMixin, ModelViewSet):
         "actor",
         "reason",
         "reference",
+        "batch",
     ]

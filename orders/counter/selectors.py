@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from catalog.models import Location, Stock
+from catalog.models import Batch, Location, Stock
 from catalog.selectors import sees_all_merchants, staffed_location_ids
 from core.scopes import User
 from orders.availability import sellable_variants
@@ -48,6 +48,19 @@ def has_counter_access(user: User) -> bool:
     if not (user.is_authenticated and user.has_perm(CONSOLE_PERMISSION)):
         return False
     return sees_all_merchants(user) or counters_for_user(user).exists()
+
+
+def counter_batches(location: Location) -> QuerySet[Batch]:
+    """Batches received at ``location`` (the batches its staff print QR labels for), newest first."""
+    return Batch.objects.filter(location=location).select_related("variant__product").order_by("-received_at", "-pk")
+
+
+def label_batches(user: User, location: Location) -> QuerySet[Batch]:
+    """The batches the user may print labels for at ``location`` (one of their counters): operators any batch,
+    counter staff those received at this counter."""
+    if sees_all_merchants(user):
+        return Batch.objects.select_related("variant__product")
+    return counter_batches(location)
 
 
 def counter_fulfilments(user: User) -> QuerySet[Fulfilment]:

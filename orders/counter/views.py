@@ -5,6 +5,7 @@ looks the counter or fulfilment up among the user's own (anything else: 404). Fo
 Django's CSRF token like every Wagtail admin form.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, override
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
@@ -23,21 +24,24 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
-from catalog.models import Location
+from catalog.models import Batch, Location
 from catalog.notifications import audience
 from catalog.services import StockError
 from core.backoffice import clean_pk
 from core.money import format_fen
+from core.qr import qr_svg
 from orders.counter.forms import HandOverForm, SaleDraft, SaleForm
 from orders.counter.search import MAX_QUERY_LENGTH, search_counter
 from orders.counter.selectors import (
     CONSOLE_PERMISSION,
+    counter_batches,
     counter_fulfilments,
     counter_pickups,
     counter_sales,
     counters_for_user,
     day_summary,
     has_counter_access,
+    label_batches,
     pickups_ready,
     pickups_to_prepare,
     recently_handed_over,
@@ -52,6 +56,8 @@ from worker.models import Notification
 from worker.selectors import queued_messages
 
 SALES_PER_PAGE = 50
+BATCHES_SHOWN = 50
+MAX_LABELS = 200
 MESSAGES_SHOWN = 10
 MESSAGES_READ = 50
 QUEUE_REFRESH_SECONDS = 30
@@ -469,6 +475,69 @@ class DaySummaryView(CounterPageMixin, TemplateView):
         return super().get_context_data(summary=day_summary(self.location, day), **kwargs)
 
 
+def trace_url(batch: Batch) -> str:
+    """The absolute address of the batch's public page, on the Chinese site (``/trace/<code>/``): what its QR
+    labels encode."""
+    with override(settings.LANGUAGE_CODE):
+        path_ = reverse("storefront:trace", kwargs={"code": batch.code})
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path_
+
+
+class BatchesView(CounterPageMixin, TemplateView):
+    """The batches received at this counter, newest first, each with its "print QR labels" page."""
+
+    template_name = "orders/counter/batches.html"
+    page_title = gettext_lazy("Batches")
+
+    def load(self, *, location_id, **kwargs) -> None:
+        self.location = self.counter_in_scope(location_id)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(batches=list(counter_batches(self.location)[:BATCHES_SHOWN]), **kwargs)
+
+
+class BatchLabelsView(CounterPageMixin, TemplateView):
+    """QR labels of one batch for its packs, laid out for the counter's 58 mm thermal printer: one label 30 mm high
+    per pack (product, batch code, date, the QR of the batch's trace page). Counter staff print labels only for
+    batches received at their counter, operators for any (anything else: 404). ``?count=`` labels (1 to
+    ``MAX_LABELS``; the quantity received by default)."""
+
+    template_name = "orders/counter/batch_labels.html"
+    page_title = gettext_lazy("Print QR labels")
+
+    def load(self, *, location_id, pk, **kwargs) -> None:
+        self.location = self.counter_in_scope(location_id)
+        self.batch = label_batches(self.request.user, self.location).filter(pk=clean_pk(Batch, pk)).first()
+        if self.batch is None:
+            raise Http404
+
+    def get_page_subtitle(self) -> str:
+        return self.batch.code
+
+    def label_count(self) -> int:
+        try:
+            count = int(self.request.GET.get("count", ""))
+        except ValueError:
+            count = self.batch.quantity_received
+        return max(1, min(count, MAX_LABELS))
+
+    def get_context_data(self, **kwargs) -> dict:
+        url = trace_url(self.batch)
+        product = self.batch.variant.product
+        qr = qr_svg(url, label=_("QR code of batch %(code)s") % {"code": self.batch.code}, css_class="batch-label__qr")
+        count = self.label_count()
+        return super().get_context_data(
+            batch=self.batch,
+            product=product,
+            trace_url=url,
+            qr=qr,
+            count=count,
+            labels=range(count),
+            max_labels=MAX_LABELS,
+            **kwargs,
+        )
+
+
 class CounterViewSet(ViewSet):
     """The "Counter" menu: shown only to users with counter access (counter staff, operators)."""
 
@@ -489,6 +558,8 @@ class CounterViewSet(ViewSet):
             path("<int:location_id>/sales/new/", RecordSaleView.as_view(), name="record_sale"),
             path("<int:location_id>/sales/<int:pk>/receipt/", ReceiptView.as_view(), name="receipt"),
             path("<int:location_id>/day/", DaySummaryView.as_view(), name="day_summary"),
+            path("<int:location_id>/batches/", BatchesView.as_view(), name="batches"),
+            path("<int:location_id>/batches/<int:pk>/labels/", BatchLabelsView.as_view(), name="batch_labels"),
             path("<int:location_id>/search/", SearchView.as_view(), name="search"),
             path("<int:location_id>/queue/", QueueView.as_view(), name="queue"),
             path("<int:location_id>/hand-over/", HandOverByCodeView.as_view(), name="hand_over_by_code"),

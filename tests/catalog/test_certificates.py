@@ -319,3 +319,18 @@ def test_counter_staff_and_editors_see_no_certificates(client, world, alices):
     assert listing.status_code == 302
     with pytest.raises(CertificateError):
         approve_certificate(alices, actor=editor, reason="编辑不能审核")
+
+
+def test_a_stock_import_cannot_certify_or_badge_a_product(client, world):
+    """The back office's only CSV import (stock counts): certificate or mark columns added to the file change
+    nothing but the counts."""
+    sku = world.product_a.variants.first().sku
+    header = "sku,location,on_hand,reason,organic,aid_certificate_number,aid_certificate_valid_until"
+    text = f"{header}\n{sku},xs-wh,40,,on,FAKE-2099,2099-12-31\n"
+    login(client, world.alice)
+
+    client.post(url("stock:import"), {"file": SimpleUploadedFile("count.csv", text.encode()), "reason": "盘点"})
+
+    assert qualifying_certificate(world.product_a) is None
+    assert quality_marks(world.product_a) == set()
+    assert not Certificate.objects.exists()

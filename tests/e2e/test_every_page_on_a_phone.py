@@ -33,6 +33,7 @@ PAGES = {
     "campaign": "/dezhou-flavour-zone/",
     "impact": "/impact/",
     "certified": "/certified/",
+    "trace": "/trace/QC5K26XB/",  # the demo's batch (demo/data.py: BATCH)
     "about": "/about/",
     "contact": "/contact/",
     "login": "/account/login/",
