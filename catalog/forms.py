@@ -11,7 +11,8 @@ from wagtail.admin.widgets import AdminDateInput
 from catalog import search, services
 from catalog.certificates import batch_certificates
 from catalog.images import images_user_may_choose
-from catalog.models import Certificate, Location, Merchant, Product, Stock, StockMovement, Variant
+from catalog.models import Certificate, Location, Merchant, Pack, PackItem, Product, Stock, StockMovement, Variant
+from catalog.packs import check_publishable
 from catalog.selectors import locations_for_user, merchants_for_user, products_for_user
 from core.money import yuan_formfield
 from core.public_urls import validate_public_http_url
@@ -362,3 +363,37 @@ class CertificateReviewForm(forms.Form):
     reason = forms.CharField(
         max_length=255, label=_("Reason"), help_text=_("Kept in the certificate's history with your name.")
     )
+
+
+class PackForm(WagtailAdminModelForm):
+    """A gift pack: its price typed in yuan, stored in fen; a published pack needs items and a price no higher
+    than their list value (``catalog.packs.check_publishable``)."""
+
+    price = yuan_formfield(
+        Pack._meta.get_field("price"),
+        label=_("Pack price (yuan)"),
+        help_text=_("In yuan, for example 100.00: at most what the items cost one by one."),
+        min_fen=1,
+    )
+
+    def _items(self) -> list[PackItem]:
+        formset = self.formsets.get("items")
+        if formset is None or not formset.is_valid():
+            return []
+        items = []
+        for form in formset.forms:
+            if formset.can_delete and formset._should_delete_form(form):
+                continue
+            variant, quantity = form.cleaned_data.get("variant"), form.cleaned_data.get("quantity")
+            if variant is not None and quantity:
+                items.append(PackItem(variant=variant, quantity=quantity))
+        return items
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("is_published"):
+            try:
+                check_publishable(cleaned_data.get("price"), self._items())
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned_data

@@ -631,3 +631,62 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Pack(ClusterableModel):
+    """A gift pack (礼包) operators compose from variants of several merchants and sell at one price in fen.
+
+    Its revenue is split back to its components by ``catalog.packs.split_pack_price`` (the one rule); a pack
+    is published only when it has items and its price is above zero and at most its list value.
+    """
+
+    name = models.CharField(_("name"), max_length=128)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True, allow_unicode=False)
+    description = models.TextField(_("description"), blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    price = models.PositiveIntegerField(_("pack price (fen)"))
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("gift pack")
+        verbose_name_plural = _("gift packs")
+        ordering = ["price", "name", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(price__gt=0), name="pack_price_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("storefront:pack_detail", kwargs={"slug": self.slug})
+
+
+class PackItem(Orderable):
+    """One component of a pack: a variant (of any merchant) and how many of it each pack holds."""
+
+    pack = ParentalKey(Pack, verbose_name=_("gift pack"), on_delete=models.CASCADE, related_name="items")
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("pack item")
+        verbose_name_plural = _("pack items")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="packitem_quantity_positive"),
+            models.UniqueConstraint(fields=["pack", "variant"], name="packitem_unique_variant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id}"

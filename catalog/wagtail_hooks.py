@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 
 from catalog.backoffice.certificates import CertificateViewSet
 from catalog.backoffice.organisation import CategoryViewSet, LocationViewSet, MerchantViewSet
+from catalog.backoffice.packs import PackViewSet
 from catalog.backoffice.products import ProductViewSet, ScopedDeleteBulkAction
 from catalog.backoffice.search import SearchSynonymViewSet
 from catalog.backoffice.stock import LedgerViewSet, StockViewSet
@@ -30,6 +31,7 @@ class CatalogueViewSetGroup(ViewSetGroup):
         StockViewSet,
         LedgerViewSet,
         SearchSynonymViewSet,
+        PackViewSet,
     )
 
 

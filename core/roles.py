@@ -6,12 +6,14 @@ MERCHANTS = "Merchants"
 EDITORS = "Editors"
 COUNTER_STAFF = "Counter staff"
 OPERATORS = "Operators"
+ORGANISATION_MEMBERS = "Organisation members"  # kept in step with orders.Membership (orders.institutions)
 
 ROLE_LABELS = {
     MERCHANTS: _("Merchants"),
     EDITORS: _("Editors"),
     COUNTER_STAFF: _("Counter staff"),
     OPERATORS: _("Operators"),
+    ORGANISATION_MEMBERS: _("Organisation members"),
 }
 
 CATALOG_MODELS = [
@@ -24,6 +26,8 @@ CATALOG_MODELS = [
     "stock",
     "stockmovement",
     "searchsynonym",
+    "pack",
+    "packitem",
 ]
 
 # Editorial snippets and settings (cms): headline figures, footers, site settings; page translations.
@@ -98,6 +102,14 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "worker.change_notification",
         "worker.view_failedtask",
         "worker.change_failedtask",
+        "orders.view_organisation",
+        "orders.add_organisation",
+        "orders.change_organisation",
+        "orders.review_organisation",
+    ],
+    ORGANISATION_MEMBERS: [
+        "wagtailadmin.access_admin",
+        "orders.view_organisation",
     ],
 }
 

@@ -1,12 +1,13 @@
 """What the shop sells, and how many of a variant one order could get.
 
 One rule for the cart, checkout and the counter: a variant is sellable when it is active, its product
-published, its merchant active, and it is not taken off sale for an expired aid certificate.
+published, its merchant active, and it is not taken off sale for an expired aid certificate. A gift pack is
+sellable when it is published and every one of its items is.
 """
 
 from django.db.models import QuerySet
 
-from catalog.models import Location, Stock, Variant
+from catalog.models import Location, Pack, PackItem, Stock, Variant
 from orders.aid.certificates import hidden_for_expired_certificate, is_hidden_for_expired_certificate
 
 
@@ -43,3 +44,19 @@ def available_quantities(variant_ids: list[int]) -> dict[int, int]:
         else:
             best_counter[variant_id] = max(best_counter.get(variant_id, 0), free)
     return {vid: max(warehouse_total.get(vid, 0), best_counter.get(vid, 0)) for vid in variant_ids}
+
+
+def sellable_packs() -> QuerySet[Pack]:
+    """Gift packs a customer may buy: published, with items, every one of them a sellable variant."""
+    unsellable = PackItem.objects.exclude(variant__in=sellable_variants()).values("pack_id")
+    return Pack.objects.filter(is_published=True, items__isnull=False).exclude(pk__in=unsellable).distinct()
+
+
+def is_pack_sellable(pack: Pack, items: list[PackItem]) -> bool:
+    """The same rule as ``sellable_packs`` for a pack and its items loaded with products and merchants."""
+    return pack.is_published and bool(items) and all(is_sellable(item.variant) for item in items)
+
+
+def packs_available(items: list[PackItem], available: dict[int, int]) -> int:
+    """How many packs of these items one order could get, given each variant's ``available_quantities``."""
+    return min((available.get(item.variant_id, 0) // item.quantity for item in items), default=0)

@@ -16,6 +16,7 @@ from orders.dashboard.panels import (
     SettlementsDuePanel,
     WaitingPickupsPanel,
 )
+from orders.institutions.backoffice import OrganisationViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -31,6 +32,11 @@ def register_counter_console() -> CounterViewSet:
 @hooks.register("register_admin_viewset")
 def register_aid_back_office() -> AidViewSet:
     return AidViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_organisations_back_office() -> OrganisationViewSet:
+    return OrganisationViewSet()
 
 
 DASHBOARD_PANELS = [

@@ -11,11 +11,12 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
 from orders.cart import add_to_cart, attach_guest_cart, get_cart, get_or_create_cart
-from orders.models import Cart, CartLine
+from orders.models import Cart, CartLine, CartPackLine
 
 COOKIE_NAME = "dexiu_cart"
 COOKIE_SALT = "storefront.cart"
@@ -79,14 +80,20 @@ def adopt_guest_cart(request: HttpRequest, response: HttpResponse, user: Abstrac
 def cart_quantity(request: HttpRequest) -> int:
     """How many items the visitor's cart holds: one aggregate query, none without a cart."""
     if _is_signed_in(request):
-        lines = CartLine.objects.filter(cart__user=request.user)
+        carts = Cart.objects.filter(user=request.user)
     else:
         try:
             token = uuid.UUID(guest_token(request) or "")
         except ValueError:
             return 0
-        lines = CartLine.objects.filter(cart__token=token, cart__user__isnull=True)
-    return lines.aggregate(total=Sum("quantity"))["total"] or 0
+        carts = Cart.objects.filter(token=token, user__isnull=True)
+
+    def total(model: type[CartLine] | type[CartPackLine]) -> Coalesce:
+        rows = model.objects.filter(cart=OuterRef("pk")).values("cart").annotate(total=Sum("quantity"))
+        return Coalesce(Subquery(rows.values("total")), 0)
+
+    # Items and gift packs (a pack counts as one item), in one query.
+    return carts.annotate(items=total(CartLine) + total(CartPackLine)).values_list("items", flat=True).first() or 0
 
 
 def note_cart_quantity(request: HttpRequest, quantity: int) -> None:

@@ -50,7 +50,7 @@ def _checkout_address(request: HttpRequest) -> str:
 def cart_detail(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request)
     summary = cart_summary(cart, site=Site.find_for_request(request))
-    note_cart_quantity(request, sum(item.quantity for item in summary.items))
+    note_cart_quantity(request, sum(item.quantity for item in [*summary.items, *summary.packs]))
     attach_pictures(item.product for item in summary.items)
     return render(request, "storefront/cart.html", {"summary": summary})
 

@@ -79,7 +79,7 @@ def _render(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    note_cart_quantity(request, sum(item.quantity for item in summary.items))
+    note_cart_quantity(request, sum(item.quantity for item in [*summary.items, *summary.packs]))
     # A cart that cannot be ordered as it is (a line sold out in a rush, say) is sent back to the cart: the
     # page shows it with the reason, without the form's fields or the ways to receive it (nor their queries).
     show_fields = summary.can_check_out or any(name != NON_FIELD_ERRORS for name in form.errors)

@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from storefront import account_views, cart_views, checkout_views, order_views, payment_views, phone_views, views
+from storefront import (
+    account_views,
+    cart_views,
+    checkout_views,
+    institution_views,
+    order_views,
+    pack_views,
+    payment_views,
+    phone_views,
+    views,
+)
 
 app_name = "storefront"
 
@@ -16,6 +26,11 @@ urlpatterns = [
     path("cart/add/", cart_views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/", cart_views.cart_update, name="cart_update"),
     path("cart/lines/<int:line_id>/remove/", cart_views.cart_remove, name="cart_remove"),
+    path("cart/packs/add/", pack_views.cart_add_pack, name="cart_add_pack"),
+    path("cart/packs/<int:line_id>/", pack_views.cart_pack_update, name="cart_pack_update"),
+    path("cart/packs/<int:line_id>/remove/", pack_views.cart_pack_remove, name="cart_pack_remove"),
+    path("packs/", pack_views.pack_list, name="pack_list"),
+    path("packs/<slug:slug>/", pack_views.pack_detail, name="pack_detail"),
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("orders/<str:token>/", order_views.order_status, name="order_status"),
     path("orders/<str:token>/cancel/", order_views.order_cancel, name="order_cancel"),
@@ -31,6 +46,8 @@ urlpatterns = [
     path("account/name/", phone_views.account_name, name="account_name"),
     path("account/logout/", account_views.ShopLogoutView.as_view(), name="logout"),
     path("account/orders/", account_views.order_history, name="order_history"),
+    path("institutions/apply/", institution_views.apply, name="institution_apply"),
+    path("institutions/", institution_views.applications, name="institution_applications"),
     path("account/password-reset/", account_views.ShopPasswordResetView.as_view(), name="password_reset"),
     path(
         "account/password-reset/sent/",

@@ -336,6 +336,7 @@ LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "5/m")  # shop and admin log-in, 
 PASSWORD_RESET_RATE_LIMIT = env_str("PASSWORD_RESET_RATE_LIMIT", "5/h")  # shop and admin, per client and per e-mail
 REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "5/h")
 CONTACT_RATE_LIMIT = env_str("CONTACT_RATE_LIMIT", "5/h")
+INSTITUTION_APPLY_RATE_LIMIT = env_str("INSTITUTION_APPLY_RATE_LIMIT", "5/h")  # organisation applications
 # Sign-in by mobile number (storefront/phone_sign_in.py): a 6-digit code by SMS, valid PHONE_CODE_MINUTES (5-10),
 # void after PHONE_CODE_MAX_ATTEMPTS wrong tries, at most one per number every PHONE_CODE_RESEND_SECONDS. Codes sent
 # are limited per number and per client address, codes entered per client and per number; all fail closed.

@@ -3,17 +3,21 @@
 from orders.cart.selectors import get_cart
 from orders.cart.services import (
     CartError,
+    add_pack_to_cart,
     add_to_cart,
     attach_guest_cart,
     get_or_create_cart,
     merge_carts,
     parse_quantity,
     remove_line,
+    remove_pack_line,
     set_line_quantity,
+    set_pack_quantity,
 )
 
 __all__ = [
     "CartError",
+    "add_pack_to_cart",
     "add_to_cart",
     "attach_guest_cart",
     "get_cart",
@@ -21,5 +25,7 @@ __all__ = [
     "merge_carts",
     "parse_quantity",
     "remove_line",
+    "remove_pack_line",
     "set_line_quantity",
+    "set_pack_quantity",
 ]

@@ -14,12 +14,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Variant
+from catalog.models import Pack, Variant
+from catalog.packs import pack_items
 from core.scopes import User
 from core.text import parse_id
-from orders.availability import available_quantities, is_sellable, sellable_variants
+from orders.availability import (
+    available_quantities,
+    is_pack_sellable,
+    is_sellable,
+    packs_available,
+    sellable_packs,
+    sellable_variants,
+)
 from orders.cart.selectors import get_cart
-from orders.models import Cart, CartLine
+from orders.models import Cart, CartLine, CartPackLine
 from orders.state import OrderError
 
 QUANTITY_RE = re.compile(r"[0-9]{1,9}")
@@ -149,6 +157,7 @@ def merge_carts(guest: Cart, user_cart: Cart) -> Cart:
             else:
                 line.quantity = wanted
                 line.save(update_fields=["quantity"])
+        _merge_pack_lines(guest, user_cart)
         guest.delete()
     return user_cart
 
@@ -165,3 +174,91 @@ def attach_guest_cart(*, user: AbstractBaseUser, token: str | uuid.UUID | None) 
             guest.save(update_fields=["user", "updated_at"])
             return guest
     return merge_carts(guest, user_cart)
+
+
+# -- Gift packs: one line the shopper sees; its components are priced and reserved at checkout ----------
+
+
+def _sellable_pack(pack_id: object) -> Pack:
+    pk = parse_id(pack_id)
+    pack = sellable_packs().filter(pk=pk).first() if pk else None
+    if pack is None:
+        raise CartError(_("This gift pack is not available."))
+    return pack
+
+
+def _check_packs_allowed(pack: Pack, quantity: int) -> None:
+    """Refuse more than the limit, or more packs than every component has stock for (naming the one short)."""
+    maximum = settings.CART_MAX_LINE_QUANTITY
+    if quantity > maximum:
+        raise CartError(_("You can buy at most %(max)d of one item.") % {"max": maximum})
+    items = pack_items(pack)
+    if not is_pack_sellable(pack, items):
+        raise CartError(_("This gift pack is not available."))
+    available = available_quantities([item.variant_id for item in items])
+    for item in items:
+        if available[item.variant_id] < item.quantity * quantity:
+            name = f"{item.variant.product.display_name} {item.variant.name}"
+            if packs_available([item], available) <= 0:
+                raise CartError(
+                    _("%(pack)s is sold out: %(name)s is no longer in stock.") % {"pack": pack.name, "name": name}
+                )
+            raise CartError(
+                _("Only %(available)d of %(pack)s left.")
+                % {"available": packs_available(items, available), "pack": pack.name}
+            )
+
+
+def add_pack_to_cart(cart: Cart, pack_id: object, quantity: object) -> CartPackLine:
+    """Add ``quantity`` of a gift pack (to its line already there, if any), within the limit and the stock of
+    every component."""
+    quantity = parse_quantity(quantity)
+    pack = _sellable_pack(pack_id)
+    with transaction.atomic():
+        _lock_cart(cart)
+        line = cart.pack_lines.filter(pack=pack).first()
+        total = quantity + (line.quantity if line else 0)
+        _check_packs_allowed(pack, total)
+        if line is None:
+            line = CartPackLine.objects.create(cart=cart, pack=pack, quantity=total)
+        else:
+            line.quantity = total
+            line.save(update_fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def set_pack_quantity(cart: Cart, line_id: object, quantity: object) -> CartPackLine:
+    """Change a pack line's quantity (1 to the limit, no more than every component allows)."""
+    quantity = parse_quantity(quantity)
+    with transaction.atomic():
+        _lock_cart(cart)
+        pk = parse_id(line_id)
+        line = cart.pack_lines.select_related("pack").filter(pk=pk).first() if pk else None
+        if line is None:
+            raise CartError(_("This item is no longer in your cart."))
+        _check_packs_allowed(line.pack, quantity)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def remove_pack_line(cart: Cart, line_id: object) -> bool:
+    """Remove a pack line; removing one that is already gone is not an error (returns False)."""
+    pk = parse_id(line_id)
+    deleted, _rows = cart.pack_lines.filter(pk=pk).delete() if pk else (0, {})
+    return bool(deleted)
+
+
+def _merge_pack_lines(guest: Cart, user_cart: Cart) -> None:
+    """The guest's pack lines join the user's cart (quantities added, capped at the limit); checkout checks stock."""
+    maximum = settings.CART_MAX_LINE_QUANTITY
+    existing = {line.pack_id: line for line in user_cart.pack_lines.all()}
+    for guest_line in guest.pack_lines.all():
+        line = existing.get(guest_line.pack_id)
+        if line is None:
+            CartPackLine.objects.create(cart=user_cart, pack_id=guest_line.pack_id, quantity=guest_line.quantity)
+        else:
+            line.quantity = min(line.quantity + guest_line.quantity, maximum)
+            line.save(update_fields=["quantity"])

@@ -45,16 +45,25 @@ def _choose(
     each line from one warehouse holding enough (the first by id), or splits it over several. ``SoldOut``
     if short."""
     plan = []
-    for item in summary.items:
+    taken: dict[int, int] = {}  # units of each stock row (pk) the plan takes already: a variant may be in several items
+
+    def free(stock: Stock) -> int:
+        return stock.available - taken.get(stock.pk, 0)
+
+    def take(item: CartItem, stock: Stock, quantity: int) -> None:
+        plan.append((item, locations[stock.location_id], quantity))
+        taken[stock.pk] = taken.get(stock.pk, 0) + quantity
+
+    for item in summary.stock_items:
         candidates = sorted(
-            (s for (variant_id, _loc), s in stocks.items() if variant_id == item.line.variant_id and s.available > 0),
+            (s for (variant_id, _loc), s in stocks.items() if variant_id == item.line.variant_id and free(s) > 0),
             key=lambda s: s.pk,
         )
-        whole = [s for s in candidates if s.available >= item.quantity]
+        whole = [s for s in candidates if free(s) >= item.quantity]
         if whole:
-            plan.append((item, locations[whole[0].location_id], item.quantity))
+            take(item, whole[0], item.quantity)
             continue
-        if sum(s.available for s in candidates) < item.quantity:
+        if sum(free(s) for s in candidates) < item.quantity:
             if pickup_location is not None:
                 raise SoldOut(
                     _("Sorry, %(counter)s no longer has enough %(name)s. Choose another counter or delivery.")
@@ -64,10 +73,10 @@ def _choose(
                 _("Sorry, %(name)s is sold out or not enough is left. Please check your cart.") % {"name": item.name}
             )
         needed = item.quantity
-        for stock in sorted(candidates, key=lambda s: (-s.available, s.pk)):
-            take = min(needed, stock.available)
-            plan.append((item, locations[stock.location_id], take))
-            needed -= take
+        for stock in sorted(candidates, key=lambda s: (-free(s), s.pk)):
+            units = min(needed, free(stock))
+            take(item, stock, units)
+            needed -= units
             if needed == 0:
                 break
     return plan
@@ -97,7 +106,10 @@ def still_holds(plan: list[Allocation]) -> bool:
     Checked just before the rows are locked: a buyer whose units went while the order was being written
     is refused without queueing for a hot row (``replan_allocation`` then says why, or finds other rows).
     """
-    wanted = {(item.line.variant_id, location.pk): quantity for item, location, quantity in plan}
+    wanted: dict[tuple[int, int], int] = {}
+    for item, location, quantity in plan:
+        pair = (item.line.variant_id, location.pk)
+        wanted[pair] = wanted.get(pair, 0) + quantity
     rows = Stock.objects.filter(
         variant_id__in={variant_id for variant_id, _loc in wanted}, location_id__in={loc for _v, loc in wanted}
     ).values_list("variant_id", "location_id", "on_hand", "allocated")

@@ -2,7 +2,10 @@
 could be collected, and whether it could be delivered.
 
 Prices are always read from the variants, availability from the stock (``orders.availability``), the
-shipping rule from the shop settings; the fingerprint changes when any of them changes.
+shipping rule from the shop settings; the fingerprint changes when any of them changes. A gift pack in the cart
+is one line the customer sees (``PackCartItem``), priced from the pack, and its components are items like any
+other for stock and the order (``CartSummary.stock_items``), each priced at its share of the pack
+(``catalog.packs``) and given what the lines before it left of the stock.
 """
 
 import hashlib
@@ -13,10 +16,11 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from catalog.models import Location, Merchant, Product, Stock, Variant
-from orders.availability import available_quantities, is_sellable
+from catalog.models import Location, Merchant, Pack, Product, Stock, Variant
+from catalog.packs import PackPart, split_price
+from orders.availability import available_quantities, is_pack_sellable, is_sellable
 from orders.checkout.shipping import ShippingRule, shipping_rule
-from orders.models import Cart, CartLine, DeliveryMethod
+from orders.models import Cart, CartLine, CartPackLine, DeliveryMethod
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,12 @@ class CartItem:
     unit_price: int
     available: int
     sellable: bool
+    # A gift pack's component: the pack line it belongs to (``line`` is then an unsaved line of its variant).
+    pack_line: CartPackLine | None = None
+
+    @property
+    def pack(self) -> Pack | None:
+        return self.pack_line.pack if self.pack_line is not None else None
 
     @property
     def variant(self) -> Variant:
@@ -67,20 +77,60 @@ class CartItem:
 
 
 @dataclass(frozen=True)
+class PackCartItem:
+    """A gift pack line priced from the pack; ``parts`` are its components as cart items (units x packs, each
+    at its share of the pack price), which sum to ``line_total``."""
+
+    line: CartPackLine
+    quantity: int
+    unit_price: int
+    parts: list[CartItem]
+    sellable: bool
+
+    @property
+    def pack(self) -> Pack:
+        return self.line.pack
+
+    @property
+    def name(self) -> str:
+        return self.pack.name
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+    @property
+    def problem(self) -> str:
+        """Why this pack cannot be bought as it is ("" when it can): the first component's problem, named."""
+        if not self.sellable:
+            return _("This gift pack is no longer available.")
+        for part in self.parts:
+            if part.problem:
+                return _("%(name)s in this pack: %(problem)s") % {"name": part.name, "problem": part.problem}
+        return ""
+
+
+@dataclass(frozen=True)
 class CartSummary:
     """The cart as the customer sees it; ``fingerprint`` changes when anything they agreed to changes."""
 
     items: list[CartItem]
     rule: ShippingRule
     fingerprint: str = field(default="")
+    packs: list[PackCartItem] = field(default_factory=list)
+
+    @property
+    def stock_items(self) -> list[CartItem]:
+        """What is reserved and sold: the variant lines, then every pack's components."""
+        return [*self.items, *(part for pack in self.packs for part in pack.parts)]
 
     @property
     def is_empty(self) -> bool:
-        return not self.items
+        return not self.items and not self.packs
 
     @property
     def has_problems(self) -> bool:
-        return any(item.problem for item in self.items)
+        return any(item.problem for item in self.items) or any(pack.problem for pack in self.packs)
 
     @property
     def can_check_out(self) -> bool:
@@ -88,12 +138,17 @@ class CartSummary:
 
     @property
     def quantities(self) -> dict[int, int]:
-        return {item.line.variant_id: item.quantity for item in self.items}
+        """Units wanted per variant id, packs' components included."""
+        wanted: dict[int, int] = {}
+        for item in self.stock_items:
+            wanted[item.line.variant_id] = wanted.get(item.line.variant_id, 0) + item.quantity
+        return wanted
 
     @property
     def subtotal(self) -> int:
         """The goods total of the lines that can be bought."""
-        return sum(item.line_total for item in self.items if not item.problem)
+        goods = sum(item.line_total for item in self.items if not item.problem)
+        return goods + sum(pack.line_total for pack in self.packs if not pack.problem)
 
     def shipping_fee_for(self, method: str) -> int:
         return self.rule.fee_for(self.subtotal, method)
@@ -115,21 +170,50 @@ class CartSummary:
         return max(self.rule.free_threshold - self.subtotal, 0)
 
 
-def _fingerprint(items: list[CartItem], rule: ShippingRule) -> str:
+def _fingerprint(items: list[CartItem], rule: ShippingRule, packs: list[PackCartItem] | None = None) -> str:
     state = {
         "rule": [rule.fee, rule.free_threshold],
         "lines": sorted(
             [item.line.variant_id, item.quantity, item.unit_price, item.sellable, item.in_stock] for item in items
         ),
     }
+    if packs:
+        state["packs"] = sorted(
+            [
+                pack.line.pack_id,
+                pack.quantity,
+                pack.unit_price,
+                pack.sellable,
+                [[p.line.variant_id, p.quantity, p.unit_price, p.sellable, p.in_stock] for p in pack.parts],
+            ]
+            for pack in packs
+        )
     return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
+def _pack_lines(cart: Cart | None) -> list[tuple[CartPackLine, list[PackPart] | None, bool]]:
+    """The cart's pack lines with their split (``None`` for a pack without items) and whether each is sellable."""
+    if not cart or not cart.pk:
+        return []
+    lines = list(cart.pack_lines.select_related("pack").prefetch_related("pack__items__variant__product__merchant"))
+    result = []
+    for line in lines:
+        items = sorted(line.pack.items.all(), key=lambda item: (item.sort_order or 0, item.pk))
+        result.append(
+            (line, split_price(line.pack.price, items) if items else None, is_pack_sellable(line.pack, items))
+        )
+    return result
+
+
 def cart_summary(cart: Cart | None, *, site: Site | None = None) -> CartSummary:
-    """Lines with current prices and availability, totals and the fingerprint (three queries)."""
+    """Lines with current prices and availability, totals and the fingerprint (three queries; three more when
+    the cart holds gift packs)."""
     rule = shipping_rule(site)
     lines = list(cart.lines.select_related("variant__product__merchant")) if cart and cart.pk else []
-    available = available_quantities([line.variant_id for line in lines])
+    pack_lines = _pack_lines(cart)
+    variant_ids = {line.variant_id for line in lines}
+    variant_ids.update(part.variant.pk for _line, parts, _ok in pack_lines for part in parts or [])
+    available = available_quantities(sorted(variant_ids))
     items = [
         CartItem(
             line=line,
@@ -140,7 +224,36 @@ def cart_summary(cart: Cart | None, *, site: Site | None = None) -> CartSummary:
         )
         for line in lines
     ]
-    return CartSummary(items=items, rule=rule, fingerprint=_fingerprint(items, rule))
+    # What the variant lines leave of each variant goes to the packs' components, in order.
+    left = dict(available)
+    for item in items:
+        left[item.line.variant_id] -= item.quantity
+    packs = []
+    for pack_line, parts, sellable in pack_lines:
+        pack_items = []
+        for part in parts or []:
+            units = part.quantity * pack_line.quantity
+            pack_items.append(
+                CartItem(
+                    line=CartLine(cart=cart, variant=part.variant, quantity=units),
+                    quantity=units,
+                    unit_price=part.unit_price,
+                    available=max(left[part.variant.pk], 0),
+                    sellable=sellable,
+                    pack_line=pack_line,
+                )
+            )
+            left[part.variant.pk] -= units
+        packs.append(
+            PackCartItem(
+                line=pack_line,
+                quantity=pack_line.quantity,
+                unit_price=pack_line.pack.price,
+                parts=pack_items,
+                sellable=sellable and bool(parts),
+            )
+        )
+    return CartSummary(items=items, rule=rule, fingerprint=_fingerprint(items, rule, packs), packs=packs)
 
 
 def pickup_counters(quantities: dict[int, int]) -> QuerySet[Location]:
@@ -167,6 +280,8 @@ def pickup_counters_for_cart(cart: Cart | None) -> QuerySet[Location]:
     """The counters where this cart could be collected."""
     if not cart or not cart.pk:
         return Location.objects.none()
+    if cart.pack_lines.exists():
+        return pickup_counters(cart_summary(cart).quantities)
     return pickup_counters(dict(cart.lines.values_list("variant_id", "quantity")))
 
 

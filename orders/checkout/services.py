@@ -72,13 +72,25 @@ def _refuse_changed_cart(summary: CartSummary, expected_fingerprint: str) -> Non
 
     Availability is as last committed, read without locks: a cart already sold out waits for no stock row.
     """
-    for item in summary.items:
+    for pack in summary.packs:
+        if not pack.sellable:
+            raise CartChanged(
+                _("%(name)s is no longer available. Please remove it from your cart.") % {"name": pack.name},
+                summary=summary,
+            )
+    for item in summary.stock_items:
         if not item.sellable:
             raise CartChanged(
                 _("%(name)s is no longer available. Please remove it from your cart.") % {"name": item.name},
                 summary=summary,
             )
-    for item in summary.items:
+    for item in summary.stock_items:
+        if not item.in_stock and item.pack is not None:
+            raise SoldOut(
+                _("Sorry, the gift pack %(pack)s is sold out: not enough %(name)s is left. Please check your cart.")
+                % {"pack": item.pack.name, "name": item.name},
+                summary=summary,
+            )
         if not item.in_stock:
             raise SoldOut(
                 _("Sorry, %(name)s is sold out or not enough is left (%(available)d). Please check your cart.")
@@ -272,9 +284,14 @@ def _write_order(
                 unit_price=item.unit_price,
                 quantity=quantity,
                 line_total=item.unit_price * quantity,
+                pack=item.pack,
+                pack_name=item.pack.name if item.pack is not None else "",
+                pack_quantity=item.pack_line.quantity if item.pack_line is not None else None,
             )
         )
     OrderLine.objects.bulk_create(lines)
     record_order_event(order.pk, OrderEvent.Kind.PLACED, actor=user, to_status=OrderStatus.PENDING_PAYMENT)
     cart.lines.all().delete()
+    if summary.packs:
+        cart.pack_lines.all().delete()
     return order

@@ -1,6 +1,6 @@
 """Every model of the ``orders`` app, importable from ``orders.models`` (Django loads them from here).
 
-- ``cart``: ``Cart``, ``CartLine``
+- ``cart``: ``Cart``, ``CartLine``, ``CartPackLine`` (a gift pack in a cart)
 - ``order``: ``Order`` (``OrderStatus``, ``DeliveryMethod``), ``Fulfilment``, ``OrderLine``, ``OrderEvent``
 - ``payment``: ``Payment`` (``PaymentProvider``), ``Refund``, ``StripeEvent``, ``ProviderEvent``
 - ``profit_share``: ``ProfitShare`` (a merchant's part of a WeChat Pay payment, paid by WeChat's profit sharing)
@@ -9,6 +9,8 @@
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
 - ``aid_export``: ``AidExport`` (who downloaded the aid monitoring export, and the file's digest)
 - ``settings``: ``ShopSettings``
+- ``institution``: ``Organisation``, ``OrganisationAddress``, ``Membership``, ``OrganisationChange`` (institutional
+  buyers, ``orders.institutions``)
 """
 
 from orders.models.aid import (
@@ -20,8 +22,9 @@ from orders.models.aid import (
     Settlement,
 )
 from orders.models.aid_export import AidExport
-from orders.models.cart import Cart, CartLine
+from orders.models.cart import Cart, CartLine, CartPackLine
 from orders.models.counter import CounterPaymentMethod, CounterSale, CounterSaleLine
+from orders.models.institution import Membership, Organisation, OrganisationAddress, OrganisationChange
 from orders.models.order import (
     DeliveryMethod,
     Fulfilment,
@@ -44,6 +47,7 @@ __all__ = [
     "AidSettings",
     "Cart",
     "CartLine",
+    "CartPackLine",
     "CounterCodeGuard",
     "CounterPaymentMethod",
     "CounterSale",
@@ -51,10 +55,14 @@ __all__ = [
     "DeliveryMethod",
     "Fulfilment",
     "LineSnapshot",
+    "Membership",
     "Order",
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
+    "Organisation",
+    "OrganisationAddress",
+    "OrganisationChange",
     "Payment",
     "PaymentProvider",
     "Pickup",

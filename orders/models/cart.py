@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Variant
+from catalog.models import Pack, Variant
 
 
 class Cart(models.Model):
@@ -52,3 +52,24 @@ class CartLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.variant_id}"
+
+
+class CartPackLine(models.Model):
+    """A gift pack and how many of it: one line the shopper sees; the price is always read from the pack."""
+
+    cart = models.ForeignKey(Cart, verbose_name=_("cart"), on_delete=models.CASCADE, related_name="pack_lines")
+    pack = models.ForeignKey(Pack, verbose_name=_("gift pack"), on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cart gift pack")
+        verbose_name_plural = _("cart gift packs")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "pack"], name="cartpackline_unique_pack"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cartpackline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × pack {self.pack_id}"

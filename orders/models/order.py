@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Location, Merchant, Variant
+from catalog.models import Location, Merchant, Pack, Variant
 from orders.models.cart import Cart
 
 
@@ -178,6 +178,12 @@ class OrderLine(LineSnapshot):
     location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+")
     merchant_name = models.CharField(_("merchant"), max_length=128)
     location_name = models.CharField(_("location"), max_length=128)
+    # A component of a gift pack: its share of the pack price (``catalog.packs``), the pack as it was sold.
+    pack = models.ForeignKey(
+        Pack, verbose_name=_("gift pack"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pack_name = models.CharField(_("gift pack"), max_length=128, blank=True)
+    pack_quantity = models.PositiveIntegerField(_("packs"), null=True, blank=True)
 
     class Meta(LineSnapshot.Meta):
         verbose_name = _("order line")

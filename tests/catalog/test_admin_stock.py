@@ -364,6 +364,7 @@ def test_menu_shows_what_each_role_may_use(client, world):
         "stock",
         "stock-ledger",
         "search-synonyms",
+        "gift-packs",
     }
     assert menu_item_names(login(client, world.alice)) == {
         "products",
