@@ -24,6 +24,15 @@ BATCH = {
     "days_ago": 5,
 }
 
+# A gift pack of four producers' goods, below their list value (¥174.00): what unions buy for the holidays.
+PACK = {
+    "slug": "xiushan-nianhuo-libao",
+    "name": "秀山年货礼包",
+    "description": "山茶油、脐橙、脐橙果酱和土家织锦书签，四家秀山生产者的年货，一份礼包一口价。",
+    "price": 15800,
+    "items": [("DX-CY-500", 1), ("DX-QC-2500G", 1), ("DX-QCGJ-260", 1), ("DX-ZJ-SQ2", 1)],
+}
+
 # Each Dezhou division pairs with one Xiushan township (an illustrative assignment).
 PAIRED_TOWNSHIP: dict[DezhouCounty, XiushanTownship] = {
     DezhouCounty.DECHENG: XiushanTownship.HONGAN,

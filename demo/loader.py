@@ -27,6 +27,8 @@ from catalog.models import (
     CertificateChange,
     Location,
     Merchant,
+    Pack,
+    PackItem,
     Product,
     ProductImage,
     SearchSynonym,
@@ -409,6 +411,16 @@ def _load_users(merchants: dict[str, Merchant], created: Counter) -> list[DemoLo
     return logins
 
 
+def _load_pack(created: Counter) -> None:
+    """The demo's gift pack (``data.PACK``), published."""
+    spec = data.PACK
+    values = {"name": spec["name"], "description": spec["description"], "price": spec["price"], "is_published": True}
+    pack = _upsert(Pack, {"slug": spec["slug"]}, values, created)
+    for order, (sku, quantity) in enumerate(spec["items"]):
+        variant = Variant.objects.get(sku=sku)
+        _upsert(PackItem, {"pack": pack, "variant": variant}, {"quantity": quantity, "sort_order": order}, created)
+
+
 def load_demo(*, with_users: bool) -> DemoSummary:
     """Load (or top up) the demo catalogue; demo users only when ``with_users`` is true."""
     summary = DemoSummary()
@@ -424,6 +436,7 @@ def load_demo(*, with_users: bool) -> DemoSummary:
             summary.logins = _load_users(merchants, created)
         actor = User.objects.filter(username="operator").first() if with_users else None
         _load_stock(products, locations, actor, created)
+        _load_pack(created)
         _load_home_page(products, created)
         _load_synonyms(created)
         load_pages({product.slug: product for _spec, product in products}, _picture, created)

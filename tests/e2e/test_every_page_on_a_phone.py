@@ -34,6 +34,8 @@ PAGES = {
     "impact": "/impact/",
     "certified": "/certified/",
     "trace": "/trace/QC5K26XB/",  # the demo's batch (demo/data.py: BATCH)
+    "packs": "/packs/",
+    "pack": "/packs/xiushan-nianhuo-libao/",  # the demo's gift pack (demo/data.py: PACK)
     "about": "/about/",
     "contact": "/contact/",
     "login": "/account/login/",
