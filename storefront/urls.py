@@ -3,6 +3,7 @@ from django.urls import path, re_path
 
 from storefront import (
     account_views,
+    bulk_views,
     cart_views,
     checkout_views,
     institution_views,
@@ -48,6 +49,13 @@ urlpatterns = [
     path("account/orders/", account_views.order_history, name="order_history"),
     path("institutions/apply/", institution_views.apply, name="institution_apply"),
     path("institutions/", institution_views.applications, name="institution_applications"),
+    path("institutions/bulk/", bulk_views.bulk_list, name="bulk_list"),
+    path("institutions/bulk/new/", bulk_views.bulk_new, name="bulk_new"),
+    path("institutions/bulk/template.csv", bulk_views.bulk_template, name="bulk_template"),
+    path("institutions/bulk/<int:pk>/", bulk_views.bulk_detail, name="bulk_detail"),
+    path("institutions/bulk/<int:pk>/delivery/", bulk_views.bulk_delivery, name="bulk_delivery"),
+    path("institutions/bulk/<int:pk>/lines/", bulk_views.bulk_add_line, name="bulk_add_line"),
+    path("institutions/bulk/<int:pk>/recipients/", bulk_views.bulk_upload, name="bulk_upload"),
     path("account/password-reset/", account_views.ShopPasswordResetView.as_view(), name="password_reset"),
     path(
         "account/password-reset/sent/",

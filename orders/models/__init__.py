@@ -11,6 +11,7 @@
 - ``settings``: ``ShopSettings``
 - ``institution``: ``Organisation``, ``OrganisationAddress``, ``Membership``, ``OrganisationChange`` (institutional
   buyers, ``orders.institutions``)
+- ``bulk``: ``BulkOrder``, ``BulkOrderLine``, ``Recipient`` (an organisation's bulk order drafts and their recipients)
 """
 
 from orders.models.aid import (
@@ -22,6 +23,7 @@ from orders.models.aid import (
     Settlement,
 )
 from orders.models.aid_export import AidExport
+from orders.models.bulk import BulkOrder, BulkOrderLine, Recipient
 from orders.models.cart import Cart, CartLine, CartPackLine
 from orders.models.counter import CounterPaymentMethod, CounterSale, CounterSaleLine
 from orders.models.institution import Membership, Organisation, OrganisationAddress, OrganisationChange
@@ -45,6 +47,8 @@ __all__ = [
     "AidExport",
     "AidLedgerEntry",
     "AidSettings",
+    "BulkOrder",
+    "BulkOrderLine",
     "Cart",
     "CartLine",
     "CartPackLine",
@@ -68,6 +72,7 @@ __all__ = [
     "Pickup",
     "ProfitShare",
     "ProviderEvent",
+    "Recipient",
     "Refund",
     "SettledEntry",
     "Settlement",
