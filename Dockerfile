@@ -23,8 +23,8 @@ RUN SECRET_KEY=build-only-not-used-at-run-time-0123456789abcdefghijklmnop \
         python manage.py compilemessages --ignore '.venv/*' \
     && SECRET_KEY=build-only-not-used-at-run-time-0123456789abcdefghijklmnop \
         python manage.py collectstatic --noinput \
-    && mkdir -p /app/media \
-    && chown -R app:app /app/media
+    && mkdir -p /app/media /app/media-private \
+    && chown -R app:app /app/media /app/media-private
 
 USER app
 EXPOSE 8000

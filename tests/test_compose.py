@@ -107,10 +107,13 @@ def test_app_services_run_production_settings_against_compose_db_and_redis(compo
 
 
 def test_data_lives_in_volumes(compose):
-    assert {"pgdata", "media"} <= set(compose["volumes"])
+    assert {"pgdata", "media", "private-media"} <= set(compose["volumes"])
     assert "pgdata:/var/lib/postgresql/data" in compose["services"]["db"]["volumes"]
     for name in ("web", "worker"):
+        # Uploaded files, and the private ones (certificate evidence, organisation proofs) outlive a container.
         assert "media:/app/media" in compose["services"][name]["volumes"]
+        assert "private-media:/app/media-private" in compose["services"][name]["volumes"]
+        assert compose["services"][name]["environment"]["PRIVATE_MEDIA_ROOT"] == "/app/media-private"
 
 
 def test_variables_compose_interpolates_are_documented():
@@ -139,7 +142,7 @@ def test_dockerfile_builds_a_non_root_production_image():
 def test_secrets_and_local_state_stay_out_of_the_image():
     ignored = set((ROOT / ".dockerignore").read_text().split())
 
-    assert {".env", ".venv", "db.sqlite3", "media", ".git"} <= ignored
+    assert {".env", ".venv", "db.sqlite3", "media", "media-private", ".git"} <= ignored
 
 
 def test_compose_and_env_example_trust_the_one_proxy_in_front(compose):

@@ -207,6 +207,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Files never served as media (certificate evidence, organisation proofs): served only through checked views.
+# Empty: ``<MEDIA_ROOT>-private`` beside the media folder (catalog.models.PrivateMediaStorage).
+PRIVATE_MEDIA_ROOT = env_str("PRIVATE_MEDIA_ROOT")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
