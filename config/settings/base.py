@@ -329,6 +329,13 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 ORDER_RESERVATION_MINUTES = env_int("ORDER_RESERVATION_MINUTES", 30)
 CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 99)
 
+# Bulk orders of organisations: hours their units stay held (through approval and a bank transfer), and the
+# account a transfer goes to (shown on the bulk order with its reference).
+BULK_ORDER_RESERVATION_HOURS = env_int("BULK_ORDER_RESERVATION_HOURS", 120)
+BANK_TRANSFER_PAYEE = env_str("BANK_TRANSFER_PAYEE", "")
+BANK_TRANSFER_BANK = env_str("BANK_TRANSFER_BANK", "")
+BANK_TRANSFER_ACCOUNT = env_str("BANK_TRANSFER_ACCOUNT", "")
+
 # Counter hand-over: after this many wrong pickup codes in a row, the fulfilment is locked for a while.
 COUNTER_HANDOVER_MAX_FAILURES = env_int("COUNTER_HANDOVER_MAX_FAILURES", 5)
 COUNTER_HANDOVER_LOCK_MINUTES = env_int("COUNTER_HANDOVER_LOCK_MINUTES", 15)

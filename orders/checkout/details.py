@@ -40,6 +40,8 @@ class Delivery:
     district: str = ""
     street: str = ""
     postal_code: str = ""
+    # Shoppers give a postal code; a bulk order's recipients (uploaded lists) and addresses may have none.
+    requires_postal_code: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def validate_checkout(
         fields["district"] = required("district", delivery.district, 32, _("Enter the district."))
         fields["street"] = required("street", delivery.street, 200, _("Enter the street address."))
         postal_code = clean_text(delivery.postal_code)
-        if not POSTAL_CODE_RE.fullmatch(postal_code):
+        if (postal_code or delivery.requires_postal_code) and not POSTAL_CODE_RE.fullmatch(postal_code):
             errors.setdefault("postal_code", []).append(_("Enter a 6-digit postal code."))
         fields["postal_code"] = postal_code
     fields["delivery_method"] = method

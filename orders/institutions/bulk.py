@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Location, Pack, Variant
 from core.scopes import User
+from orders.institutions.lifecycle import BulkOrderError
 from orders.institutions.selectors import organisations_for_user, roles_in
 from orders.models import BulkOrder, BulkOrderLine, Membership, Organisation, OrganisationAddress
 
-
-class BulkOrderError(Exception):
-    """A change a draft refuses; the message is for the buyer."""
+__all__ = ["BulkOrderError"]
 
 
 def drafts_for_user(user: User) -> QuerySet[BulkOrder]:

@@ -11,7 +11,8 @@
 - ``settings``: ``ShopSettings``
 - ``institution``: ``Organisation``, ``OrganisationAddress``, ``Membership``, ``OrganisationChange`` (institutional
   buyers, ``orders.institutions``)
-- ``bulk``: ``BulkOrder``, ``BulkOrderLine``, ``Recipient`` (an organisation's bulk order drafts and their recipients)
+- ``bulk``: ``BulkOrder``, ``BulkOrderLine``, ``Recipient``, ``BulkOrderChange``, ``TransferReceipt``,
+  ``InvoiceRequest`` (an organisation's bulk orders, recipients, history, bank transfers and invoices)
 """
 
 from orders.models.aid import (
@@ -23,7 +24,7 @@ from orders.models.aid import (
     Settlement,
 )
 from orders.models.aid_export import AidExport
-from orders.models.bulk import BulkOrder, BulkOrderLine, Recipient
+from orders.models.bulk import BulkOrder, BulkOrderChange, BulkOrderLine, InvoiceRequest, Recipient, TransferReceipt
 from orders.models.cart import Cart, CartLine, CartPackLine
 from orders.models.counter import CounterPaymentMethod, CounterSale, CounterSaleLine
 from orders.models.institution import Membership, Organisation, OrganisationAddress, OrganisationChange
@@ -48,6 +49,7 @@ __all__ = [
     "AidLedgerEntry",
     "AidSettings",
     "BulkOrder",
+    "BulkOrderChange",
     "BulkOrderLine",
     "Cart",
     "CartLine",
@@ -58,6 +60,7 @@ __all__ = [
     "CounterSaleLine",
     "DeliveryMethod",
     "Fulfilment",
+    "InvoiceRequest",
     "LineSnapshot",
     "Membership",
     "Order",
@@ -78,4 +81,5 @@ __all__ = [
     "Settlement",
     "ShopSettings",
     "StripeEvent",
+    "TransferReceipt",
 ]

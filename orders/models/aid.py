@@ -56,6 +56,7 @@ def _forget_cached_aid_settings(sender, **kwargs) -> None:
 class AidChannel(models.TextChoices):
     ONLINE = "online", _("Online shop")
     COUNTER = "counter", _("Counter sale")
+    INSTITUTION = "institution", _("Institutional purchase")
 
 
 class AidLedgerEntry(models.Model):

@@ -1,10 +1,16 @@
-"""Bulk order drafts of an organisation (以购代捐, issue 19 part 2): what a buyer means to order and where it goes.
+"""Bulk orders of an organisation (以购代捐, issue 19): what is ordered, where it goes, how it is paid and checked.
 
-A ``BulkOrder`` belongs to one organisation and is only a ``draft`` for now (turning it into orders with stock
-holds comes later). It is delivered to one of the organisation's addresses, picked up at a sales counter, or
-sent to many ``Recipient`` rows uploaded as CSV/XLSX (``orders.institutions.recipients``; a valid upload
-replaces them all at once). ``BulkOrderLine`` rows are the quantities per variant or gift pack. Each line and
-each recipient names exactly one of a variant or a pack. Rules and writes: ``orders.institutions.bulk``.
+A ``BulkOrder`` belongs to one organisation. It is delivered to one of the organisation's addresses, picked up
+at a sales counter, or sent to many ``Recipient`` rows uploaded as CSV/XLSX (``orders.institutions.recipients``;
+a valid upload replaces them all at once). ``BulkOrderLine`` rows are the quantities per variant or gift pack.
+Each line and each recipient names exactly one of a variant or a pack.
+
+Life: ``draft`` → submitted, which places its shop orders (``Order.bulk_order``; one per recipient, or one) with
+their units held for ``BULK_ORDER_RESERVATION_HOURS`` → ``pending_approval`` when its total is above the
+organisation's threshold → ``awaiting_payment`` → ``paid`` (online, or a ``TransferReceipt`` recorded by an
+operator matching the total) → ``completed`` once every merchant's ``InvoiceRequest`` is signed off. Rejected,
+cancelled or expired: its orders are cancelled and the units released. Every move writes a ``BulkOrderChange``.
+Rules and writes: ``orders.institutions`` (``bulk``, ``placement``, ``transfers``, ``invoices``).
 """
 
 from django.conf import settings
@@ -14,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Location, Pack, Variant
+from catalog.models import Location, Merchant, Pack, Variant, private_storage
 from orders.models.institution import Organisation, OrganisationAddress
 
 ONE_ITEM = (Q(variant__isnull=False) & Q(pack__isnull=True)) | (Q(variant__isnull=True) & Q(pack__isnull=False))
@@ -25,6 +31,12 @@ class BulkOrder(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Awaiting approval")
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     class Delivery(models.TextChoices):
         ADDRESS = "address", _("To one address of the organisation")
@@ -61,6 +73,33 @@ class BulkOrder(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True, max_length=1000)
+    # Set when submitted: the payment reference, the total of its orders (goods and shipping), the hold's end.
+    number = models.CharField(_("number"), max_length=32, unique=True, null=True, blank=True)
+    total = models.PositiveIntegerField(_("total (fen)"), default=0)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("units held until"), null=True, blank=True, db_index=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    needs_review = models.BooleanField(
+        _("needs review"), default=False, help_text=_("A transfer does not match, or a part is disputed.")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -70,7 +109,7 @@ class BulkOrder(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.organisation} #{self.pk}"
+        return self.number or f"{self.organisation} #{self.pk}"
 
 
 class BulkOrderLine(models.Model):
@@ -132,3 +171,135 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.phone}"
+
+
+class BulkOrderChange(models.Model):
+    """One entry of a bulk order's history: the status it moved to, who did it, when and why."""
+
+    bulk_order = models.ForeignKey(
+        BulkOrder, verbose_name=_("bulk order"), on_delete=models.CASCADE, related_name="changes"
+    )
+    from_status = models.CharField(_("from"), max_length=24, choices=BulkOrder.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, choices=BulkOrder.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bulk order change")
+        verbose_name_plural = _("bulk order history")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bulk_order_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class TransferReceipt(models.Model):
+    """A bank transfer received for a bulk order, recorded by an operator from the bank statement.
+
+    A bank reference is recorded once (unique): the same transfer entered twice is refused, never counted twice.
+    The bulk order is paid when its receipts add up to its total exactly; otherwise the receipt is kept and the
+    bulk order flagged for review (``difference`` is what the receipts then lack, negative when they exceed it).
+    """
+
+    bulk_order = models.ForeignKey(
+        BulkOrder, verbose_name=_("bulk order"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    received_on = models.DateField(_("received on"))
+    bank_reference = models.CharField(_("bank reference"), max_length=64, unique=True)
+    payer = models.CharField(_("payer"), max_length=128, blank=True)
+    difference = models.IntegerField(_("still due after it (fen)"), default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("bank transfer")
+        verbose_name_plural = _("bank transfers")
+        ordering = ["recorded_at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=1), name="transferreceipt_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.bank_reference
+
+
+class InvoiceRequest(models.Model):
+    """One merchant's part of a paid bulk order, to be invoiced (发票) by the merchant and signed off by the buyer.
+
+    ``requested`` → ``issued`` (the merchant uploads the invoice as PDF/OFD or records its number) → ``signed_off``
+    (the organisation confirms goods received and invoice checked), or ``disputed`` with a reason, which an
+    operator resolves (back to ``requested`` for a new invoice, or ``signed_off``).
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Invoice requested")
+        ISSUED = "issued", _("Invoice issued")
+        SIGNED_OFF = "signed_off", _("Goods and invoice checked")
+        DISPUTED = "disputed", _("Disputed")
+
+    bulk_order = models.ForeignKey(
+        BulkOrder, verbose_name=_("bulk order"), on_delete=models.CASCADE, related_name="invoice_requests"
+    )
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="invoice_requests"
+    )
+    amount = models.PositiveIntegerField(_("amount (fen)"), help_text=_("The merchant's goods in the bulk order."))
+    invoice_title = models.CharField(_("invoice title"), max_length=128)
+    tax_number = models.CharField(_("tax number"), max_length=20)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    invoice_number = models.CharField(_("invoice number"), max_length=32, blank=True)
+    invoice_file = models.FileField(
+        _("invoice file"),
+        upload_to="invoices/%Y/%m/",
+        storage=private_storage,
+        max_length=255,
+        blank=True,
+        help_text=_("PDF or OFD; kept private."),
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    dispute_reason = models.CharField(_("dispute"), max_length=500, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice request")
+        verbose_name_plural = _("invoice requests")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulk_order", "merchant"], name="invoicerequest_one_per_merchant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulk_order} · {self.merchant}"

@@ -49,6 +49,11 @@ class Organisation(ClusterableModel):
         default=0,
         help_text=_("In fen: orders above this amount need an approver's sign-off; 0: every order."),
     )
+    annual_target = models.PositiveIntegerField(
+        _("annual target (fen)"),
+        default=0,
+        help_text=_("In fen: certified aid products the organisation means to buy in a year; 0: none set."),
+    )
     proof = models.FileField(
         _("proof"),
         upload_to="institutions/%Y/%m/",

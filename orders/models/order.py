@@ -84,6 +84,15 @@ class Order(models.Model):
     needs_review = models.BooleanField(
         _("needs review"), default=False, help_text=_("Something about this order needs an operator's attention.")
     )
+    # An order placed for an organisation's bulk order (one per recipient, or the only one).
+    bulk_order = models.ForeignKey(
+        "orders.BulkOrder",
+        verbose_name=_("bulk order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
     created_at = models.DateTimeField(_("placed"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -15,6 +15,7 @@ class PaymentProvider(models.TextChoices):
     DEMO = "demo", _("Demo (no real money)")
     WECHAT = "wechat", _("WeChat Pay")
     ALIPAY = "alipay", _("Alipay")
+    TRANSFER = "transfer", _("Bank transfer")
 
 
 class Payment(models.Model):

@@ -23,6 +23,7 @@ from core.users import acting_user
 from orders import notifications as notify
 from orders.aid.services import credit_order
 from orders.events import record_order_event
+from orders.institutions.placement import on_order_paid as on_bulk_order_paid
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from orders.state import (
     InvalidTransition,
@@ -130,6 +131,8 @@ def mark_paid_locked(
         parts.append(site_text(NOTE_PAYMENT, reference=payment_reference))
     transition_locked(order, OrderStatus.PAID, actor=actor, note=" ".join(p for p in parts if p), paid_at=order.paid_at)
     notify.order_paid(order)
+    if order.bulk_order_id is not None:
+        on_bulk_order_paid(order, actor=actor)
     return order
 
 

@@ -33,6 +33,7 @@ from core.users import acting_user
 from orders import notifications as notify
 from orders.aid.services import debit_refund, paying_payment
 from orders.events import record_order_event
+from orders.institutions.placement import payable as bulk_payable
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
 from orders.payments.client import demo_payments_enabled, stripe_client
 from orders.payments.reservation import mark_paid_locked
@@ -124,6 +125,8 @@ def check_payable(order: Order) -> None:
     """``PaymentError`` unless the order awaits payment and its hold has not ended (every provider checks it)."""
     if order.status != OrderStatus.PENDING_PAYMENT or order.expires_at <= timezone.now():
         raise PaymentError(_("This order can no longer be paid."))
+    if order.bulk_order_id is not None and not bulk_payable(order):
+        raise PaymentError(_("This order belongs to a bulk order that is not awaiting payment."))
 
 
 def intent_params(order: Order, attempt: int) -> dict[str, Any]:
