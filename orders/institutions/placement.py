@@ -225,3 +225,9 @@ def on_order_paid(order: Order, *, actor: User | None = None) -> None:
 def payable(order: Order) -> bool:
     """Whether an order of a bulk order may be paid on its own (online): only while the bulk awaits payment."""
     return BulkOrder.objects.filter(pk=order.bulk_order_id, status=Status.AWAITING_PAYMENT).exists()
+
+
+def amount_due(bulk_order: BulkOrder) -> int:
+    """What is still to pay, in fen: the totals of its orders awaiting payment (some may be paid online)."""
+    due = Order.objects.filter(bulk_order=bulk_order, status=OrderStatus.PENDING_PAYMENT).aggregate(due=Sum("total"))
+    return due["due"] or 0
