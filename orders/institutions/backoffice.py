@@ -186,6 +186,7 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
         "contact_phone",
         "contact_email",
         "approval_threshold",
+        "annual_target",
         "status",
         "verified_by",
         "verified_at",
@@ -200,7 +201,7 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
                 [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
                 heading=gettext_lazy("Contact"),
             ),
-            FieldPanel("approval_threshold"),
+            FieldRowPanel([FieldPanel("approval_threshold"), FieldPanel("annual_target")]),
             InlinePanel("addresses", heading=gettext_lazy("Addresses"), label=gettext_lazy("Address")),
             InlinePanel(
                 "memberships",

@@ -65,13 +65,23 @@ class ApplicationForm(forms.Form):
 
 
 class OrganisationForm(WagtailAdminModelForm):
-    """The operators' form: the threshold typed in yuan; the credit code checked and kept in capitals."""
+    """The operators' form: the threshold and the annual target typed in yuan; the credit code checked and kept
+    in capitals."""
 
     approval_threshold = yuan_formfield(
         Organisation._meta.get_field("approval_threshold"),
         label=_("Approval threshold (yuan)"),
         help_text=_("Orders above this amount need an approver's sign-off; 0: every order."),
     )
+    annual_target = yuan_formfield(
+        Organisation._meta.get_field("annual_target"),
+        label=_("Annual target (yuan)"),
+        help_text=_("Certified aid products the organisation means to buy in a year; 0 or empty: none set."),
+        required=False,
+    )
+
+    def clean_annual_target(self) -> int:
+        return self.cleaned_data["annual_target"] or 0
 
     def clean_credit_code(self) -> str:
         code = normalise(self.cleaned_data["credit_code"])

@@ -87,6 +87,7 @@ def test_an_operator_registers_an_organisation_verified_with_a_member_and_the_th
             "contact_phone": "13700137000",
             "contact_email": "",
             "approval_threshold": "2000.50",
+            "annual_target": "120000",
             "addresses": inline_formset(
                 [
                     {
@@ -110,6 +111,7 @@ def test_an_operator_registers_an_organisation_verified_with_a_member_and_the_th
     school = Organisation.objects.get(credit_code=SCHOOL_CODE)
     assert school.status == Organisation.Status.VERIFIED and school.verified_by == world.operator
     assert school.approval_threshold == 200_050
+    assert school.annual_target == 12_000_000
     assert school.changes.get().actor == world.operator
     assert school.addresses.get().label == "学校食堂"
     assert list(school.memberships.values_list("user", "role")) == [(world.shopper.pk, Membership.Role.APPROVER)]
