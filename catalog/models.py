@@ -690,3 +690,78 @@ class PackItem(Orderable):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.variant_id}"
+
+
+def new_alert_token() -> str:
+    """A fresh secret for a stock alert's unsubscribe link (32 URL-safe characters)."""
+    return secrets.token_urlsafe(24)
+
+
+class StockAlert(models.Model):
+    """A shopper's wish to be told, once, when a sold-out variant is back where they want it
+    (``catalog.alerts``): online (free units at any active warehouse: home delivery) when ``location`` is
+    empty, else at that sales counter. Told by text message or e-mail, in ``language``, through the outbox;
+    ``notified_at`` is set in the same transaction, so it is never told twice. Pending (not yet told) alerts
+    are unique per variant, place and contact; ``token`` is the secret of its unsubscribe link."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("Text message")
+        EMAIL = "email", _("E-mail")
+
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="stock_alerts"
+    )
+    location = models.ForeignKey(
+        Location,
+        verbose_name=_("counter"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="stock_alerts",
+        help_text=_("The sales counter watched; empty: online (home delivery)."),
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    contact = models.CharField(
+        _("mobile number or e-mail"), max_length=254, help_text=_("Where the shopper is told, as the channel needs.")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stock_alerts",
+    )
+    language = models.CharField(_("language"), max_length=16, default="zh-hans")
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_alert_token, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    notified_at = models.DateTimeField(_("told"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock alert")
+        verbose_name_plural = _("stock alerts")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["variant"], condition=Q(notified_at__isnull=True), name="stockalert_pending_idx"),
+            models.Index(fields=["contact"], condition=Q(notified_at__isnull=True), name="stockalert_contact_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "contact"],
+                condition=Q(notified_at__isnull=True, location__isnull=True),
+                name="stockalert_pending_online_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["variant", "location", "contact"],
+                condition=Q(notified_at__isnull=True, location__isnull=False),
+                name="stockalert_pending_counter_unique",
+            ),
+            models.CheckConstraint(condition=Q(channel__in=["sms", "email"]), name="stockalert_channel_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} @ {self.location_id or 'online'} → {self.channel}"
+
+    @property
+    def is_online(self) -> bool:
+        return self.location_id is None

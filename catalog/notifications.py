@@ -1,4 +1,5 @@
-"""What the catalogue sends, and to whom: counters' messages, low stock, operators' warnings.
+"""What the catalogue sends, and to whom: counters' messages, low stock, operators' warnings, shoppers'
+back-in-stock alerts.
 
 Each function enqueues outbox notifications inside the caller's transaction (``worker.outbox``).
 """
@@ -12,15 +13,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
-from catalog.models import Location, Merchant, Stock
+from catalog.models import Location, Merchant, Stock, StockAlert
 from core import roles
 from worker.channels import WebhookEndpoint
 from worker.models import Notification
 from worker.outbox import enqueue
+from worker.sms import register_template
 
 EMAIL, WEBHOOK, COUNTER = Notification.Channel.EMAIL, Notification.Channel.WEBHOOK, Notification.Channel.COUNTER
+SMS = Notification.Channel.SMS
 STAFF_LANGUAGE = "zh-hans"
 
 
@@ -160,3 +164,47 @@ def notify_operators(*, template: str, payload: dict[str, Any], key: str) -> Non
             language=language,
             key=f"{key}-operator-{user.pk}",
         )
+
+
+# --- back-in-stock alerts (``catalog.alerts``) ----------------------------------------------------------------
+
+# Mainland text messages carry no links: the product (and the counter) say what is back.
+SMS_TEMPLATES: dict[str, tuple[tuple[str, ...], Any]] = {
+    "stock_back_online": (
+        ("product",),
+        gettext_lazy("%(product)s is back in stock at Dexiu Market: order it for delivery now."),
+    ),
+    "stock_back_counter": (
+        ("product", "counter"),
+        gettext_lazy("%(product)s is back in stock at %(counter)s (Dexiu Market)."),
+    ),
+}
+
+
+def register_sms_templates() -> None:
+    """Let the outbox send the catalogue's text messages (called once, by ``CatalogConfig.ready``)."""
+    for name, (params, text) in SMS_TEMPLATES.items():
+        register_template(name, params=params, text=text)
+
+
+def _alert_language(alert: StockAlert) -> str:
+    return alert.language if alert.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def stock_back(alert: StockAlert) -> None:
+    """Tell the shopper that the variant of ``alert`` is back where they asked (call inside the transaction that
+    marks the alert told). One notification per alert (its key): a retry adds none. In the alert's language:
+    the product's English name on the English site when it has one; the e-mail links to the product page."""
+    language = _alert_language(alert)
+    variant, counter = alert.variant, alert.location
+    with translation.override(language):
+        product = f"{variant.product.display_name} {variant.name}".strip()
+        product_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + variant.product.get_absolute_url()
+    key = f"stock-alert-{alert.pk}"
+    if alert.channel == StockAlert.Channel.SMS:
+        template = "stock_back_counter" if counter else "stock_back_online"
+        payload = {"product": product, **({"counter": counter.name} if counter else {})}
+        enqueue(channel=SMS, template=template, recipient=alert.contact, payload=payload, language=language, key=key)
+        return
+    payload = {"product": product, "product_url": product_url, "counter": location_data(counter) if counter else None}
+    enqueue(channel=EMAIL, template="stock_back", recipient=alert.contact, payload=payload, language=language, key=key)

@@ -2,7 +2,8 @@
 
 Every stock change locks the affected ``Stock`` rows (in primary-key order, so two
 changes touching the same rows cannot deadlock), refuses to go below zero or below
-what is allocated to orders, and writes one ``StockMovement`` per row changed.
+what is allocated to orders, and writes one ``StockMovement`` per row changed. A change that frees units of a
+variant where it had none checks its back-in-stock alerts after the commit (``catalog.alerts``).
 """
 
 import datetime
@@ -16,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import notifications
+from catalog import alerts, notifications
 from catalog.certificates import batch_certificates
 from catalog.models import Batch, Certificate, Location, Product, Stock, StockMovement, Variant, new_batch_code
 from catalog.search import product_search_text
@@ -117,12 +118,14 @@ def apply_stock_changes(
                     }
                 )
             planned.append((stock, change, on_hand, allocated))
-        movements = []
+        movements, restocked = [], set()
         for stock, change, on_hand, allocated in planned:
             available_before = stock.on_hand - stock.allocated
             stock.on_hand, stock.allocated = on_hand, allocated
             stock.save(update_fields=["on_hand", "allocated", "updated_at"])
             notifications.stock_decreased(stock, available_before)
+            if available_before <= 0 < on_hand - allocated:
+                restocked.add(stock.variant_id)  # free units where there were none: alerts may be due
             movements.append(
                 StockMovement(
                     stock=stock,
@@ -137,6 +140,7 @@ def apply_stock_changes(
                     batch=change.batch,
                 )
             )
+        alerts.restocked_after_commit(restocked)
         return StockMovement.objects.bulk_create(movements)
 
 

@@ -3,6 +3,7 @@ from django.urls import path, re_path
 
 from storefront import (
     account_views,
+    alert_views,
     bulk_views,
     cart_views,
     checkout_views,
@@ -23,6 +24,8 @@ urlpatterns = [
     re_path(r"^products/(?P<slug>[-\w]+)/$", views.product_detail, name="product_detail"),
     path("certified/", views.certified_register, name="certified"),
     path("trace/<str:code>/", views.trace_batch, name="trace"),
+    path("alerts/subscribe/", alert_views.alert_subscribe, name="stock_alert_subscribe"),
+    path("alerts/unsubscribe/<str:token>/", alert_views.alert_unsubscribe, name="stock_alert_unsubscribe"),
     path("cart/", cart_views.cart_detail, name="cart"),
     path("cart/add/", cart_views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/", cart_views.cart_update, name="cart_update"),

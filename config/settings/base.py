@@ -163,6 +163,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stripe-events": {"task": "worker.sweep_stripe_events", "schedule": 60},
     "sweep-provider-events": {"task": "worker.sweep_provider_events", "schedule": 60},
     "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
+    "sweep-stock-alerts": {"task": "catalog.sweep_stock_alerts", "schedule": 600},
     "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},
     "share-profits": {"task": "orders.share_profits", "schedule": 3600},
     "send-counter-digests": {"task": "worker.send_counter_digests", "schedule": 300},
@@ -347,6 +348,7 @@ PASSWORD_RESET_RATE_LIMIT = env_str("PASSWORD_RESET_RATE_LIMIT", "5/h")  # shop 
 REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "5/h")
 CONTACT_RATE_LIMIT = env_str("CONTACT_RATE_LIMIT", "5/h")
 INSTITUTION_APPLY_RATE_LIMIT = env_str("INSTITUTION_APPLY_RATE_LIMIT", "5/h")  # organisation applications
+STOCK_ALERT_RATE_LIMIT = env_str("STOCK_ALERT_RATE_LIMIT", "10/h")  # back-in-stock alert sign-ups, per client
 # Sign-in by mobile number (storefront/phone_sign_in.py): a 6-digit code by SMS, valid PHONE_CODE_MINUTES (5-10),
 # void after PHONE_CODE_MAX_ATTEMPTS wrong tries, at most one per number every PHONE_CODE_RESEND_SECONDS. Codes sent
 # are limited per number and per client address, codes entered per client and per number; all fail closed.
