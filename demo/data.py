@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from catalog.regions import DezhouCounty, XiushanTownship
 from core import roles
+from orders.institutions.credit_code import check_character
 
 AID_ISSUER = "秀山县乡村振兴局"
 STOCK_REASON = "演示数据入库"
@@ -1100,4 +1101,53 @@ SYNONYMS = [
     ("围脖", "围巾"),
     ("土家锦", "织锦 西兰卡普"),
     ("明前茶", "毛尖 明前"),
+]
+
+
+# A verified trade union that buys the gift pack for its staff (以购代捐), with a member per role (demo logins,
+# like ``USERS``), an annual target and one bulk order to a few recipients, paid, so its purchases report shows
+# figures. Loaded with the demo users only (the union is registered, and its order placed, by them).
+INSTITUTION_CODE_BODY = "81371400MC5847263"  # 登记管理部门 8 (工会), 371400 德州市; invented
+INSTITUTION = {
+    "kind": "union",
+    "name": "德州市总工会",
+    "credit_code": INSTITUTION_CODE_BODY + check_character(INSTITUTION_CODE_BODY),
+    "invoice_title": "德州市总工会",
+    "contact_name": "周静",
+    "contact_phone": "13953412086",
+    "contact_email": "union@dexiu.example",
+    "approval_threshold": 1_000_000,  # orders above ¥10,000.00 need the approver
+    "annual_target": 5_000_000,  # ¥50,000.00 of certified aid products a year
+}
+INSTITUTION_ADDRESS = {
+    "label": "工会机关",
+    "recipient": "周静",
+    "phone": "13953412086",
+    "province": "山东省",
+    "city": "德州市",
+    "district": "德城区",
+    "street": "东风中路1566号",
+}
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    username: str
+    password: str
+    full_name: str
+    role: str  # orders.Membership.Role
+
+
+INSTITUTION_MEMBERS = [
+    DemoMember("union-buyer", "demo-union-buyer", "周静", "buyer"),
+    DemoMember("union-approver", "demo-union-approver", "马国强", "approver"),
+    DemoMember("union-finance", "demo-union-finance", "高燕", "finance"),
+]
+# The union's bulk order: one demo gift pack (``PACK``) to each recipient, paid; found again by its note.
+INSTITUTION_ORDER_NOTE = "春节职工慰问（演示）"
+INSTITUTION_PAYMENT_REFERENCE = "DEMO-GH-0001"
+INSTITUTION_RECIPIENTS = [
+    ("李红梅", "13905341101", "山东省", "德州市", "德城区", "新华街道湖滨南大道101号"),
+    ("王建军", "13905341102", "山东省", "德州市", "陵城区", "安德街道府前街22号"),
+    ("张丽", "13905341103", "山东省", "德州市", "禹城市", "市中街道行政街8号"),
 ]

@@ -2,6 +2,7 @@
 when they differ, pictures are reused by title, and stock is received only where none exists yet.
 """
 
+import csv
 import datetime
 import io
 from collections import Counter
@@ -13,6 +14,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.images.models import Image
 from wagtail.models import Collection
@@ -41,6 +43,13 @@ from cms.models import HomePage, HomePageFeaturedProduct
 from core import roles
 from demo import data, images
 from demo.pages import load_pages
+from orders.institutions.bulk import create_draft
+from orders.institutions.placement import amount_due, submit
+from orders.institutions.recipients import COLUMNS as RECIPIENT_COLUMNS
+from orders.institutions.recipients import upload_recipients
+from orders.institutions.services import register_organisation
+from orders.institutions.transfers import record_transfer
+from orders.models import BulkOrder, Membership, Organisation, OrganisationAddress
 
 PERISHABLE_SHELF_LIFE_DAYS = 30
 
@@ -52,12 +61,14 @@ class DemoLogin:
     username: str
     password: str
     group: str
+    role: str = ""  # an organisation member's role (orders.Membership.Role)
 
 
 @dataclass
 class DemoSummary:
     created: Counter = field(default_factory=Counter)
     logins: list[DemoLogin] = field(default_factory=list)
+    institution_report: str = ""  # the demo union's purchases report (a path), loaded with the users
 
 
 def _upsert(model: type[M], lookup: dict, values: dict, created: Counter) -> M:
@@ -421,6 +432,65 @@ def _load_pack(created: Counter) -> None:
         _upsert(PackItem, {"pack": pack, "variant": variant}, {"quantity": quantity, "sort_order": order}, created)
 
 
+def _recipients_csv() -> bytes:
+    """The demo union's recipients as the upload's CSV: one demo gift pack each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(RECIPIENT_COLUMNS)
+    for name, phone, province, city, district, street in data.INSTITUTION_RECIPIENTS:
+        writer.writerow([name, phone, province, city, district, street, data.PACK["slug"], "", "1"])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _load_institution(operator: User, created: Counter) -> tuple[list[DemoLogin], Organisation]:
+    """The demo union (``data.INSTITUTION``), registered by the operator (verified), its address, one member per
+    role, and its bulk order of gift packs placed by the buyer and paid, each only when missing."""
+    spec = data.INSTITUTION
+    organisation = Organisation.objects.filter(credit_code=spec["credit_code"]).exclude(status="rejected").first()
+    if organisation is None:
+        organisation = register_organisation(Organisation(tax_number=spec["credit_code"], **spec), actor=operator)
+        created[Organisation._meta.label] += 1
+    address = dict(data.INSTITUTION_ADDRESS)
+    _upsert(OrganisationAddress, {"organisation": organisation, "label": address.pop("label")}, address, created)
+    logins, members = [], {}
+    for member in data.INSTITUTION_MEMBERS:
+        user = User.objects.filter(username=member.username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=member.username,
+                password=member.password,
+                email=f"{member.username}@dexiu.example",
+                first_name=member.full_name,
+            )
+            created[User._meta.label] += 1
+        _row, made = Membership.objects.get_or_create(organisation=organisation, user=user, role=member.role)
+        created[Membership._meta.label] += made
+        members[member.role] = user
+        logins.append(DemoLogin(member.username, member.password, roles.ORGANISATION_MEMBERS, member.role))
+    if not BulkOrder.objects.filter(organisation=organisation, note=data.INSTITUTION_ORDER_NOTE).exists():
+        buyer = members[Membership.Role.BUYER]
+        draft = create_draft(
+            organisation=organisation,
+            actor=buyer,
+            delivery=BulkOrder.Delivery.RECIPIENTS,
+            note=data.INSTITUTION_ORDER_NOTE,
+        )
+        result = upload_recipients(draft, _recipients_csv(), filename="recipients.csv", actor=buyer)
+        if not result.ok:
+            raise RuntimeError(f"The demo recipients were refused: {result}")
+        bulk_order = submit(draft, actor=buyer)
+        record_transfer(
+            bulk_order,
+            actor=operator,
+            amount=amount_due(bulk_order),
+            received_on=timezone.localdate(),
+            bank_reference=data.INSTITUTION_PAYMENT_REFERENCE,
+            payer=organisation.invoice_title,
+        )
+        created[BulkOrder._meta.label] += 1
+    return logins, organisation
+
+
 def load_demo(*, with_users: bool) -> DemoSummary:
     """Load (or top up) the demo catalogue; demo users only when ``with_users`` is true."""
     summary = DemoSummary()
@@ -437,6 +507,10 @@ def load_demo(*, with_users: bool) -> DemoSummary:
         actor = User.objects.filter(username="operator").first() if with_users else None
         _load_stock(products, locations, actor, created)
         _load_pack(created)
+        if with_users:
+            institution_logins, union = _load_institution(actor, created)
+            summary.logins += institution_logins
+            summary.institution_report = reverse("storefront:institution_report", args=[union.pk])
         _load_home_page(products, created)
         _load_synonyms(created)
         load_pages({product.slug: product for _spec, product in products}, _picture, created)

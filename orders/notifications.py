@@ -140,6 +140,8 @@ def order_paid(order: Order) -> None:
                 key=f"fulfilment-{fulfilment.pk}-prepare",
             )
             continue
+        if order.bulk_order_id is not None:
+            continue  # a bulk order's parcels reach each merchant in one message (orders.institutions.dispatch)
         payload["address"] = {
             "province": order.province,
             "city": order.city,

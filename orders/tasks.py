@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from orders import notifications
 from orders.aid.services import check_certificates as check_certificates_now
+from orders.institutions.approval import expire_overdue_bulk_orders as expire_bulk_now
 from orders.payments.profit_sharing import share_profits as share_profits_now
 from orders.payments.provider_events import process_pending_provider_events
 from orders.payments.provider_events import process_provider_event as process_provider_event_now
@@ -87,6 +88,12 @@ def sweep_provider_events() -> int:
 def expire_overdue_orders() -> int:
     """Expire unpaid orders past their reservation and release their stock."""
     return expire_now()
+
+
+@shared_task(name="orders.expire_overdue_bulk_orders", **IDEMPOTENT)
+def expire_overdue_bulk_orders() -> int:
+    """Expire organisations' bulk orders not approved or paid while their units were held; release the units."""
+    return expire_bulk_now()
 
 
 @shared_task(name="worker.reconcile_payments", **IDEMPOTENT)

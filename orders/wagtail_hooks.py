@@ -17,6 +17,8 @@ from orders.dashboard.panels import (
     WaitingPickupsPanel,
 )
 from orders.institutions.backoffice import OrganisationViewSet
+from orders.institutions.bulk_backoffice import BulkOrderViewSet
+from orders.institutions.invoice_backoffice import InvoiceViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -37,6 +39,16 @@ def register_aid_back_office() -> AidViewSet:
 @hooks.register("register_admin_viewset")
 def register_organisations_back_office() -> OrganisationViewSet:
     return OrganisationViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_bulk_orders_back_office() -> BulkOrderViewSet:
+    return BulkOrderViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_invoices_back_office() -> InvoiceViewSet:
+    return InvoiceViewSet()
 
 
 DASHBOARD_PANELS = [

@@ -1,19 +1,26 @@
 """Bulk order drafts of an organisation (以购代捐, issue 19 part 2), under ``/institutions/bulk/``.
 
-Thin: rules and writes are ``orders.institutions.bulk`` and ``orders.institutions.recipients``. Members of the
-organisation (any role) and operators see its drafts; only its buyers create and change them (others get 403);
-another organisation's draft answers 404. Signed-out visitors are sent to sign in.
+Thin: rules and writes are ``orders.institutions.bulk`` and ``orders.institutions.recipients``; submitting is
+``orders.institutions.placement``, approving, rejecting and cancelling ``orders.institutions.approval``. Members of
+the organisation (any role) and operators see its bulk orders; only its buyers create and change drafts (others get
+403); a refused submission or decision is shown as a message. Another organisation's bulk order answers 404.
+Signed-out visitors are sent to sign in.
 """
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from orders.institutions import approval
 from orders.institutions.bulk import (
     BulkOrderError,
     add_line,
@@ -25,10 +32,16 @@ from orders.institutions.bulk import (
     update_delivery,
 )
 from orders.institutions.bulk_forms import DraftForm, LineForm, RecipientsUploadForm
+from orders.institutions.placement import amount_due, orders_of, submit
 from orders.institutions.recipients import template_csv, upload_recipients
-from orders.models import BulkOrder
+from orders.models import BulkOrder, OrderStatus
 
 RECIPIENTS_SHOWN = 50
+ORDERS_PER_PAGE = 50
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def _detail_url(bulk_order: BulkOrder) -> str:
@@ -51,6 +64,8 @@ def _detail(request: HttpRequest, bulk_order: BulkOrder, **context) -> HttpRespo
     )
     context.setdefault("line_form", LineForm())
     context.setdefault("upload_form", RecipientsUploadForm())
+    if bulk_order.number:
+        context.update(_submitted_context(request, bulk_order))
     return render(
         request,
         "storefront/institutions/bulk_detail.html",
@@ -63,6 +78,31 @@ def _detail(request: HttpRequest, bulk_order: BulkOrder, **context) -> HttpRespo
             **context,
         },
     )
+
+
+def _submitted_context(request: HttpRequest, bulk_order: BulkOrder) -> dict:
+    """What a submitted bulk order shows: its orders (a page), history, decisions, and how to pay what is due."""
+    page = Paginator(orders_of(bulk_order), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "changes": bulk_order.changes.select_related("actor"),
+        "can_decide": bulk_order.status == BulkOrder.Status.PENDING_APPROVAL
+        and approval.may_decide(request.user, bulk_order),
+        "can_cancel": bulk_order.status in approval.OPEN and approval.may_cancel(request.user, bulk_order),
+        "reason_form": ReasonForm(),
+    }
+    if bulk_order.status == BulkOrder.Status.AWAITING_PAYMENT:
+        unpaid = list(orders_of(bulk_order).filter(status=OrderStatus.PENDING_PAYMENT)[:2])
+        context.update(
+            amount_due=amount_due(bulk_order),
+            bank={
+                "payee": settings.BANK_TRANSFER_PAYEE,
+                "bank": settings.BANK_TRANSFER_BANK,
+                "account": settings.BANK_TRANSFER_ACCOUNT,
+            },
+            pay_order=unpaid[0] if len(unpaid) == 1 else None,
+        )
+    return context
 
 
 def _editable_or_403(request: HttpRequest, pk: int) -> BulkOrder:
@@ -113,7 +153,8 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @login_required(login_url="storefront:login")
 def bulk_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A draft: its delivery, lines and recipients; a buyer's forms to change them."""
+    """A draft: its delivery, lines and recipients; a buyer's forms to change and submit it. Once submitted:
+    its status, total, orders, history, what to pay and how, and the decisions the user may take."""
     return _detail(request, draft_for_user_or_404(request.user, pk))
 
 
@@ -187,3 +228,57 @@ def bulk_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="recipients.csv"'
     return response
+
+
+def _act(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+    """Run a submission or a decision on a bulk order the user sees (404 otherwise); a refusal is a message."""
+    bulk_order = draft_for_user_or_404(request.user, pk)
+    try:
+        action(bulk_order)
+    except BulkOrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return HttpResponseRedirect(_detail_url(bulk_order))
+
+
+def _reason(request: HttpRequest) -> str:
+    form = ReasonForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else ""
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="storefront:login")
+def bulk_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A buyer submits the draft: its orders are placed and their units held."""
+    return _act(request, pk, lambda bulk: submit(bulk, actor=request.user), _("The bulk order is submitted."))
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="storefront:login")
+def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda bulk: approval.approve(bulk, actor=request.user), _("The bulk order is approved."))
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="storefront:login")
+def bulk_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = _reason(request)
+    return _act(
+        request,
+        pk,
+        lambda bulk: approval.reject(bulk, actor=request.user, reason=reason),
+        _("The bulk order is rejected and back to draft."),
+    )
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="storefront:login")
+def bulk_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = _reason(request)
+    return _act(
+        request,
+        pk,
+        lambda bulk: approval.cancel(bulk, actor=request.user, reason=reason),
+        _("The bulk order is cancelled."),
+    )

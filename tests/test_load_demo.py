@@ -31,6 +31,10 @@ from catalog.search import search
 from cms.models import HomePage, HomePageFeaturedProduct
 from core import roles
 from demo import data, images
+from orders.aid.reconciliation import reconcile
+from orders.institutions.credit_code import validate_credit_code
+from orders.institutions.reports import MONTH, organisation_report, period_of
+from orders.models import AidChannel, AidLedgerEntry, BulkOrder, Membership, Order, OrderStatus, Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +60,7 @@ def snapshot() -> dict:
     models = [
         Merchant, Merchant.members.through, Category, Product, ProductImage, Variant, Location,
         Location.staff.through, Stock, StockMovement, Image, User, User.groups.through, Group,
-        HomePageFeaturedProduct, Batch,
+        HomePageFeaturedProduct, Batch, Organisation, Membership, BulkOrder, Order, AidLedgerEntry,
     ]  # fmt: skip
     return {
         "counts": {model._meta.label: model.objects.count() for model in models},
@@ -96,6 +100,7 @@ def test_demo_catalogue_without_debug(demo_settings, client):
     output = load(demo_settings, debug=False)
 
     assert not User.objects.exists()
+    assert not Organisation.objects.exists(), "the demo union comes with the demo users only"
     assert "Demo users skipped" in output and "demo-operator" not in output
     check_merchants()
     check_products_variants_and_pictures()
@@ -185,14 +190,20 @@ def check_counters_and_stock():
 
 
 def check_stock_arrived_through_the_ledger(actor):
-    movements = StockMovement.objects.all()
+    """Opening stock was received through the ledger; the only other movements are the demo union's paid bulk
+    order's (its units allocated, then sold), with the users."""
+    movements = StockMovement.objects.filter(kind=StockMovement.Kind.RECEIVE)
     assert movements.count() == Stock.objects.filter(on_hand__gt=0).count()
     assert set(movements.values_list("kind", "reason", "actor")) == {
         (StockMovement.Kind.RECEIVE, data.STOCK_REASON, actor)
     }
+    bulk_numbers = set(Order.objects.filter(bulk_order__isnull=False).values_list("number", flat=True))
+    others = StockMovement.objects.exclude(kind=StockMovement.Kind.RECEIVE)
+    assert set(others.values_list("reference", flat=True)) <= bulk_numbers
     for stock in Stock.objects.filter(on_hand__gt=0)[:50]:
-        (movement,) = stock.movements.all()
-        assert movement.quantity == movement.on_hand_after == stock.on_hand
+        (movement,) = stock.movements.filter(kind=StockMovement.Kind.RECEIVE)
+        sold = sum(stock.movements.exclude(pk=movement.pk).values_list("quantity", flat=True))
+        assert movement.quantity == movement.on_hand_after == stock.on_hand - sold
 
 
 def check_demo_batch(client):
@@ -220,6 +231,7 @@ def check_demo_users(output, client):
         "editor": roles.EDITORS,
         "moderator": "Moderators",
         "counter": roles.COUNTER_STAFF,
+        **{member.username: roles.ORGANISATION_MEMBERS for member in data.INSTITUTION_MEMBERS},
     }
     assert User.objects.count() == len(expected_groups)
     for username, group in expected_groups.items():
@@ -240,3 +252,36 @@ def check_demo_users(output, client):
 
     client.login(username="operator", password="demo-operator")
     assert client.get("/admin/").status_code == 200
+    check_demo_union(output, client)
+
+
+def check_demo_union(output, client):
+    """The verified demo union, a member per role, its annual target and its paid bulk order of gift packs, which
+    its purchases report shows."""
+    union = Organisation.objects.get(name="德州市总工会")
+    validate_credit_code(union.credit_code)
+    assert union.status == Organisation.Status.VERIFIED and union.verified_by.username == "operator"
+    assert union.kind == Organisation.Kind.UNION and union.annual_target > 0 and union.addresses.exists()
+    assert sorted(union.memberships.values_list("user__username", "role")) == sorted(
+        (member.username, member.role) for member in data.INSTITUTION_MEMBERS
+    )
+    (bulk_order,) = BulkOrder.objects.filter(organisation=union)
+    assert bulk_order.status == BulkOrder.Status.PAID and bulk_order.submitted_by.username == "union-buyer"
+    assert bulk_order.recipients.count() == len(data.INSTITUTION_RECIPIENTS)
+    assert {recipient.pack.slug for recipient in bulk_order.recipients.all()} == {data.PACK["slug"]}
+    orders = Order.objects.filter(bulk_order=bulk_order)
+    assert orders.count() == len(data.INSTITUTION_RECIPIENTS)
+    assert set(orders.values_list("status", flat=True)) == {OrderStatus.PAID}
+    entries = AidLedgerEntry.objects.filter(order__bulk_order=bulk_order)
+    assert entries.exists() and set(entries.values_list("channel", flat=True)) == {AidChannel.INSTITUTION}
+    # Paid by a bank transfer the operator recorded, so the ledger reconciles with the money.
+    assert bulk_order.transfers.get().amount == bulk_order.total
+    assert reconcile().balanced
+    report = organisation_report(union, period_of(MONTH, bulk_order.paid_at.date()))
+    assert report.total == sum(entries.values_list("amount", flat=True)) > 0
+    assert report.certified > 0 and report.target_share is not None
+
+    assert "union-buyer" in output and f"/institutions/{union.pk}/report/" in output
+    client.logout()
+    assert client.login(username="union-finance", password="demo-union-finance")
+    assert client.get(f"/institutions/{union.pk}/report/").status_code == 200

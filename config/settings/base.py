@@ -163,6 +163,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stripe-events": {"task": "worker.sweep_stripe_events", "schedule": 60},
     "sweep-provider-events": {"task": "worker.sweep_provider_events", "schedule": 60},
     "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
+    "expire-overdue-bulk-orders": {"task": "orders.expire_overdue_bulk_orders", "schedule": 60},
     "sweep-stock-alerts": {"task": "catalog.sweep_stock_alerts", "schedule": 600},
     "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},
     "share-profits": {"task": "orders.share_profits", "schedule": 3600},

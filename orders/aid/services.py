@@ -97,21 +97,29 @@ def paid_at(order: Order) -> datetime:
     return order.paid_at or timezone.now()
 
 
+def order_channel(order: Order) -> str:
+    """The channel of an order's entries: ``institution`` for an order placed by an organisation's bulk order
+    (``Order.bulk_order``), ``online`` for a shopper's. Counter sales are ``counter`` (``credit_counter_sale``)."""
+    return AidChannel.INSTITUTION if order.bulk_order_id else AidChannel.ONLINE
+
+
 def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerEntry]:
     """One credit per line of an order just paid (call inside ``mark_paid``'s transaction), dated ``at`` (when
-    the money arrived; read from its payment when not given). Lines already read with their merchant,
-    location and product (``order.lines.all()`` prefetched) are used as they are."""
+    the money arrived; read from its payment when not given), in the order's channel (``order_channel``). Lines
+    already read with their merchant, location and product (``order.lines.all()`` prefetched) are used as they
+    are."""
     at = at or paid_at(order)
     lines = order.lines.all()
     if "lines" not in getattr(order, "_prefetched_objects_cache", {}):
         lines = lines.select_related("merchant", "location", "variant__product")
     lines = list(lines)
     qualified = _Qualifier(timezone.localdate(at), [line.variant.product for line in lines])
+    channel = order_channel(order)
     return _write(
         [
             AidLedgerEntry(
                 kind=AidLedgerEntry.Kind.ORDER_PAID,
-                channel=AidChannel.ONLINE,
+                channel=channel,
                 amount=line.line_total,
                 quantity=line.quantity,
                 merchant=line.merchant,
@@ -134,8 +142,8 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
 def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
     """One debit per refunded line, for exactly its unit price times the refunded quantity (goods only).
 
-    The debit carries the same merchant, place, counter, category, product and certificate as the line's
-    credit, so every report nets out (without a credit: the certificate that qualified the line when the order
+    The debit carries the same merchant, place, counter, category, product, certificate and channel as the
+    line's credit, so every report nets out (without a credit: the certificate that qualified the line when the order
     was paid). Called when the refund has succeeded, inside that transaction.
     """
     quantities: dict[int, int] = {}
@@ -167,6 +175,7 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
                 "certificate_id": credit.certificate_id,
                 "certificate_number": credit.certificate_number,
                 "certificate_issuer": credit.certificate_issuer,
+                "channel": credit.channel,
             }
         else:
             source = {
@@ -176,11 +185,11 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
                 "category_id": line.variant.product.category_id,
                 "product_id": line.variant.product_id,
                 **qualified(line.variant.product),
+                "channel": order_channel(order),
             }
         entries.append(
             AidLedgerEntry(
                 kind=AidLedgerEntry.Kind.ORDER_REFUND,
-                channel=AidChannel.ONLINE,
                 amount=-line.unit_price * quantity,
                 quantity=-quantity,
                 product_name=line.product_name,

@@ -12,10 +12,13 @@ Rules:
 - the stock rows every parcel may use are locked first, by primary key, as checkout does, so a submission
   and shoppers' checkouts cannot deadlock;
 - the total is the orders' totals (goods and shipping). Above the organisation's approval threshold (or with
-  a threshold of 0) the bulk order awaits an approver; otherwise it awaits payment.
+  a threshold of 0) the bulk order awaits an approver; otherwise it awaits payment;
+- a draft rejected once (``orders.institutions.approval``) is submitted again like any draft: fresh orders are
+  placed under the same number; the earlier, cancelled ones stay linked to it and count for nothing (totals,
+  what is due, when it is paid, the invoices).
 
-A bulk order is paid when every one of its orders is (``on_order_paid``, called by ``mark_paid``): then each
-merchant with goods in it gets an ``InvoiceRequest``.
+A bulk order is paid when none of its orders awaits payment any more (``on_order_paid``, called by
+``mark_paid``): then each merchant with goods in it gets an ``InvoiceRequest``.
 """
 
 from dataclasses import dataclass, field
@@ -23,21 +26,26 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Site
 
 from catalog.models import PackItem, Stock
 from core.scopes import User
 from orders.checkout.details import Contact, Delivery
-from orders.checkout.errors import CheckoutError
+from orders.checkout.errors import CartChanged, CheckoutError
 from orders.checkout.selectors import cart_summary
 from orders.checkout.services import new_checkout_token, place_order
+from orders.institutions import dispatch
 from orders.institutions.bulk import can_edit
+from orders.institutions.invoices import tell_invoices_requested
 from orders.institutions.lifecycle import BulkOrderError, lock, move
 from orders.models import BulkOrder, Cart, CartLine, CartPackLine, InvoiceRequest, Order, OrderLine, OrderStatus
 
 Status = BulkOrder.Status
+# Orders that ended without being paid: those of a rejected or cancelled submission, or expired ones.
+ENDED_UNPAID = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 
 
 @dataclass
@@ -124,7 +132,7 @@ def _refusal(parcel: Parcel, exc: CheckoutError) -> BulkOrderError:
     return BulkOrderError(_("Recipient on line %(line)d: %(error)s") % {"line": parcel.line_number, "error": str(exc)})
 
 
-def _place(parcel: Parcel, bulk_order: BulkOrder, actor: User, note: str) -> Order:
+def _cart_for(parcel: Parcel) -> Cart:
     cart = Cart.objects.create()
     CartLine.objects.bulk_create(
         CartLine(cart=cart, variant_id=variant_id, quantity=quantity)
@@ -133,18 +141,54 @@ def _place(parcel: Parcel, bulk_order: BulkOrder, actor: User, note: str) -> Ord
     CartPackLine.objects.bulk_create(
         CartPackLine(cart=cart, pack_id=pack_id, quantity=quantity) for pack_id, quantity in parcel.packs.items()
     )
-    try:
-        return place_order(
-            cart=cart,
-            contact=parcel.contact,
-            delivery=parcel.delivery,
-            note=note,
-            checkout_token=new_checkout_token(),
-            expected_fingerprint=cart_summary(cart).fingerprint,
-            user=actor,
-        )
-    except CheckoutError as exc:
-        raise _refusal(parcel, exc) from exc
+    return cart
+
+
+@dataclass
+class _Placing:
+    """What every parcel of one submission shares: the site (its shipping rule) and, per content, the
+    fingerprint of the cart last priced (parcels of the same goods price alike until the stock runs low)."""
+
+    actor: User
+    note: str
+    site: Site | None
+    fingerprints: dict[tuple, str] = field(default_factory=dict)
+
+
+def _content(parcel: Parcel) -> tuple:
+    return tuple(sorted(parcel.variants.items())), tuple(sorted(parcel.packs.items()))
+
+
+def _place(parcel: Parcel, placing: _Placing) -> Order:
+    """Place one parcel through checkout. The fingerprint of the same goods is reused: when it no longer
+    matches (availability changed), checkout's refusal carries the cart as now priced and it is placed again
+    with that fingerprint: the outcome of pricing every parcel afresh, with one pricing per order, not two."""
+    cart = _cart_for(parcel)
+    content = _content(parcel)
+    fingerprint = placing.fingerprints.get(content)
+    if fingerprint is None:
+        fingerprint = placing.fingerprints[content] = cart_summary(cart, site=placing.site).fingerprint
+    token = new_checkout_token()
+    for attempt in range(2):
+        try:
+            return place_order(
+                cart=cart,
+                contact=parcel.contact,
+                delivery=parcel.delivery,
+                note=placing.note,
+                checkout_token=token,
+                expected_fingerprint=fingerprint,
+                user=placing.actor,
+                site=placing.site,
+            )
+        except CartChanged as exc:
+            fresh = exc.summary.fingerprint if exc.summary is not None else fingerprint
+            if type(exc) is not CartChanged or attempt or fresh == fingerprint:
+                raise _refusal(parcel, exc) from exc
+            fingerprint = placing.fingerprints[content] = fresh
+        except CheckoutError as exc:
+            raise _refusal(parcel, exc) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def submit(bulk_order: BulkOrder, *, actor: User) -> BulkOrder:
@@ -162,7 +206,8 @@ def submit(bulk_order: BulkOrder, *, actor: User) -> BulkOrder:
             "number": number,
             "organisation": bulk_order.organisation.name,
         }
-        placed = [_place(parcel, bulk_order, actor, note[:500]) for parcel in found]
+        placing = _Placing(actor=actor, note=note[:500], site=Site.objects.filter(is_default_site=True).first())
+        placed = [_place(parcel, placing) for parcel in found]
         now = timezone.now()
         expires_at = now + timedelta(hours=settings.BULK_ORDER_RESERVATION_HOURS)
         Order.objects.filter(pk__in=[order.pk for order in placed]).update(bulk_order=bulk_order, expires_at=expires_at)
@@ -189,6 +234,7 @@ def request_invoices(bulk_order: BulkOrder) -> list[InvoiceRequest]:
     organisation = bulk_order.organisation
     amounts = (
         OrderLine.objects.filter(order__bulk_order=bulk_order)
+        .exclude(order__status__in=ENDED_UNPAID)
         .values("merchant_id")
         .annotate(amount=Sum("line_total"))
         .order_by("merchant_id")
@@ -210,16 +256,19 @@ def request_invoices(bulk_order: BulkOrder) -> list[InvoiceRequest]:
 
 def on_order_paid(order: Order, *, actor: User | None = None) -> None:
     """Called in ``mark_paid``'s transaction for an order of a bulk order: once every one of its orders is paid,
-    the bulk order is paid and its merchants' invoices are requested."""
+    the bulk order is paid, each merchant is sent its parcels in one message and asked for its invoice."""
     if order.bulk_order_id is None:
         return
     bulk_order = lock(BulkOrder(pk=order.bulk_order_id))
     if bulk_order.status != Status.AWAITING_PAYMENT:
         return
-    if Order.objects.filter(bulk_order=bulk_order).exclude(status=OrderStatus.PAID).exclude(pk=order.pk).exists():
+    # Orders of an earlier, rejected submission stay linked to it, cancelled: only unpaid ones keep it waiting.
+    if Order.objects.filter(bulk_order=bulk_order, status=OrderStatus.PENDING_PAYMENT).exclude(pk=order.pk).exists():
         return
     move(bulk_order, Status.PAID, actor=actor, paid_at=order.paid_at or timezone.now())
     request_invoices(bulk_order)
+    dispatch.bulk_order_paid(bulk_order)
+    tell_invoices_requested(bulk_order)
 
 
 def payable(order: Order) -> bool:
@@ -231,3 +280,8 @@ def amount_due(bulk_order: BulkOrder) -> int:
     """What is still to pay, in fen: the totals of its orders awaiting payment (some may be paid online)."""
     due = Order.objects.filter(bulk_order=bulk_order, status=OrderStatus.PENDING_PAYMENT).aggregate(due=Sum("total"))
     return due["due"] or 0
+
+
+def orders_of(bulk_order: BulkOrder) -> QuerySet[Order]:
+    """Every order it placed, the latest submission's first (a rejected one's stay listed, cancelled)."""
+    return Order.objects.filter(bulk_order=bulk_order).order_by("-pk")

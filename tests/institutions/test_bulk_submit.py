@@ -67,3 +67,62 @@ def test_only_a_buyer_submits_and_only_once(world):
     with pytest.raises(BulkOrderError):
         submit(draft, actor=world.ann)
     assert Order.objects.count() == 3
+
+
+def test_recipients_of_different_goods_each_get_their_own_priced_order(world):
+    import csv
+    import io
+
+    from orders.institutions.recipients import upload_recipients
+    from tests.institutions.bulk_world import HEADER
+
+    shop = gift_shop()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for i in range(1, 7):
+        item = ["union-gift", "", "1"] if i % 2 else ["", shop.oil.sku, str(i)]
+        writer.writerow([f"职工{i}", f"139{i:08d}", "山东省", "德州市", "德城区", f"天衢路{i}号", *item])
+    draft = BulkOrder.objects.create(
+        organisation=world.union, created_by=world.ann, delivery=BulkOrder.Delivery.RECIPIENTS
+    )
+    assert upload_recipients(draft, buffer.getvalue().encode(), filename="r.csv", actor=world.ann).ok
+
+    submit(draft, actor=world.ann)
+
+    orders = Order.objects.filter(bulk_order=draft)
+    assert orders.count() == 6
+    assert held(shop.oil) == 3 + 2 + 4 + 6 and held(shop.oranges) == 3
+    oil_only = orders.get(contact_phone="13900000004")
+    assert [(line.variant_id, line.quantity, line.line_total) for line in oil_only.lines.all()] == [
+        (shop.oil.pk, 4, 4 * 6800)
+    ]
+
+
+def test_a_price_seen_earlier_in_the_submission_is_checked_again_not_trusted(world, monkeypatch):
+    """The fingerprint of the same goods is reused between parcels; when it no longer matches, checkout's fresh
+    reading is taken and the parcel placed at the current price, as pricing each parcel afresh would."""
+    from orders.institutions import placement
+
+    shop = gift_shop()
+    draft = recipients_draft(world.union, world.ann, 3)
+    real = placement.cart_summary
+
+    class Stale:
+        def __init__(self, cart, **kwargs):
+            self.fingerprint = "stale" + real(cart, **kwargs).fingerprint[5:]
+
+    monkeypatch.setattr(placement, "cart_summary", Stale)
+    submit(draft, actor=world.ann)
+
+    assert Order.objects.filter(bulk_order=draft).count() == 3
+    assert held(shop.oil) == 3
+
+
+def test_submitting_reads_little_per_order(world, django_assert_max_num_queries):
+    """Reads that are the same for every parcel (the site, the priced goods) are not repeated per order."""
+    gift_shop()
+    draft = recipients_draft(world.union, world.ann, 20)
+    with django_assert_max_num_queries(20 * 32 + 40):
+        submit(draft, actor=world.ann)
+    assert Order.objects.filter(bulk_order=draft).count() == 20

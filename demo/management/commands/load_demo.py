@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy
 
 from core import roles
 from demo import data
-from demo.loader import DemoSummary, load_demo
+from demo.loader import DemoLogin, DemoSummary, load_demo
+from orders.models import Membership
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+SITE_URL = "http://127.0.0.1:8000"
+ADMIN_URL = f"{SITE_URL}/admin/"
 ROLE_LABELS = {**roles.ROLE_LABELS, data.MODERATORS: gettext_lazy("Moderators")}
 
 
@@ -40,10 +42,7 @@ class Command(BaseCommand):
 
     def _write_logins(self, summary: DemoSummary) -> None:
         headings = (_("Username"), _("Password"), _("Role"), _("Sign in at"))
-        rows = [
-            (login.username, login.password, ROLE_LABELS.get(login.group, login.group), ADMIN_URL)
-            for login in summary.logins
-        ]
+        rows = [(login.username, login.password, self._role(login), ADMIN_URL) for login in summary.logins]
         table = [[str(cell) for cell in row] for row in [headings, *rows]]
         widths = [max(_width(row[column]) for row in table) for column in range(len(headings))]
         self.stdout.write("")
@@ -51,4 +50,14 @@ class Command(BaseCommand):
         for row in table:
             cells = [cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)]
             self.stdout.write("  " + "  ".join(cells).rstrip())
-        self.stdout.write(_("Storefront: %(url)s") % {"url": "http://127.0.0.1:8000/"})
+        self.stdout.write(_("Storefront: %(url)s") % {"url": f"{SITE_URL}/"})
+        if summary.institution_report:
+            self.stdout.write(
+                _("Demo union's purchases report: %(url)s") % {"url": SITE_URL + summary.institution_report}
+            )
+
+    @staticmethod
+    def _role(login: DemoLogin) -> str:
+        """The login's role; an organisation member's with their role in it: "Organisation members (Buyer)"."""
+        label = str(ROLE_LABELS.get(login.group, login.group))
+        return f"{label} ({Membership.Role(login.role).label})" if login.role else label
