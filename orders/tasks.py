@@ -13,6 +13,8 @@ from django.utils import timezone
 from orders import notifications
 from orders.aid.services import check_certificates as check_certificates_now
 from orders.institutions.approval import expire_overdue_bulk_orders as expire_bulk_now
+from orders.institutions.placement import place as place_bulk_now
+from orders.institutions.placement import resume_placements
 from orders.payments.profit_sharing import share_profits as share_profits_now
 from orders.payments.provider_events import process_pending_provider_events
 from orders.payments.provider_events import process_provider_event as process_provider_event_now
@@ -88,6 +90,18 @@ def sweep_provider_events() -> int:
 def expire_overdue_orders() -> int:
     """Expire unpaid orders past their reservation and release their stock."""
     return expire_now()
+
+
+@shared_task(name="orders.place_bulk_order", autoretry_for=(DatabaseError,), max_retries=5, **IDEMPOTENT, **BACKOFF)
+def place_bulk_order(bulk_order_id: int, token: str) -> bool:
+    """Place the orders of a submitted bulk order (a run that was taken over stops); retried on database errors."""
+    return place_bulk_now(bulk_order_id, token)
+
+
+@shared_task(name="orders.resume_bulk_placements", **IDEMPOTENT)
+def resume_bulk_placements() -> int:
+    """Take over bulk orders whose placing stalled (a worker died, the broker was down) and place them."""
+    return resume_placements()
 
 
 @shared_task(name="orders.expire_overdue_bulk_orders", **IDEMPOTENT)

@@ -32,7 +32,7 @@ from orders.institutions.bulk import (
     update_delivery,
 )
 from orders.institutions.bulk_forms import DraftForm, LineForm, RecipientsUploadForm
-from orders.institutions.placement import amount_due, orders_of, submit
+from orders.institutions.placement import amount_due, failed_submission, orders_of, placing_progress, submit
 from orders.institutions.recipients import template_csv, upload_recipients
 from orders.models import BulkOrder, OrderStatus
 
@@ -90,7 +90,10 @@ def _submitted_context(request: HttpRequest, bulk_order: BulkOrder) -> dict:
         and approval.may_decide(request.user, bulk_order),
         "can_cancel": bulk_order.status in approval.OPEN and approval.may_cancel(request.user, bulk_order),
         "reason_form": ReasonForm(),
+        "failed_submission": failed_submission(bulk_order),
     }
+    if bulk_order.status == BulkOrder.Status.SUBMITTING:
+        context["placing"] = placing_progress(bulk_order)
     if bulk_order.status == BulkOrder.Status.AWAITING_PAYMENT:
         unpaid = list(orders_of(bulk_order).filter(status=OrderStatus.PENDING_PAYMENT)[:2])
         context.update(

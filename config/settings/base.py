@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-provider-events": {"task": "worker.sweep_provider_events", "schedule": 60},
     "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
     "expire-overdue-bulk-orders": {"task": "orders.expire_overdue_bulk_orders", "schedule": 60},
+    "resume-bulk-placements": {"task": "orders.resume_bulk_placements", "schedule": 120},
     "sweep-stock-alerts": {"task": "catalog.sweep_stock_alerts", "schedule": 600},
     "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},
     "share-profits": {"task": "orders.share_profits", "schedule": 3600},
@@ -334,6 +335,8 @@ CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 99)
 # Bulk orders of organisations: hours their units stay held (through approval and a bank transfer), and the
 # account a transfer goes to (shown on the bulk order with its reference).
 BULK_ORDER_RESERVATION_HOURS = env_int("BULK_ORDER_RESERVATION_HOURS", 120)
+# A submitted bulk order with at most this many parcels is placed in the request; a longer one by the worker.
+BULK_ORDER_INLINE_PARCELS = env_int("BULK_ORDER_INLINE_PARCELS", 50)
 BANK_TRANSFER_PAYEE = env_str("BANK_TRANSFER_PAYEE", "")
 BANK_TRANSFER_BANK = env_str("BANK_TRANSFER_BANK", "")
 BANK_TRANSFER_ACCOUNT = env_str("BANK_TRANSFER_ACCOUNT", "")

@@ -1,6 +1,7 @@
 """A bulk order's status moves, and only these (every one writes a ``BulkOrderChange``: who, when, why).
 
-draft → pending_approval | awaiting_payment (submitted; its orders placed and their units held)
+draft → submitting (submitted: its orders are being placed)
+submitting → pending_approval | awaiting_payment (every order placed, units held) | draft (one could not be placed)
 pending_approval → awaiting_payment (approved) | draft (rejected: its orders cancelled) | cancelled | expired
 awaiting_payment → paid | cancelled | expired
 paid → completed (every merchant's invoice signed off)
@@ -19,7 +20,8 @@ from orders.models import BulkOrder, BulkOrderChange
 Status = BulkOrder.Status
 
 MOVES: dict[str, frozenset[str]] = {
-    Status.DRAFT: frozenset({Status.PENDING_APPROVAL, Status.AWAITING_PAYMENT}),
+    Status.DRAFT: frozenset({Status.SUBMITTING}),
+    Status.SUBMITTING: frozenset({Status.PENDING_APPROVAL, Status.AWAITING_PAYMENT, Status.DRAFT}),
     Status.PENDING_APPROVAL: frozenset({Status.AWAITING_PAYMENT, Status.DRAFT, Status.CANCELLED, Status.EXPIRED}),
     Status.AWAITING_PAYMENT: frozenset({Status.PAID, Status.CANCELLED, Status.EXPIRED}),
     Status.PAID: frozenset({Status.COMPLETED}),

@@ -7,10 +7,17 @@ Rules:
   stock allocation and ledger, fulfilments per merchant and location): one for the address or the counter,
   one per recipient. Orders belong to the bulk order and hold their units for
   ``BULK_ORDER_RESERVATION_HOURS``;
-- everything happens in one transaction: a parcel that cannot be placed (sold out, a counter without the
-  stock, a bad phone) refuses the submission with the recipient's line number, and nothing is held;
-- the stock rows every parcel may use are locked first, by primary key, as checkout does, so a submission
-  and shoppers' checkouts cannot deadlock;
+- submitting moves the draft to ``submitting`` at once; its orders are then placed (``place``) in the request
+  for at most ``BULK_ORDER_INLINE_PARCELS`` parcels, otherwise by the worker after the commit
+  (``orders.place_bulk_order``), ``CHUNK`` orders per transaction, each chunk's stock rows locked first by
+  primary key, as checkout does: shoppers buying the same goods wait for one chunk at most, and a
+  submission cannot deadlock with them;
+- all or nothing: a parcel that cannot be placed (sold out, a counter without the stock, a bad phone) ends the
+  run; the orders placed for it are cancelled (their units released) and the bulk order is a draft again,
+  with the reason and the recipient's line number in its history (``failed_submission``). Nothing stays held;
+- each run has a token: a run that stalled (a worker lost, the broker down) is taken over by
+  ``resume_placements`` (beat, every 2 minutes, after 5 quiet minutes), which cancels what the stalled run
+  placed and places everything again; a run that finds another token stops;
 - the total is the orders' totals (goods and shipping). Above the organisation's approval threshold (or with
   a threshold of 0) the bulk order awaits an approver; otherwise it awaits payment;
 - a draft rejected once (``orders.institutions.approval``) is submitted again like any draft: fresh orders are
@@ -21,6 +28,8 @@ A bulk order is paid when none of its orders awaits payment any more (``on_order
 ``mark_paid``): then each merchant with goods in it gets an ``InvoiceRequest``.
 """
 
+import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -44,6 +53,9 @@ from orders.institutions.lifecycle import BulkOrderError, lock, move
 from orders.models import BulkOrder, Cart, CartLine, CartPackLine, InvoiceRequest, Order, OrderLine, OrderStatus
 
 Status = BulkOrder.Status
+logger = logging.getLogger(__name__)
+# Parcels placed per transaction: the stock rows of one chunk are locked at a time.
+CHUNK = 50
 # Orders that ended without being paid: those of a rejected or cancelled submission, or expired ones.
 ENDED_UNPAID = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 
@@ -192,41 +204,174 @@ def _place(parcel: Parcel, placing: _Placing) -> Order:
 
 
 def submit(bulk_order: BulkOrder, *, actor: User) -> BulkOrder:
-    """Place the draft's orders and hold their units; it then awaits approval or payment (see the module)."""
+    """Submit a draft: it is ``submitting`` (who, when) and its orders are placed in runs of ``CHUNK`` (see the
+    module): here and now for at most ``BULK_ORDER_INLINE_PARCELS`` parcels, else by the worker after commit."""
     if not can_edit(actor, bulk_order):
         raise BulkOrderError(_("Only a buyer of the organisation can submit this bulk order."))
     with transaction.atomic():
         lock(bulk_order)
         if bulk_order.status != Status.DRAFT:
             raise BulkOrderError(_("This bulk order has already been submitted."))
+        count = len(parcels(bulk_order))
+        token = secrets.token_hex(16)
+        move(
+            bulk_order,
+            Status.SUBMITTING,
+            actor=actor,
+            number=bulk_order.number or bulk_number(bulk_order),
+            submitted_by=actor,
+            submitted_at=timezone.now(),
+            placing_token=token,
+        )
+        inline = count <= settings.BULK_ORDER_INLINE_PARCELS
+        if not inline:
+            transaction.on_commit(lambda: publish_placement(bulk_order.pk, token))
+    if inline:
+        place(bulk_order.pk, token)
+        bulk_order.refresh_from_db()
+        if bulk_order.status == Status.DRAFT:
+            raise BulkOrderError(failed_submission(bulk_order))
+    return bulk_order
+
+
+def failed_submission(bulk_order: BulkOrder) -> str:
+    """Why the draft's last submission could not place its orders ("" if it did not fail)."""
+    last = bulk_order.changes.order_by("-created_at", "-pk").first()
+    if bulk_order.status != Status.DRAFT or last is None or last.from_status != Status.SUBMITTING:
+        return ""
+    return last.note
+
+
+def placing_progress(bulk_order: BulkOrder) -> tuple[int, int]:
+    """While submitting: how many of its orders are placed so far, of how many."""
+    placed = Order.objects.filter(bulk_order=bulk_order, status=OrderStatus.PENDING_PAYMENT).count()
+    if bulk_order.delivery == BulkOrder.Delivery.RECIPIENTS:
+        return placed, bulk_order.recipients.count()
+    return placed, 1
+
+
+def publish_placement(bulk_order_id: int, token: str) -> None:
+    """Queue the placing of a submitted bulk order; a broker that is down is logged (``resume_placements`` takes
+    it up a few minutes later)."""
+    from orders.tasks import place_bulk_order  # the tasks module imports this one
+
+    try:
+        place_bulk_order.delay(bulk_order_id, token)
+    except Exception:
+        logger.warning("Could not queue the placing of bulk order %s; it resumes later", bulk_order_id, exc_info=True)
+
+
+def _still_mine(bulk_order: BulkOrder, token: str) -> bool:
+    """Lock the bulk order's row; whether it is still submitting under this run's token."""
+    lock(bulk_order)
+    return bulk_order.status == Status.SUBMITTING and bulk_order.placing_token == token
+
+
+def _cancel_placed(bulk_order: BulkOrder, actor: User | None, reason: str) -> int:
+    """Cancel the orders this submission placed so far (awaiting payment), releasing their units."""
+    from orders.payments.reservation import cancel_order  # which calls on_order_paid here when an order is paid
+
+    placed = list(Order.objects.filter(bulk_order=bulk_order, status=OrderStatus.PENDING_PAYMENT).order_by("pk"))
+    for order in placed:
+        cancel_order(order, actor=actor, reason=reason)
+    return len(placed)
+
+
+def place(bulk_order_id: int, token: str) -> bool:
+    """Place the orders of a submitting bulk order under the run ``token``; False if the run is no longer its own.
+
+    Orders left awaiting payment by an interrupted run are cancelled first (their units released). Then the
+    parcels are placed ``CHUNK`` at a time, one transaction each, the chunk's stock rows locked first by primary
+    key: shoppers buying the same goods wait for one chunk at most, never for the whole list. A parcel that
+    cannot be placed ends the run: every order placed for it is cancelled and the bulk order is a draft again,
+    the reason (with the recipient's line) in its history. When every parcel is placed it awaits approval or
+    payment (see the module).
+    """
+    bulk_order = BulkOrder(pk=bulk_order_id)
+    with transaction.atomic():
+        if not _still_mine(bulk_order, token):
+            return False
+        actor = bulk_order.submitted_by
+        _cancel_placed(bulk_order, actor, _("Placing started again."))
         found = parcels(bulk_order)
-        _lock_stock(found)
-        number = bulk_order.number or bulk_number(bulk_order)
-        note = _("Bulk order %(number)s of %(organisation)s") % {
-            "number": number,
-            "organisation": bulk_order.organisation.name,
-        }
-        placing = _Placing(actor=actor, note=note[:500], site=Site.objects.filter(is_default_site=True).first())
-        placed = [_place(parcel, placing) for parcel in found]
-        now = timezone.now()
-        expires_at = now + timedelta(hours=settings.BULK_ORDER_RESERVATION_HOURS)
-        Order.objects.filter(pk__in=[order.pk for order in placed]).update(bulk_order=bulk_order, expires_at=expires_at)
-        Cart.objects.filter(pk__in=[order.cart_id for order in placed]).delete()
-        total = sum(order.total for order in placed)
+    note = _("Bulk order %(number)s of %(organisation)s") % {
+        "number": bulk_order.number,
+        "organisation": bulk_order.organisation.name,
+    }
+    placing = _Placing(actor=actor, note=note[:500], site=Site.objects.filter(is_default_site=True).first())
+    expires_at = timezone.now() + timedelta(hours=settings.BULK_ORDER_RESERVATION_HOURS)
+    for start in range(0, len(found), CHUNK):
+        chunk = found[start : start + CHUNK]
+        try:
+            with transaction.atomic():
+                if not _still_mine(bulk_order, token):
+                    return False
+                _lock_stock(chunk)
+                placed = [_place(parcel, placing) for parcel in chunk]
+                Order.objects.filter(pk__in=[order.pk for order in placed]).update(
+                    bulk_order=bulk_order, expires_at=expires_at
+                )
+                Cart.objects.filter(pk__in=[order.cart_id for order in placed]).delete()
+                BulkOrder.objects.filter(pk=bulk_order.pk).update(updated_at=timezone.now())
+        except BulkOrderError as refusal:
+            _give_up(bulk_order, token, str(refusal))
+            return False
+    with transaction.atomic():
+        if not _still_mine(bulk_order, token):
+            return False
+        orders = Order.objects.filter(bulk_order=bulk_order, status=OrderStatus.PENDING_PAYMENT)
+        count = orders.count()
+        total = orders.aggregate(total=Sum("total"))["total"] or 0
         threshold = bulk_order.organisation.approval_threshold
         to_status = Status.PENDING_APPROVAL if threshold == 0 or total > threshold else Status.AWAITING_PAYMENT
         move(
             bulk_order,
             to_status,
             actor=actor,
-            note=_("%(count)d orders placed.") % {"count": len(placed)},
-            number=number,
+            note=_("%(count)d orders placed.") % {"count": count},
             total=total,
-            submitted_by=actor,
-            submitted_at=now,
             expires_at=expires_at,
+            placing_token="",
         )
-    return bulk_order
+    return True
+
+
+def _give_up(bulk_order: BulkOrder, token: str, reason: str) -> None:
+    """A parcel could not be placed: cancel what this run placed and make the bulk order a draft again."""
+    with transaction.atomic():
+        if not _still_mine(bulk_order, token):
+            return
+        _cancel_placed(bulk_order, bulk_order.submitted_by, reason)
+        move(
+            bulk_order,
+            Status.DRAFT,
+            actor=None,
+            note=reason,
+            total=0,
+            submitted_by=None,
+            submitted_at=None,
+            expires_at=None,
+            placing_token="",
+        )
+
+
+def resume_placements(*, stalled_after: timedelta = timedelta(minutes=5)) -> int:
+    """Take over submissions whose run stalled (no chunk for ``stalled_after``: a worker died, the broker was down)
+    and place them here under a new run; returns how many were resumed."""
+    stalled = BulkOrder.objects.filter(
+        status=Status.SUBMITTING, updated_at__lt=timezone.now() - stalled_after
+    ).values_list("pk", flat=True)
+    resumed = 0
+    for pk in list(stalled):
+        token = secrets.token_hex(16)
+        with transaction.atomic():
+            bulk_order = BulkOrder(pk=pk)
+            lock(bulk_order)
+            if bulk_order.status != Status.SUBMITTING:
+                continue
+            BulkOrder.objects.filter(pk=pk).update(placing_token=token, updated_at=timezone.now())
+        resumed += place(pk, token)
+    return resumed
 
 
 def request_invoices(bulk_order: BulkOrder) -> list[InvoiceRequest]:

@@ -127,7 +127,7 @@ def _check_status(bulk_order: BulkOrder) -> None:
                 )
             )
         return
-    if bulk_order.status in (Status.DRAFT, Status.PENDING_APPROVAL):
+    if bulk_order.status in (Status.DRAFT, Status.SUBMITTING, Status.PENDING_APPROVAL):
         raise TransferError(
             _("This bulk order is %(status)s: it does not take payments yet. Nothing was recorded.")
             % {"status": bulk_order.get_status_display()}

@@ -5,8 +5,8 @@ at a sales counter, or sent to many ``Recipient`` rows uploaded as CSV/XLSX (``o
 a valid upload replaces them all at once). ``BulkOrderLine`` rows are the quantities per variant or gift pack.
 Each line and each recipient names exactly one of a variant or a pack.
 
-Life: ``draft`` → submitted, which places its shop orders (``Order.bulk_order``; one per recipient, or one) with
-their units held for ``BULK_ORDER_RESERVATION_HOURS`` → ``pending_approval`` when its total is above the
+Life: ``draft`` → ``submitting`` while its shop orders are placed (``Order.bulk_order``; one per recipient, or one)
+with their units held for ``BULK_ORDER_RESERVATION_HOURS`` → ``pending_approval`` when its total is above the
 organisation's threshold → ``awaiting_payment`` → ``paid`` (online, or a ``TransferReceipt`` recorded by an
 operator matching the total) → ``completed`` once every merchant's ``InvoiceRequest`` is signed off. Rejected,
 cancelled or expired: its orders are cancelled and the units released. Every move writes a ``BulkOrderChange``.
@@ -31,6 +31,7 @@ class BulkOrder(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        SUBMITTING = "submitting", _("Placing its orders")
         PENDING_APPROVAL = "pending_approval", _("Awaiting approval")
         AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
         PAID = "paid", _("Paid")
@@ -86,6 +87,8 @@ class BulkOrder(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     expires_at = models.DateTimeField(_("units held until"), null=True, blank=True, db_index=True)
+    # While submitting: the run that places its orders (a run that finds another token has been taken over).
+    placing_token = models.CharField(_("placing run"), max_length=32, blank=True, editable=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("approved by"),

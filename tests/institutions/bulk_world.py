@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 
 from catalog.models import Location, Merchant, Pack, PackItem, Variant
-from orders.institutions.placement import submit
+from orders.institutions.placement import place, submit
 from orders.institutions.recipients import upload_recipients
 from orders.models import BulkOrder
 from tests import factories
@@ -68,4 +68,10 @@ def recipients_draft(organisation, buyer, count: int) -> BulkOrder:
 
 
 def submitted(organisation, buyer, count: int) -> BulkOrder:
-    return submit(recipients_draft(organisation, buyer, count), actor=buyer)
+    """Submitted, and its orders placed: a list longer than ``BULK_ORDER_INLINE_PARCELS`` is placed here as the
+    worker would after the commit (tests run inside one transaction that never commits)."""
+    bulk_order = submit(recipients_draft(organisation, buyer, count), actor=buyer)
+    if bulk_order.status == BulkOrder.Status.SUBMITTING:
+        place(bulk_order.pk, bulk_order.placing_token)
+        bulk_order.refresh_from_db()
+    return bulk_order

@@ -209,7 +209,7 @@ def test_of_an_approval_and_a_rejection_at_once_exactly_one_wins():
     refused = [r for r in results if isinstance(r, BaseException)]
     assert len(refused) == 1 and isinstance(refused[0], BulkOrderError), results
     bulk.refresh_from_db()
-    assert bulk.changes.count() == 2  # submitted, then the one decision that won
+    assert bulk.changes.count() == 3  # submitted, its orders placed, then the one decision that won
     statuses = set(Order.objects.filter(bulk_order=bulk).values_list("status", flat=True))
     if bulk.status == Status.AWAITING_PAYMENT:
         assert statuses == {OrderStatus.PENDING_PAYMENT} and held(shop.oil) == 12

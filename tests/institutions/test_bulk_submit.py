@@ -9,7 +9,9 @@ from catalog.models import Stock
 from orders.institutions.lifecycle import BulkOrderError
 from orders.institutions.placement import submit
 from orders.models import BulkOrder, Order, OrderStatus
+from tests.fixtures.http import login
 from tests.institutions.bulk_world import gift_shop, recipients_draft, submitted
+from tests.institutions.world import url
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +38,8 @@ def test_recipients_become_one_order_each_with_units_held_for_days(world, settin
         BulkOrder.Status.AWAITING_PAYMENT if bulk.total <= 500_000 else BulkOrder.Status.PENDING_APPROVAL
     )
     assert bulk.number.startswith("JG")
-    assert bulk.changes.get().actor == world.ann
+    assert [change.to_status for change in bulk.changes.all()] == [BulkOrder.Status.SUBMITTING, bulk.status]
+    assert {change.actor for change in bulk.changes.all()} == {world.ann}
 
 
 def test_above_the_threshold_it_awaits_an_approver(world):
@@ -126,3 +129,95 @@ def test_submitting_reads_little_per_order(world, django_assert_max_num_queries)
     with django_assert_max_num_queries(20 * 32 + 40):
         submit(draft, actor=world.ann)
     assert Order.objects.filter(bulk_order=draft).count() == 20
+
+
+# Long lists: placed by the worker, a chunk at a time ---------------------------------------------------------
+
+
+@pytest.fixture
+def small_chunks(settings, monkeypatch):
+    """Lists longer than 5 go to the worker (eager in tests, run at commit), 4 orders per transaction."""
+    from orders.institutions import placement
+
+    settings.BULK_ORDER_INLINE_PARCELS = 5
+    monkeypatch.setattr(placement, "CHUNK", 4)
+    return placement
+
+
+def test_a_long_list_is_placed_by_the_worker_after_the_submission_commits(
+    client, world, small_chunks, django_capture_on_commit_callbacks
+):
+    shop = gift_shop()
+    draft = recipients_draft(world.union, world.ann, 10)
+    login(client, world.ann)
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert client.post(url("storefront:bulk_submit", draft.pk)).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == BulkOrder.Status.SUBMITTING and not Order.objects.exists()
+    page = client.get(url("storefront:bulk_detail", draft.pk)).content.decode()
+    assert "0 of 10" in page or "0 / 10" in page  # placed so far, of how many (English or Chinese)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+
+    draft.refresh_from_db()
+    assert draft.status == BulkOrder.Status.AWAITING_PAYMENT and draft.placing_token == ""
+    assert Order.objects.filter(bulk_order=draft, status=OrderStatus.PENDING_PAYMENT).count() == 10
+    assert held(shop.oil) == 10
+    assert draft.total == sum(Order.objects.filter(bulk_order=draft).values_list("total", flat=True))
+
+
+def test_a_parcel_that_cannot_be_placed_in_a_later_chunk_releases_the_earlier_ones(
+    client, world, settings, small_chunks
+):
+    settings.BULK_ORDER_INLINE_PARCELS = 100  # placed in the request, still 4 a transaction
+    shop = gift_shop(stock=10)
+    draft = recipients_draft(world.union, world.ann, 12)  # chunks of 4, 4, 4: the third runs short
+    login(client, world.ann)
+
+    response = client.post(url("storefront:bulk_submit", draft.pk), follow=True)
+
+    draft.refresh_from_db()
+    assert draft.status == BulkOrder.Status.DRAFT and draft.submitted_at is None
+    assert held(shop.oil) == 0 and held(shop.oranges) == 0
+    placed = Order.objects.filter(bulk_order=draft)
+    assert placed.count() == 8 and set(placed.values_list("status", flat=True)) == {OrderStatus.CANCELLED}
+    reason = draft.changes.order_by("-pk").first().note
+    assert "12" in reason  # the 11th recipient (line 12, after the header) found nothing left
+    assert reason in response.content.decode()
+
+
+def test_a_stalled_run_is_taken_over_and_places_everything_once(world, small_chunks, monkeypatch):
+    shop = gift_shop()
+    draft = recipients_draft(world.union, world.ann, 10)
+    submit(draft, actor=world.ann)  # queued for the worker (not run: no commit in this test)
+    draft.refresh_from_db()
+    token = draft.placing_token
+    real_place = small_chunks._place
+    calls = {"n": 0}
+
+    def crash_after_one_chunk(parcel, placing):
+        calls["n"] += 1
+        if calls["n"] > 4:
+            raise RuntimeError("worker lost")
+        return real_place(parcel, placing)
+
+    monkeypatch.setattr(small_chunks, "_place", crash_after_one_chunk)
+    with pytest.raises(RuntimeError):
+        small_chunks.place(draft.pk, token)
+    assert Order.objects.filter(bulk_order=draft, status=OrderStatus.PENDING_PAYMENT).count() == 4
+    monkeypatch.setattr(small_chunks, "_place", real_place)
+
+    assert small_chunks.resume_placements() == 0  # not stalled yet
+    BulkOrder.objects.filter(pk=draft.pk).update(updated_at=timezone.now() - datetime.timedelta(minutes=10))
+    assert small_chunks.resume_placements() == 1
+
+    draft.refresh_from_db()
+    assert draft.status == BulkOrder.Status.AWAITING_PAYMENT
+    assert Order.objects.filter(bulk_order=draft, status=OrderStatus.PENDING_PAYMENT).count() == 10
+    assert Order.objects.filter(bulk_order=draft, status=OrderStatus.CANCELLED).count() == 4
+    assert held(shop.oil) == 10
+    assert small_chunks.place(draft.pk, token) is False  # the old run, were it to wake up, places nothing
+    assert Order.objects.filter(bulk_order=draft).count() == 14
