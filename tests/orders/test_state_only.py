@@ -158,9 +158,8 @@ def test_no_status_of_an_order_or_fulfilment_changes_outside_the_state_machine()
 
 def test_the_bulk_order_state_machine_is_checked_like_the_orders_one():
     """Its writes are found by the same check (so a bulk order's status written anywhere else is an offender)."""
-    assert offenders(status_writes, STATE) == [
-        line for line in offenders(status_writes, STATE) if line.startswith(str(BULK_STATE))
-    ] != []
+    found = offenders(status_writes, STATE)
+    assert found and all(line.startswith(str(BULK_STATE)) for line in found), found
 
 
 def test_no_order_event_is_written_outside_orders_events():
