@@ -6,6 +6,12 @@
 - ``yuan_to_fen("12.8")`` → ``1280``; more than two decimals or anything else is a ``ValidationError``.
 - ``YuanField``: a form field staff type in yuan whose ``clean()`` gives integer fen;
   ``yuan_formfield(model_field, label=...)`` builds one for an integer fen model field.
+- ``split_by_weight(900, [300, 600, 100])`` → ``[270, 540, 90]``: an amount shared in proportion to weights by
+  largest remainder (whole fen first, the fen left over one each to the largest remainders, ties to the earlier
+  weight), always summing to the amount.
+- ``unit_share(total, quantity, before, units)``: the fen of ``units`` of ``quantity`` units that together cost
+  ``total``, after ``before`` of them: ``floor(total*(before+units)/quantity) - floor(total*before/quantity)``, so
+  the units taken in any parts always sum to ``total``.
 """
 
 import re
@@ -184,3 +190,32 @@ def yuan_formfield(model_field: models.Field, *, label: Any, help_text: Any = ""
     }
     options.update(kwargs)
     return YuanField(**options)
+
+
+def split_by_weight(amount: int, weights: list[int]) -> list[int]:
+    """Share ``amount`` fen over ``weights`` (not negative) in proportion, by largest remainder; sums to ``amount``.
+
+    Each part first gets the whole fen of its exact share, then the fen left over go one each to the parts with
+    the largest remainders, ties to the earlier one. All weights zero: nothing can be shared (``ValueError``
+    unless ``amount`` is 0).
+    """
+    if amount < 0 or any(weight < 0 for weight in weights):
+        raise ValueError("Amounts and weights to split cannot be negative.")
+    total = sum(weights)
+    if total <= 0:
+        if amount:
+            raise ValueError("Cannot split an amount over nothing.")
+        return [0] * len(weights)
+    bases = [divmod(amount * weight, total) for weight in weights]
+    parts = [base for base, _rest in bases]
+    leftover = amount - sum(parts)
+    for index in sorted(range(len(weights)), key=lambda i: (-bases[i][1], i))[:leftover]:
+        parts[index] += 1
+    return parts
+
+
+def unit_share(total: int, quantity: int, before: int, units: int) -> int:
+    """The fen of ``units`` more of ``quantity`` units costing ``total`` together, ``before`` already taken."""
+    if quantity <= 0:
+        return 0
+    return total * (before + units) // quantity - total * before // quantity

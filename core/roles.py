@@ -106,6 +106,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "orders.add_organisation",
         "orders.change_organisation",
         "orders.review_organisation",
+        "orders.add_coupon",
+        "orders.change_coupon",
+        "orders.view_coupon",
+        "orders.view_couponcode",
+        "orders.view_couponredemption",
     ],
     ORGANISATION_MEMBERS: [
         "wagtailadmin.access_admin",

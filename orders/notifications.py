@@ -86,6 +86,8 @@ def _order_data(order: Order, language: str, lines: Any = None) -> dict[str, Any
         "shipping_fee": order.shipping_fee,
         "total": order.total,
         "lines": _lines(order.lines.all() if lines is None else lines),
+        # A coupon's discount (``orders.coupons``), only when there is one.
+        **({"discount": order.discount, "coupon_code": order.coupon_code} if order.discount else {}),
     }
 
 

@@ -7,6 +7,7 @@ from core.dashboard import add_panels
 from orders.aid.views import AidViewSet
 from orders.backoffice import OrdersViewSetGroup
 from orders.counter.views import CounterViewSet
+from orders.coupons.backoffice import CouponViewSet
 from orders.dashboard.panels import (
     CounterSalesPanel,
     FlaggedOrdersPanel,
@@ -49,6 +50,11 @@ def register_bulk_orders_back_office() -> BulkOrderViewSet:
 @hooks.register("register_admin_viewset")
 def register_invoices_back_office() -> InvoiceViewSet:
     return InvoiceViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_coupons_back_office() -> CouponViewSet:
+    return CouponViewSet()
 
 
 DASHBOARD_PANELS = [

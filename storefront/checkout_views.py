@@ -1,7 +1,9 @@
 """Checkout: the summary, contact, delivery method, invoice and note, placed through ``orders.checkout``.
 
 The form carries the cart's ``fingerprint`` as shown and a ``checkout_token``: a cart that changed
-since is shown again instead of becoming a different order, and a form sent twice gives one order.
+since is shown again instead of becoming a different order, and a form sent twice gives one order. A coupon code
+is typed in its own small form (``storefront.coupon_views``) and its discount is part of the fingerprint; a code
+that cannot be used when the order is placed shows the page again with why.
 """
 
 import re
@@ -34,6 +36,7 @@ from orders.checkout import (
 from orders.models import Cart, DeliveryMethod
 from orders.payments.hold import can_pay_now
 from storefront.cart import note_cart_quantity, request_cart
+from storefront.coupon_views import coupon_customer
 from storefront.forms import CheckoutForm
 from storefront.phone_sign_in import contact_initial
 from storefront.ratelimit import limit_posts
@@ -124,6 +127,7 @@ def _place(request: HttpRequest, cart: Cart, form: CheckoutForm, site: Site | No
         user=request.user,
         language=get_language(),
         site=site,
+        customer=coupon_customer(request),
     )
     messages.success(request, _("Thank you! Your order %(number)s has been placed.") % {"number": order.number})
     # Straight on to paying while the items are held; without a payment method, to the order's page.

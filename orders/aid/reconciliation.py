@@ -3,7 +3,10 @@ document by document (``manage.py reconcile_ledger``).
 
 Every entry is reconciled, certified or not: the money does not know about certificates. Beside that, the
 ledger's net is split into certified (aid, ``orders.aid.selectors.CERTIFIED``) and uncertified sales, and the
-two must add up to it, so the aid figures the reports show are a part of a ledger that balances."""
+two must add up to it, so the aid figures the reports show are a part of a ledger that balances.
+
+The goods the money says per order line are what was paid for them: the line total less its share of a coupon's
+discount (``OrderLine.paid_total``), and for a refund the paid share recorded on it (``refund_item_goods``)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,6 +15,7 @@ from django.db.models import F, Min, QuerySet, Sum
 
 from orders.aid.reports import certification_split, day_start, report_totals
 from orders.aid.selectors import CERTIFIED_ONLY, UNCERTIFIED_ONLY
+from orders.aid.services import refund_item_goods
 from orders.models import AidLedgerEntry, CounterSale, Order, Payment, Refund
 
 
@@ -115,7 +119,7 @@ def reconcile(date_from: date | None = None, date_to: date | None = None) -> Rec
             document = order_document(order.pk, order.number)
             document.shipping_captured += order.shipping_fee
             for line in order.lines.all():
-                document.line(line.pk, f"{line.sku} {line.product_name}")[1] += line.line_total
+                document.line(line.pk, f"{line.sku} {line.product_name}")[1] += line.paid_total
 
     refunds = within(Refund.objects.filter(status=Refund.Status.SUCCEEDED), "updated_at")
     # The payment that paid each refunded order; a refund of any other payment (a late or second one, which
@@ -139,8 +143,9 @@ def reconcile(date_from: date | None = None, date_to: date | None = None) -> Rec
         for item in refund.lines:
             line = lines.get(item["line"])
             if line is not None:
-                goods += line.unit_price * item["quantity"]
-                document.line(line.pk, f"{line.sku} {line.product_name}")[1] -= line.unit_price * item["quantity"]
+                amount = refund_item_goods(item, line)
+                goods += amount
+                document.line(line.pk, f"{line.sku} {line.product_name}")[1] -= amount
         document.refunds += refund.amount
         document.shipping_refunded += refund.amount - goods
 

@@ -5,6 +5,11 @@ Ledger entries are written inside the transaction of the event that causes them 
 merchant, so ``reconcile_ledger`` subtracts captured shipping and adds back refunded shipping. The
 database refuses a second credit for an order line or counter sale line and a second debit for a
 refund line, so a replayed or concurrent event cannot count twice.
+
+A line of an order placed with a coupon (``orders.coupons``) is credited the goods actually paid, its total less its
+share of the discount (``OrderLine.paid_total``), and a refund of part of it debits the paid share of the units
+given back, recorded on the refund (``refund.lines[i]["amount"]``, from ``OrderLine.paid_share``), so a line
+refunded in parts nets out exactly.
 """
 
 from collections.abc import Iterable
@@ -23,7 +28,17 @@ from orders.aid.certificates import expired_certificates, newly_expired_certific
 from orders.aid.impact import forget_impact_figures
 from orders.aid.settings import aid_settings
 from orders.aid.statements import statement
-from orders.models import AidChannel, AidLedgerEntry, CounterSale, Order, Payment, Refund, SettledEntry, Settlement
+from orders.models import (
+    AidChannel,
+    AidLedgerEntry,
+    CounterSale,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    SettledEntry,
+    Settlement,
+)
 from orders.state import OrderError, lock_order
 
 
@@ -120,7 +135,7 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
             AidLedgerEntry(
                 kind=AidLedgerEntry.Kind.ORDER_PAID,
                 channel=channel,
-                amount=line.line_total,
+                amount=line.paid_total,
                 quantity=line.quantity,
                 merchant=line.merchant,
                 **_place(line.merchant),
@@ -139,17 +154,30 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
     )
 
 
+def refund_item_goods(item: dict, line: OrderLine | None) -> int:
+    """The goods a refund gives back for one of its items: the paid share recorded with it, else (refunds recorded
+    before coupons) the line's unit price times the quantity."""
+    if line is None:
+        return 0
+    if "amount" in item:
+        return int(item["amount"])
+    return line.unit_price * item["quantity"]
+
+
 def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
-    """One debit per refunded line, for exactly its unit price times the refunded quantity (goods only).
+    """One debit per refunded line, for the paid share of the refunded units (goods only): the amount recorded on
+    the refund for each line, else (refunds recorded before discounts) its unit price times the quantity.
 
     The debit carries the same merchant, place, counter, category, product, certificate and channel as the
     line's credit, so every report nets out (without a credit: the certificate that qualified the line when the order
     was paid). Called when the refund has succeeded, inside that transaction.
     """
     quantities: dict[int, int] = {}
+    amounts: dict[int, int] = {}
+    lines = {line.pk: line for line in order.lines.select_related("merchant", "location", "variant__product")}
     for item in refund.lines:
         quantities[item["line"]] = quantities.get(item["line"], 0) + item["quantity"]
-    lines = {line.pk: line for line in order.lines.select_related("merchant", "location", "variant__product")}
+        amounts[item["line"]] = amounts.get(item["line"], 0) + refund_item_goods(item, lines.get(item["line"]))
     credits = {
         entry.order_line_id: entry
         for entry in AidLedgerEntry.objects.filter(order_line_id__in=quantities, kind=AidLedgerEntry.Kind.ORDER_PAID)
@@ -190,7 +218,7 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
         entries.append(
             AidLedgerEntry(
                 kind=AidLedgerEntry.Kind.ORDER_REFUND,
-                amount=-line.unit_price * quantity,
+                amount=-amounts[pk],
                 quantity=-quantity,
                 product_name=line.product_name,
                 order=order,

@@ -9,6 +9,10 @@ A statement is money owed, so it keeps every sale, certified or not; beside its 
 share (``certified_gross`` / ``certified_refunds`` / ``certified_net``: the entries that count as aid, by
 ``orders.aid.selectors.CERTIFIED``) and the net of uncertified sales (``uncertified_net``), which add up to
 gross less refunds.
+
+Entries of an order placed with a coupon are already net of the line's share of the discount (``credit_order``
+credits ``OrderLine.paid_total``; refunds debit the paid share), so each merchant's statement shows what its
+buyers paid for its goods; who paid for the discount is on the order (``Order.coupon_sponsor``).
 """
 
 from dataclasses import dataclass, field

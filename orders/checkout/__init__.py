@@ -9,6 +9,7 @@ from orders.checkout.selectors import (
     CartSummary,
     can_deliver,
     cart_summary,
+    coupon_quote,
     pickup_counters,
     pickup_counters_for_cart,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "SoldOut",
     "can_deliver",
     "cart_summary",
+    "coupon_quote",
     "new_checkout_token",
     "normalize_phone",
     "pickup_counters",

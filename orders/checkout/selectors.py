@@ -6,6 +6,11 @@ shipping rule from the shop settings; the fingerprint changes when any of them c
 is one line the customer sees (``PackCartItem``), priced from the pack, and its components are items like any
 other for stock and the order (``CartSummary.stock_items``), each priced at its share of the pack
 (``catalog.packs``) and given what the lines before it left of the stock.
+
+A coupon code kept on the cart (``Cart.coupon_code``) is read against the goods that can be bought every time the
+cart is priced (``orders.coupons.selectors.quote``): ``CartSummary.coupon`` holds its discount or why it cannot be
+used, the totals and the shipping fee count the discount, and the fingerprint carries the code and the discount, so
+a discount that changed refuses a form shown before, like a price.
 """
 
 import hashlib
@@ -20,6 +25,7 @@ from catalog.models import Location, Merchant, Pack, Product, Stock, Variant
 from catalog.packs import PackPart, split_price
 from orders.availability import available_quantities, is_pack_sellable, is_sellable
 from orders.checkout.shipping import ShippingRule, shipping_rule
+from orders.coupons.selectors import CouponQuote, quote
 from orders.models import Cart, CartLine, CartPackLine, DeliveryMethod
 
 
@@ -118,6 +124,17 @@ class CartSummary:
     rule: ShippingRule
     fingerprint: str = field(default="")
     packs: list[PackCartItem] = field(default_factory=list)
+    coupon: CouponQuote | None = None
+
+    @property
+    def discount(self) -> int:
+        """The coupon's discount on the goods that can be bought (0 without a usable code)."""
+        return self.coupon.discount if self.coupon is not None and self.coupon.usable else 0
+
+    @property
+    def goods_total(self) -> int:
+        """The goods after the discount."""
+        return self.subtotal - self.discount
 
     @property
     def stock_items(self) -> list[CartItem]:
@@ -151,10 +168,10 @@ class CartSummary:
         return goods + sum(pack.line_total for pack in self.packs if not pack.problem)
 
     def shipping_fee_for(self, method: str) -> int:
-        return self.rule.fee_for(self.subtotal, method)
+        return self.rule.fee_for(self.subtotal, method, discount=self.discount)
 
     def total_for(self, method: str) -> int:
-        return self.subtotal + self.shipping_fee_for(method)
+        return self.subtotal - self.discount + self.shipping_fee_for(method)
 
     @property
     def shipping_fee(self) -> int:
@@ -167,10 +184,15 @@ class CartSummary:
 
     @property
     def amount_to_free_shipping(self) -> int:
-        return max(self.rule.free_threshold - self.subtotal, 0)
+        return max(self.rule.free_threshold - self.goods_total, 0)
 
 
-def _fingerprint(items: list[CartItem], rule: ShippingRule, packs: list[PackCartItem] | None = None) -> str:
+def _fingerprint(
+    items: list[CartItem],
+    rule: ShippingRule,
+    packs: list[PackCartItem] | None = None,
+    coupon: CouponQuote | None = None,
+) -> str:
     state = {
         "rule": [rule.fee, rule.free_threshold],
         "lines": sorted(
@@ -188,6 +210,8 @@ def _fingerprint(items: list[CartItem], rule: ShippingRule, packs: list[PackCart
             ]
             for pack in packs
         )
+    if coupon is not None:
+        state["coupon"] = [coupon.text, coupon.discount, coupon.usable]
     return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
@@ -253,7 +277,28 @@ def cart_summary(cart: Cart | None, *, site: Site | None = None) -> CartSummary:
                 sellable=sellable and bool(parts),
             )
         )
-    return CartSummary(items=items, rule=rule, fingerprint=_fingerprint(items, rule, packs), packs=packs)
+    coupon = _coupon(cart, items, packs)
+    return CartSummary(
+        items=items, rule=rule, fingerprint=_fingerprint(items, rule, packs, coupon), packs=packs, coupon=coupon
+    )
+
+
+def _goods(items: list[CartItem], packs: list[PackCartItem]) -> list[tuple[Product, int]]:
+    """(product, line total) of what can be bought: variant lines, and each pack's components at their share."""
+    goods = [(item.product, item.line_total) for item in items if not item.problem]
+    return goods + [(part.product, part.line_total) for pack in packs if not pack.problem for part in pack.parts]
+
+
+def _coupon(cart: Cart | None, items: list[CartItem], packs: list[PackCartItem]) -> CouponQuote | None:
+    """The cart's coupon code read against the goods that can be bought (none without a code: no query)."""
+    if cart is None or not cart.coupon_code:
+        return None
+    return quote(cart.coupon_code, _goods(items, packs))
+
+
+def coupon_quote(summary: CartSummary, text: str) -> CouponQuote:
+    """The code ``text`` read against the cart as ``summary`` shows it (a code being typed, before it is kept)."""
+    return quote(text, _goods(summary.items, summary.packs))
 
 
 def pickup_counters(quantities: dict[int, int]) -> QuerySet[Location]:

@@ -1,7 +1,13 @@
 """Placing an order: the cart becomes an order awaiting payment, its units reserved, in one transaction.
 
-Lock order, everywhere: cart row, then order row, then ``Stock`` rows by primary key (through
-``catalog.services``). Nothing locks them the other way round, so checkouts cannot deadlock.
+Lock order, everywhere: cart row, then coupon row (a cart with a coupon code, ``orders.coupons.services``), then
+order row, then ``Stock`` rows by primary key (through ``catalog.services``). Nothing locks them the other way
+round, so checkouts cannot deadlock.
+
+A cart with a coupon code: the code is checked as the cart is read (``CouponRefused``, a ``CartChanged``, for a code
+that cannot be used), then its coupon row is locked and its redemptions counted under the lock, the discount is
+split over the eligible lines (``OrderLine.discount``), the shipping fee counts the goods after it, and the
+redemption is written with the order, before any stock row is locked.
 
 The stock rows are locked last and for as short a time as possible, since in a rush every buyer of a
 product waits for the same row: the cart is read and checked, the units are planned from the stock as
@@ -41,9 +47,11 @@ from orders.checkout.allocation import (
     replan_allocation,
     still_holds,
 )
+from orders.checkout.coupons import CouponRefused, Redeeming, check_locked, redeem
 from orders.checkout.details import Contact, Delivery, Invoice, validate_checkout
 from orders.checkout.errors import CartChanged, CheckoutError, SoldOut
 from orders.checkout.selectors import CartSummary, cart_summary, pickup_counters
+from orders.coupons.selectors import CouponCustomer, customer_problem, discount_for, split_discount
 from orders.events import record_order_event
 from orders.fulfilment.pickups import open_pickups
 from orders.models import Cart, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
@@ -123,6 +131,7 @@ def place_order(
     user: User | None = None,
     language: str | None = None,
     site: Site | None = None,
+    customer: CouponCustomer | None = None,
 ) -> Order:
     """Turn the cart into an order awaiting payment, in one transaction.
 
@@ -130,7 +139,8 @@ def place_order(
     the customer saw it (``CartChanged``, ``SoldOut`` when stock ran out), locks the stock rows by
     primary key and reserves the units (``allocated``, ledger kind ALLOCATE), creates the order with
     line snapshots and per-merchant, per-location fulfilments, and empties the cart. Submitting again
-    with the same ``checkout_token`` returns the first order.
+    with the same ``checkout_token`` returns the first order. The cart's coupon code is redeemed for ``customer``
+    (the signed-in shopper with a verified mobile) or the order refused (``CouponRefused``); see the module.
     """
     fields, pickup_location = validate_checkout(contact, delivery, invoice, note)
     token = _clean_checkout_token(checkout_token)
@@ -143,6 +153,7 @@ def place_order(
         "user": acting_user(user),
         "language": language if language is not None else translation.get_language() or "",
         "site": site,
+        "customer": customer,
     }
     try:
         try:
@@ -161,11 +172,13 @@ def place_order(
 def _place(*, cart: Cart, token: str, lock_first: bool, **details) -> Order:
     """One transaction: lock the cart row, answer a token already used, or place the cart."""
     with transaction.atomic():
-        if not Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk", flat=True):
+        locked = Cart.objects.select_for_update().filter(pk=cart.pk).values_list("coupon_code", flat=True)
+        if not locked:
             existing = _existing_checkout(token, cart)
             if existing is not None:
                 return existing
             raise CheckoutError(_("Your cart is empty."))
+        cart.coupon_code = locked[0]  # as committed: the code the shopper last chose
         existing = _existing_checkout(token, cart)
         if existing is not None:
             return existing
@@ -183,6 +196,7 @@ def _place_locked_cart(
     language: str,
     site: Site | None,
     lock_first: bool,
+    customer: CouponCustomer | None,
 ) -> Order:
     """Check the cart, write the order, then lock the stock rows and reserve the units (see the module).
 
@@ -192,18 +206,24 @@ def _place_locked_cart(
     summary = cart_summary(cart, site=site)
     if summary.is_empty:
         raise CheckoutError(_("Your cart is empty."))
+    if summary.coupon is not None:
+        problem = customer_problem(customer) or summary.coupon.problem
+        if problem:
+            raise CouponRefused(problem, summary=summary)
     _refuse_changed_cart(summary, expected_fingerprint)
     if pickup_location is not None and not pickup_counters(summary.quantities).filter(pk=pickup_location.pk).exists():
         raise CheckoutError(
             {"pickup_location": [_("This counter does not hold enough stock for your order. Choose another.")]}
         )
+    # The coupon row is locked after the cart row and before the order and stock rows (see the module).
+    redeeming = check_locked(summary.coupon, customer, summary=summary) if summary.coupon is not None else None
     if lock_first:
         plan = plan_allocation(summary, pickup_location)
-        order = _write_order(cart, summary, plan, fields, pickup_location, token, user, language)
+        order = _write_order(cart, summary, plan, fields, pickup_location, token, user, language, redeeming)
         _reserve(plan, order, user)
         return order
     plan = provisional_allocation(summary, pickup_location)
-    order = _write_order(cart, summary, plan, fields, pickup_location, token, user, language)
+    order = _write_order(cart, summary, plan, fields, pickup_location, token, user, language, redeeming)
     if not still_holds(plan):
         replan_allocation(summary, pickup_location, locked=False)
     try:
@@ -235,12 +255,20 @@ def _write_order(
     token: str,
     user: AbstractBaseUser | None,
     language: str,
+    redeeming: Redeeming | None = None,
 ) -> Order:
     """The order with its number, per-merchant, per-location fulfilments (a pickup order's parts at a counter
-    share one pickup and its code), line snapshots and "placed" event; the cart emptied. Touches no stock row."""
+    share one pickup and its code), line snapshots with their share of the coupon's discount, the redemption and
+    "placed" event; the cart emptied. Touches no stock row."""
     method = fields["delivery_method"]
     subtotal = sum(item.unit_price * quantity for item, _loc, quantity in plan)
-    shipping_fee = summary.rule.fee_for(subtotal, method)
+    discount, discounts = 0, [0] * len(plan)
+    if redeeming is not None:
+        eligible = summary.coupon.eligible_products
+        weights = [(item.product.pk in eligible, item.unit_price * quantity) for item, _loc, quantity in plan]
+        discount = discount_for(redeeming.code.coupon, sum(total for ok, total in weights if ok))
+        discounts = split_discount(discount, weights)
+    shipping_fee = summary.rule.fee_for(subtotal, method, discount=discount)
     now = timezone.now()
     order = Order.objects.create(
         number=f"NEW-{uuid.uuid4().hex}",
@@ -250,8 +278,11 @@ def _write_order(
         cart=cart,
         pickup_location=pickup_location,
         subtotal=subtotal,
+        discount=discount,
+        coupon_code=redeeming.code.code if redeeming is not None else "",
+        coupon_sponsor=redeeming.code.coupon.sponsor if redeeming is not None else "",
         shipping_fee=shipping_fee,
-        total=subtotal + shipping_fee,
+        total=subtotal - discount + shipping_fee,
         language=language[:16],
         expires_at=now + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
         created_at=now,
@@ -263,7 +294,7 @@ def _write_order(
     pickups = open_pickups(order, [location for _item, location, _q in plan]) if method == DeliveryMethod.PICKUP else {}
     fulfilments: dict[tuple[int, int], Fulfilment] = {}
     lines = []
-    for item, location, quantity in plan:
+    for (item, location, quantity), line_discount in zip(plan, discounts, strict=True):
         key = (item.merchant.pk, location.pk)
         if key not in fulfilments:
             fulfilments[key] = Fulfilment.objects.create(
@@ -287,9 +318,14 @@ def _write_order(
                 pack=item.pack,
                 pack_name=item.pack.name if item.pack is not None else "",
                 pack_quantity=item.pack_line.quantity if item.pack_line is not None else None,
+                discount=line_discount,
             )
         )
     OrderLine.objects.bulk_create(lines)
+    if redeeming is not None:
+        redeem(redeeming, order)
+        Cart.objects.filter(pk=cart.pk).update(coupon_code=None)
+        cart.coupon_code = None
     record_order_event(order.pk, OrderEvent.Kind.PLACED, actor=user, to_status=OrderStatus.PENDING_PAYMENT)
     cart.lines.all().delete()
     if summary.packs:

@@ -1,4 +1,8 @@
-"""The shipping fee, in integer fen: the operators' rule (Settings → Shop settings) and what it charges."""
+"""The shipping fee, in integer fen: the operators' rule (Settings → Shop settings) and what it charges.
+
+The free-shipping threshold compares the goods after a coupon's discount (``orders.coupons``): what the shopper
+pays for the goods, not their list price. A cart whose goods are wholly discounted still pays the fee below it.
+"""
 
 from dataclasses import dataclass
 
@@ -14,9 +18,10 @@ class ShippingRule:
     fee: int
     free_threshold: int
 
-    def fee_for(self, subtotal: int, method: str) -> int:
-        """The shipping fee for a goods total: nothing for pickup, an empty cart or from the threshold on."""
-        if method != DeliveryMethod.DELIVERY or subtotal <= 0 or subtotal >= self.free_threshold:
+    def fee_for(self, subtotal: int, method: str, *, discount: int = 0) -> int:
+        """The shipping fee for a goods total less its ``discount``: nothing for pickup, an empty cart or from the
+        threshold on (the goods after the discount reaching it)."""
+        if method != DeliveryMethod.DELIVERY or subtotal <= 0 or subtotal - discount >= self.free_threshold:
             return 0
         return self.fee
 

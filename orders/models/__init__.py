@@ -8,6 +8,7 @@
 - ``counter``: ``CounterSale`` (``CounterPaymentMethod``), ``CounterSaleLine``
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
 - ``aid_export``: ``AidExport`` (who downloaded the aid monitoring export, and the file's digest)
+- ``coupon``: ``Coupon``, ``CouponCode``, ``CouponRedemption`` (campaign coupon codes, ``orders.coupons``)
 - ``settings``: ``ShopSettings``
 - ``institution``: ``Organisation``, ``OrganisationAddress``, ``Membership``, ``OrganisationChange`` (institutional
   buyers, ``orders.institutions``)
@@ -27,6 +28,7 @@ from orders.models.aid_export import AidExport
 from orders.models.bulk import BulkOrder, BulkOrderChange, BulkOrderLine, InvoiceRequest, Recipient, TransferReceipt
 from orders.models.cart import Cart, CartLine, CartPackLine
 from orders.models.counter import CounterPaymentMethod, CounterSale, CounterSaleLine
+from orders.models.coupon import Coupon, CouponCode, CouponRedemption
 from orders.models.institution import Membership, Organisation, OrganisationAddress, OrganisationChange
 from orders.models.order import (
     DeliveryMethod,
@@ -58,6 +60,9 @@ __all__ = [
     "CounterPaymentMethod",
     "CounterSale",
     "CounterSaleLine",
+    "Coupon",
+    "CouponCode",
+    "CouponRedemption",
     "DeliveryMethod",
     "Fulfilment",
     "InvoiceRequest",

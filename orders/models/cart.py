@@ -22,6 +22,8 @@ class Cart(models.Model):
         on_delete=models.CASCADE,
         related_name="cart",
     )
+    # The coupon code the shopper typed, as typed (normalised); checked every time the cart is priced.
+    coupon_code = models.CharField(_("coupon code"), max_length=32, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Location, Merchant, Pack, Variant
+from core.money import unit_share
 from orders.models.cart import Cart
 
 
@@ -75,6 +76,11 @@ class Order(models.Model):
     invoice_tax_id = models.CharField(_("taxpayer ID"), max_length=20, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     subtotal = models.PositiveIntegerField(_("goods total (fen)"))
+    # A coupon's discount on the goods (``orders.coupons``), split over the lines (``OrderLine.discount``); the
+    # code and its sponsor as they were when the order was placed.
+    discount = models.PositiveIntegerField(_("discount (fen)"), default=0)
+    coupon_code = models.CharField(_("coupon code"), max_length=32, blank=True)
+    coupon_sponsor = models.CharField(_("coupon sponsor"), max_length=128, blank=True)
     shipping_fee = models.PositiveIntegerField(_("shipping fee (fen)"))
     total = models.PositiveIntegerField(_("total (fen)"))
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -102,8 +108,10 @@ class Order(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") + F("shipping_fee")), name="order_total_is_subtotal_plus_shipping"
+                condition=Q(total=F("subtotal") - F("discount") + F("shipping_fee")),
+                name="order_total_is_subtotal_less_discount_plus_shipping",
             ),
+            models.CheckConstraint(condition=Q(discount__lte=F("subtotal")), name="order_discount_within_subtotal"),
             models.CheckConstraint(
                 condition=~Q(delivery_method="pickup") | Q(pickup_location__isnull=False),
                 name="order_pickup_has_location",
@@ -193,6 +201,8 @@ class OrderLine(LineSnapshot):
     )
     pack_name = models.CharField(_("gift pack"), max_length=128, blank=True)
     pack_quantity = models.PositiveIntegerField(_("packs"), null=True, blank=True)
+    # The line's share of the order's coupon discount: the goods paid are ``paid_total``.
+    discount = models.PositiveIntegerField(_("discount (fen)"), default=0)
 
     class Meta(LineSnapshot.Meta):
         verbose_name = _("order line")
@@ -202,10 +212,23 @@ class OrderLine(LineSnapshot):
             models.CheckConstraint(
                 condition=Q(line_total=F("unit_price") * F("quantity")), name="orderline_total_is_price_times_quantity"
             ),
+            models.CheckConstraint(
+                condition=Q(discount__lte=F("line_total")), name="orderline_discount_within_line_total"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku}"
+
+    @property
+    def paid_total(self) -> int:
+        """The goods paid for this line: its total less its share of the coupon discount."""
+        return self.line_total - self.discount
+
+    def paid_share(self, units: int, *, before: int = 0) -> int:
+        """The fen paid for ``units`` of this line after ``before`` units already taken (refunds in parts sum to
+        ``paid_total``): ``core.money.unit_share``."""
+        return unit_share(self.paid_total, self.quantity, before, units)
 
 
 class OrderEvent(models.Model):

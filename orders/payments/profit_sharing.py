@@ -116,16 +116,17 @@ def add_receiver(merchant: Merchant, *, legal_name: str) -> None:
 
 
 def merchant_parts(order: Order) -> dict[int, int]:
-    """Each merchant's part of the order in fen: its lines' totals less the units refunded (succeeded refunds),
-    less the platform fee on that; merchants left with nothing are left out."""
+    """Each merchant's part of the order in fen: what was paid for its lines (their totals less any coupon
+    discount) less what was refunded of them (succeeded refunds), less the platform fee on that; merchants left
+    with nothing are left out."""
     refunded: dict[int, int] = {}
     for refund in order.refunds.filter(status=Refund.Status.SUCCEEDED):
         for item in refund.lines:
             refunded[item["line"]] = refunded.get(item["line"], 0) + item["quantity"]
     goods: dict[int, int] = {}
     for line in order.lines.all():
-        kept = max(line.quantity - refunded.get(line.pk, 0), 0)
-        goods[line.merchant_id] = goods.get(line.merchant_id, 0) + kept * line.unit_price
+        gone = min(refunded.get(line.pk, 0), line.quantity)
+        goods[line.merchant_id] = goods.get(line.merchant_id, 0) + line.paid_total - line.paid_share(gone)
     basis_points = aid_settings()["platform_fee_basis_points"]
     parts = {merchant: amount - platform_fee(amount, basis_points) for merchant, amount in goods.items()}
     return {merchant: amount for merchant, amount in parts.items() if amount > 0}

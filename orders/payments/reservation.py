@@ -3,6 +3,8 @@
 An order awaiting payment holds its units as ``allocated`` stock. ``mark_paid`` is the payment hook
 (``apply_intent_succeeded`` and the demo payment call it); ``cancel_order`` and the expiry release the
 units and cancel the order's fulfilments. Each locks the order row, then the ``Stock`` rows by primary key.
+A cancelled or expired order also frees its coupon code (``orders.coupons.services.release``: the redemption is
+deleted, so an unpaid order never burns a single-use code; the order keeps its code and discount as placed).
 """
 
 from datetime import datetime
@@ -22,6 +24,7 @@ from core.transactions import joined_atomic
 from core.users import acting_user
 from orders import notifications as notify
 from orders.aid.services import credit_order
+from orders.coupons.services import release as release_coupon
 from orders.events import record_order_event
 from orders.institutions.placement import on_order_paid as on_bulk_order_paid
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
@@ -71,6 +74,7 @@ def _is_overdue(order: Order, now: datetime) -> bool:
 def _expire_locked(order: Order) -> None:
     _move_order_stock(order, kind=StockMovement.Kind.RELEASE, actor=None, reason=REASON_EXPIRED)
     cancel_fulfilments(order)
+    release_coupon(order)
     transition(order, OrderStatus.EXPIRED)
 
 
@@ -143,6 +147,7 @@ def cancel_order(order: Order, *, actor: User | None, reason: str = "") -> Order
         check_transition(order, OrderStatus.CANCELLED)
         _move_order_stock(order, kind=StockMovement.Kind.RELEASE, actor=acting_user(actor), reason=REASON_CANCELLED)
         cancel_fulfilments(order, actor=actor)
+        release_coupon(order, actor=actor)
         transition(order, OrderStatus.CANCELLED, actor=actor, note=clean_text(reason))
     return order
 

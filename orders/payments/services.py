@@ -34,7 +34,7 @@ from orders import notifications as notify
 from orders.aid.services import debit_refund, paying_payment
 from orders.events import record_order_event
 from orders.institutions.placement import payable as bulk_payable
-from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
 from orders.payments.client import demo_payments_enabled, stripe_client
 from orders.payments.reservation import mark_paid_locked
 from orders.state import (
@@ -380,13 +380,16 @@ def _dashboard_refund_lines(order: Order, payment: Payment, amount: int) -> tupl
     remaining = [(line, line.quantity - refunded.get(line.pk, 0)) for line in order.lines.order_by("-pk")]
     remaining = [(line, quantity) for line, quantity in remaining if quantity > 0]
     if (given_back or 0) + amount >= payment.amount:
-        return [{"line": line.pk, "quantity": quantity} for line, quantity in remaining], False
+        return [refund_item(line, quantity, before=refunded.get(line.pk, 0)) for line, quantity in remaining], False
     plan, left = [], amount
     for line, quantity in remaining:
-        units = min(quantity, left // line.unit_price) if line.unit_price > 0 else 0
-        if units > 0:
-            plan.append({"line": line.pk, "quantity": units})
-            left -= units * line.unit_price
+        before = refunded.get(line.pk, 0)
+        units = quantity
+        while units > 0 and line.paid_share(units, before=before) > left:
+            units -= 1
+        if units > 0 and line.paid_share(units, before=before) > 0:
+            plan.append(refund_item(line, units, before=before))
+            left -= line.paid_share(units, before=before)
     return plan, True
 
 
@@ -623,17 +626,34 @@ def reconcile_payments(*, client: stripe.StripeClient | None = None) -> int:
 # --- Refunds ---------------------------------------------------------------------------------------
 
 
+def refund_item(line: OrderLine, quantity: int, *, before: int) -> dict[str, int]:
+    """A refund's item: ``quantity`` units of ``line`` after ``before`` given back; a line with a coupon discount
+    also records the paid share of those units (``"amount"``, ``OrderLine.paid_share``), which the aid ledger
+    debits. Without a discount the share is the unit price times the quantity, and nothing more is recorded."""
+    item = {"line": line.pk, "quantity": quantity}
+    if line.discount:
+        item["amount"] = line.paid_share(quantity, before=before)
+    return item
+
+
 def _refund_plan(order: Order, lines: dict[int, int] | None) -> tuple[int, list[dict[str, int]]]:
-    """The amount and ``[{"line": id, "quantity": n}]`` of a refund; the whole remainder when ``lines`` is None."""
+    """The amount and ``[{"line": id, "quantity": n, "amount": fen}]`` of a refund; the whole remainder when
+    ``lines`` is None. Each line's amount is the paid share of its units (``OrderLine.paid_share``: k of q units of a
+    line whose paid total is P, r given back before, are ``floor(P*(r+k)/q) - floor(P*r/q)``), so a line refunded
+    in parts gives back exactly what was paid for it, discount or not."""
     refunded: dict[int, int] = {}
     for refund in order.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]):
         for item in refund.lines:
             refunded[item["line"]] = refunded.get(item["line"], 0) + item["quantity"]
     order_lines = {line.pk: line for line in order.lines.all()}
+
+    def item(pk: int, quantity: int) -> dict[str, int]:
+        return refund_item(order_lines[pk], quantity, before=refunded.get(pk, 0))
+
     if lines is None:
         lines = {pk: line.quantity - refunded.get(pk, 0) for pk, line in order_lines.items()}
         lines = {pk: quantity for pk, quantity in lines.items() if quantity > 0}
-        return -1, [{"line": pk, "quantity": quantity} for pk, quantity in lines.items()]
+        return -1, [item(pk, quantity) for pk, quantity in lines.items()]
     plan, amount = [], 0
     for pk, quantity in lines.items():
         line = order_lines.get(pk)
@@ -646,8 +666,8 @@ def _refund_plan(order: Order, lines: dict[int, int] | None) -> tuple[int, list[
                 _("At most %(count)d of %(name)s can still be refunded.")
                 % {"count": line.quantity - refunded.get(pk, 0), "name": line.product_name}
             )
-        plan.append({"line": pk, "quantity": quantity})
-        amount += line.unit_price * quantity
+        plan.append(item(pk, quantity))
+        amount += line.paid_share(quantity, before=refunded.get(pk, 0))
     if not plan:
         raise PaymentError(_("Choose at least one item to refund."))
     return amount, plan
