@@ -21,14 +21,14 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseForbidden
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
+from django.views.generic import FormView, View
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, TitleColumn
@@ -45,7 +45,7 @@ from orders.institutions import transfers
 from orders.institutions.bulk import drafts_for_user
 from orders.institutions.placement import amount_due
 from orders.institutions.selectors import REVIEW_PERMISSION, can_review_organisations, member_organisation_ids
-from orders.institutions.transfers import TransferError, received_total, record_transfer
+from orders.institutions.transfers import TransferError, mark_returned, received_total, record_transfer
 from orders.models import BulkOrder, Order, OrderStatus, TransferReceipt
 
 VIEW = "view"
@@ -188,6 +188,7 @@ class BulkOrderInspectView(NotFoundUnlessAllowedMixin, generic.InspectView):
     template_name = "orders/institutions/bulk_inspect.html"
     page_title = gettext_lazy("Bulk order")
     record_url_name = None
+    return_url_name = None
 
     def get_object(self, queryset=None) -> BulkOrder:
         return bulk_order_for_user_or_404(self.request.user, self.pk)
@@ -213,8 +214,39 @@ class BulkOrderInspectView(NotFoundUnlessAllowedMixin, generic.InspectView):
             transfers=list(bulk.transfers.select_related("recorded_by").order_by("recorded_at", "pk")),
             changes=list(bulk.changes.select_related("actor").order_by("created_at", "pk")),
             record_url=reverse(self.record_url_name, args=[bulk.pk]) if may_record else "",
+            may_return=bulk.status in RETURNABLE and self.permission_policy.user_has_permission(user, RECORD_TRANSFER),
+            return_url_name=self.return_url_name,
         )
         return context
+
+
+# A transfer of a bulk order in one of these statuses paid nothing: it can be sent back and marked returned.
+RETURNABLE = (BulkOrder.Status.AWAITING_PAYMENT, BulkOrder.Status.CANCELLED, BulkOrder.Status.EXPIRED)
+
+
+class ReturnTransferView(View):
+    """POST: an operator marks a transfer as sent back to the payer, with why (``transfers.mark_returned``)."""
+
+    permission_policy: "BulkOrderPermissionPolicy | None" = None
+    inspect_url_name = None
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int) -> HttpResponse:
+        receipt = get_object_or_404(TransferReceipt, pk=pk)
+        bulk = bulk_order_for_user_or_404(request.user, receipt.bulk_order_id)
+        if not self.permission_policy.user_has_permission(request.user, RECORD_TRANSFER):
+            return HttpResponseForbidden(_("Only operators may record bank transfers."))
+        try:
+            mark_returned(receipt, actor=request.user, note=request.POST.get("return_note", ""))
+        except TransferError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Transfer %(reference)s is marked as returned to the payer; it counts no more.")
+                % {"reference": receipt.bank_reference},
+            )
+        return redirect(reverse(self.inspect_url_name, args=[bulk.pk]))
 
 
 class TransferForm(forms.Form):
@@ -389,7 +421,11 @@ class BulkOrderViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         return Permission.objects.none()
 
     def get_inspect_view_kwargs(self, **kwargs):
-        return super().get_inspect_view_kwargs(record_url_name=self.get_url_name("record_transfer"), **kwargs)
+        return super().get_inspect_view_kwargs(
+            record_url_name=self.get_url_name("record_transfer"),
+            return_url_name=self.get_url_name("return_transfer"),
+            **kwargs,
+        )
 
     def get_urlpatterns(self):
         return [
@@ -402,5 +438,12 @@ class BulkOrderViewSet(ReadOnlyViewSetMixin, ModelViewSet):
                     inspect_url_name=self.get_url_name("inspect"),
                 ),
                 name="record_transfer",
+            ),
+            path(
+                "return-transfer/<int:pk>/",
+                ReturnTransferView.as_view(
+                    permission_policy=self.permission_policy, inspect_url_name=self.get_url_name("inspect")
+                ),
+                name="return_transfer",
             ),
         ]

@@ -30,7 +30,8 @@ Rules (``record_transfer``):
 - an order whose reservation runs out while it is being paid (``mark_paid_locked`` raises ``LatePayment``) rolls
   back the payments of the whole bulk order: no order is paid, the overdue orders then expire (their units are
   released, outside the rolled-back savepoint), the receipt is kept with a note and the difference, and the bulk
-  order is flagged. The operator returns by bank what cannot be applied.
+  order is flagged. The operator returns by bank what cannot be applied and marks it returned
+  (``mark_returned``): it counts no more, so a later transfer of the right amount pays the bulk order.
 """
 
 import zoneinfo
@@ -178,8 +179,40 @@ def _flag(bulk_order: BulkOrder, receipt: TransferReceipt, remark: str) -> None:
 
 
 def received_total(bulk_order: BulkOrder) -> int:
-    """What the bulk order's transfers add up to, in fen."""
-    return TransferReceipt.objects.filter(bulk_order=bulk_order).aggregate(total=Sum("amount"))["total"] or 0
+    """What the bulk order's transfers add up to, in fen (those returned to the payer count no more)."""
+    kept = TransferReceipt.objects.filter(bulk_order=bulk_order, returned_at__isnull=True)
+    return kept.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def mark_returned(receipt: TransferReceipt, *, actor: User, note: str) -> TransferReceipt:
+    """An operator records that a transfer was sent back to the payer by bank, saying why; it counts no more.
+
+    Only a transfer that paid nothing: its bulk order awaits payment (the transfers did not match), or was
+    cancelled or expired. A transfer of a paid bulk order paid its orders: those are refunded, not returned.
+    With no transfer left counting, the bulk order's review flag is cleared.
+    """
+    _check_actor(actor, receipt.bulk_order)
+    note = clean_text(note)[:NOTE_MAX_LENGTH]
+    if not note:
+        raise TransferError(_("Say why the transfer was returned (for example the bank's return reference)."))
+    with transaction.atomic():
+        bulk = lock(receipt.bulk_order)
+        receipt = TransferReceipt.objects.select_for_update().get(pk=receipt.pk)
+        if receipt.returned_at is not None:
+            raise TransferError(_("This transfer is already marked as returned."))
+        if bulk.status not in (Status.AWAITING_PAYMENT, Status.CANCELLED, Status.EXPIRED):
+            raise TransferError(
+                _("Bulk order %(number)s is %(status)s: its transfers paid its orders; refund them instead.")
+                % {"number": bulk, "status": bulk.get_status_display()}
+            )
+        receipt.returned_by = acting_user(actor)
+        receipt.returned_at = timezone.now()
+        receipt.return_note = note
+        receipt.save(update_fields=["returned_by", "returned_at", "return_note"])
+        if bulk.needs_review and received_total(bulk) == 0:
+            bulk.needs_review = False
+            bulk.save(update_fields=["needs_review", "updated_at"])
+    return receipt
 
 
 def _pay(order: Order, receipt: TransferReceipt, *, actor: User, moment: datetime) -> None:

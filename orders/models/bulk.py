@@ -208,6 +208,7 @@ class TransferReceipt(models.Model):
     """A bank transfer received for a bulk order, recorded by an operator from the bank statement.
 
     A bank reference is recorded once (unique): the same transfer entered twice is refused, never counted twice.
+    One the operator sent back to the payer (``returned_at``) counts no more.
     The bulk order is paid when its receipts add up to its total exactly; otherwise the receipt is kept and the
     bulk order flagged for review (``difference`` is what the receipts then lack, negative when they exceed it).
     """
@@ -229,6 +230,17 @@ class TransferReceipt(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Sent back to the payer by bank (an overpayment, a transfer that could not be applied): it counts no more.
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("returned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    return_note = models.CharField(_("why returned"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("bank transfer")

@@ -152,3 +152,28 @@ def test_the_operator_sees_every_bulk_order_and_finds_one_by_organisation(client
     assert list(listing.context["object_list"]) == [bulk]
     assert list(found.context["object_list"]) == [bulk]
     assert "bulk-orders" in menu_names(client)
+
+
+def test_the_operator_marks_a_transfer_returned_on_the_page_and_no_one_else_can(client, world, bulk):
+    from orders.institutions.transfers import record_transfer
+
+    receipt = record_transfer(
+        bulk, actor=world.operator, amount=bulk.total + 100, received_on=timezone.localdate(), bank_reference="OVER-1"
+    )
+    return_url = url("bulk_orders:return_transfer", receipt.pk)
+    login(client, world.ben)  # the bureau's finance member: not their organisation
+    assert client.post(return_url, {"return_note": "x"}).status_code == 404
+    login(client, world.ann)  # the union's member: read only
+    assert return_url not in client.get(url("bulk_orders:inspect", bulk.pk)).content.decode()
+    assert client.post(return_url, {"return_note": "x"}).status_code == 403
+
+    login(client, world.operator)
+    assert return_url in client.get(url("bulk_orders:inspect", bulk.pk)).content.decode()
+    done = client.post(return_url, {"return_note": "工行退汇 RT-77"}, follow=True)
+
+    receipt.refresh_from_db()
+    assert receipt.returned_by == world.operator and receipt.return_note == "工行退汇 RT-77"
+    assert any("OVER-1" in message for message in messages_of(done))
+    assert "工行退汇 RT-77" in done.content.decode()
+    bulk.refresh_from_db()
+    assert not bulk.needs_review

@@ -378,3 +378,45 @@ def test_a_transfer_while_one_of_its_orders_is_being_paid_online_asks_to_try_aga
     assert not TransferReceipt.objects.exists()
 
     assert record(bulk, world.operator, bulk.total, "BUSY-1").outcome == transfers.PAID  # once it is done
+
+
+@pytest.mark.django_db
+class TestReturning:
+    def test_an_overpayment_sent_back_counts_no_more_and_the_right_transfer_then_pays(self, world):
+        gift_shop()
+        bulk = awaiting_payment(world, 3)
+        over = record(bulk, world.operator, bulk.total + 5000, "BOC-OVER-1")
+        assert over.outcome == transfers.OVER
+        # Without returning it, the right amount cannot match any more: the receipts exceed what is due.
+        assert record(bulk, world.operator, bulk.total, "BOC-RIGHT-0").outcome == transfers.OVER
+        for receipt in TransferReceipt.objects.filter(bulk_order=bulk):
+            transfers.mark_returned(receipt, actor=world.operator, note="中行退汇 TH001")
+        bulk.refresh_from_db()
+        assert transfers.received_total(bulk) == 0 and not bulk.needs_review
+        returned = TransferReceipt.objects.get(bank_reference="BOC-OVER-1")
+        assert (returned.returned_by, returned.return_note) == (world.operator, "中行退汇 TH001")
+
+        paid = record(bulk, world.operator, bulk.total, "BOC-RIGHT-1")
+
+        bulk.refresh_from_db()
+        assert paid.outcome == transfers.PAID and bulk.status == Status.PAID
+        assert Payment.objects.filter(order__bulk_order=bulk).count() == 3  # each order paid once
+        assert ledger_balanced()
+
+    def test_only_a_transfer_that_paid_nothing_is_returned_once_by_an_operator_saying_why(self, world):
+        gift_shop()
+        bulk = awaiting_payment(world, 2)
+        short = record(bulk, world.operator, 100, "CCB-SHORT")
+        with pytest.raises(TransferError, match="Only operators"):
+            transfers.mark_returned(short, actor=world.ann, note="x")
+        with pytest.raises(TransferError, match="Say why"):
+            transfers.mark_returned(short, actor=world.operator, note="  ")
+        transfers.mark_returned(short, actor=world.operator, note="退汇")
+        with pytest.raises(TransferError, match="already"):
+            transfers.mark_returned(short, actor=world.operator, note="again")
+        bulk.refresh_from_db()
+        paying = record(bulk, world.operator, bulk.total, "CCB-FULL")
+        assert paying.outcome == transfers.PAID
+        with pytest.raises(TransferError, match="refund them instead"):
+            transfers.mark_returned(paying, actor=world.operator, note="不应退汇")
+        assert TransferReceipt.objects.get(pk=paying.pk).returned_at is None
