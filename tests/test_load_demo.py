@@ -282,6 +282,8 @@ def check_demo_union(output, client):
     assert report.certified > 0 and report.target_share is not None
 
     assert "union-buyer" in output and f"/institutions/{union.pk}/report/" in output
+    buyer_line = next(line for line in output.splitlines() if "union-buyer" in line)
+    assert buyer_line.rstrip().endswith("/institutions/bulk/") and "/admin/" not in buyer_line  # they use the shop
     client.logout()
     assert client.login(username="union-finance", password="demo-union-finance")
     assert client.get(f"/institutions/{union.pk}/report/").status_code == 200

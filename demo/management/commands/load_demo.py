@@ -4,6 +4,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,7 +43,7 @@ class Command(BaseCommand):
 
     def _write_logins(self, summary: DemoSummary) -> None:
         headings = (_("Username"), _("Password"), _("Role"), _("Sign in at"))
-        rows = [(login.username, login.password, self._role(login), ADMIN_URL) for login in summary.logins]
+        rows = [(login.username, login.password, self._role(login), self._sign_in(login)) for login in summary.logins]
         table = [[str(cell) for cell in row] for row in [headings, *rows]]
         widths = [max(_width(row[column]) for row in table) for column in range(len(headings))]
         self.stdout.write("")
@@ -55,6 +56,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Demo union's purchases report: %(url)s") % {"url": SITE_URL + summary.institution_report}
             )
+
+    @staticmethod
+    def _sign_in(login: DemoLogin) -> str:
+        """Staff work in the back office; an organisation's members in the shop, on their bulk orders."""
+        return SITE_URL + reverse("storefront:bulk_list") if login.role else ADMIN_URL
 
     @staticmethod
     def _role(login: DemoLogin) -> str:
