@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import notifications
-from catalog.models import Location, Stock, StockAlert, Variant
+from catalog.models import Location, PreSale, Stock, StockAlert, Variant
 from core.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -73,8 +73,12 @@ def normalize_contact(channel: str, contact: str) -> str:
 
 
 def sellable_variants() -> QuerySet[Variant]:
-    """Active variants of published products of active merchants: those one can wait for."""
-    return Variant.objects.filter(is_active=True, product__is_published=True, product__merchant__is_active=True)
+    """Active variants of published products of active merchants, not a pre-sale before its harvest is in (its
+    stock is a plan): those one can wait for."""
+    unharvested = PreSale.objects.exclude(status=PreSale.Status.HARVESTED).values("variant_id")
+    return Variant.objects.filter(
+        is_active=True, product__is_published=True, product__merchant__is_active=True
+    ).exclude(pk__in=unharvested)
 
 
 def online_free() -> Coalesce:

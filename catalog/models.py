@@ -372,6 +372,8 @@ class StockMovement(models.Model):
         CORRECTION = "correction", _("Correction")
         ALLOCATE = "allocate", _("Allocate to order")
         RELEASE = "release", _("Release allocation")
+        PLAN = "plan", _("Planned harvest")
+        HARVEST = "harvest", _("Harvest received")
 
     stock = models.ForeignKey(Stock, verbose_name=_("stock"), on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -765,3 +767,99 @@ class StockAlert(models.Model):
     @property
     def is_online(self) -> bool:
         return self.location_id is None
+
+
+class PreSale(models.Model):
+    """A harvest pre-sale (预售, ``catalog.presales``): a variant of its own (``variant``, created with it, at the
+    pre-sale price) sells ``planned_quantity`` units of the coming harvest of ``source_variant`` at ``location``,
+    orders taken in [``opens_at``, ``closes_at``), shipped or picked up from ``ships_from`` to ``ships_until``.
+
+    Opening it writes the plan into the stock ledger (a ``plan`` movement: on hand = planned), so checkout's
+    allocation guards the plan like any stock. ``status``: open → harvested (``received_quantity`` set, once) |
+    cancelled; "closed" is only ``closes_at`` passed. A short harvest is refunded by ``shortfall_policy``."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        HARVESTED = "harvested", _("Harvest received")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class ShortfallPolicy(models.TextChoices):
+        LATEST_FIRST = "latest_first", _("Latest orders first")
+        PRO_RATA = "pro_rata", _("Pro rata")
+
+    variant = models.OneToOneField(
+        Variant, verbose_name=_("pre-sale variant"), on_delete=models.PROTECT, related_name="presale"
+    )
+    source_variant = models.ForeignKey(
+        Variant, verbose_name=_("pre-sold variant"), on_delete=models.PROTECT, related_name="presales_of"
+    )
+    location = models.ForeignKey(
+        Location,
+        verbose_name=_("harvest arrives at"),
+        on_delete=models.PROTECT,
+        related_name="presales",
+        help_text=_("The warehouse or counter the harvest arrives at and is shipped or picked up from."),
+    )
+    planned_quantity = models.PositiveIntegerField(_("planned quantity"))
+    opens_at = models.DateTimeField(_("orders from"))
+    closes_at = models.DateTimeField(_("orders until"))
+    ships_from = models.DateField(_("ships or picked up from"))
+    ships_until = models.DateField(_("ships or picked up until"))
+    shortfall_policy = models.CharField(
+        _("shortfall refunds"),
+        max_length=16,
+        choices=ShortfallPolicy.choices,
+        default=ShortfallPolicy.LATEST_FIRST,
+        help_text=_("A short harvest refunds the latest orders first, or every order in proportion."),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    received_quantity = models.PositiveIntegerField(_("quantity harvested"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("opened"), default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("harvest received by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("harvest received"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pre-sale")
+        verbose_name_plural = _("pre-sales")
+        ordering = ["-opens_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="presale_closes_after_opening"),
+            models.CheckConstraint(condition=Q(ships_until__gte=F("ships_from")), name="presale_ships_window"),
+            models.CheckConstraint(condition=Q(planned_quantity__gte=1), name="presale_planned_positive"),
+            models.CheckConstraint(
+                condition=Q(status="harvested", received_quantity__isnull=False)
+                | (~Q(status="harvested") & Q(received_quantity__isnull=True)),
+                name="presale_received_when_harvested",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.variant) if self.variant_id else str(self.pk)
+
+    def is_selling(self, now: datetime.datetime | None = None) -> bool:
+        """Orders are taken: open, and now within [opens_at, closes_at)."""
+        now = now or timezone.now()
+        return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
+
+    def is_closed(self, now: datetime.datetime | None = None) -> bool:
+        """No more orders: the window has passed, or the harvest is in, or it was cancelled."""
+        return self.status != self.Status.OPEN or (now or timezone.now()) >= self.closes_at
+
+    @property
+    def is_harvested(self) -> bool:
+        return self.status == self.Status.HARVESTED

@@ -16,7 +16,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from catalog.models import Location, Merchant, Stock, StockAlert
+from catalog.models import Location, Merchant, PreSale, Stock, StockAlert
 from core import roles
 from worker.channels import WebhookEndpoint
 from worker.models import Notification
@@ -110,14 +110,20 @@ def _low_stock_mail(merchant: Merchant, items: list[dict[str, Any]], key: str) -
 
 
 def low_stock_rows() -> QuerySet[Stock]:
-    return Stock.objects.filter(
-        on_hand__lte=F("allocated") + F("variant__product__low_stock_threshold")
-    ).select_related("variant__product__merchant", "location")
+    """Rows at or below their product's threshold; a pre-sale's plan before its harvest is no shelf to refill."""
+    unharvested = PreSale.objects.exclude(status=PreSale.Status.HARVESTED).values("variant_id")
+    return (
+        Stock.objects.filter(on_hand__lte=F("allocated") + F("variant__product__low_stock_threshold"))
+        .exclude(variant_id__in=unharvested)
+        .select_related("variant__product__merchant", "location")
+    )
 
 
 def low_stock(stock: Stock, *, day: datetime.date | None = None) -> None:
     """Tell the merchant a stock row is at or below its product's threshold; once per row and day."""
-    stock = low_stock_rows().get(pk=stock.pk)
+    stock = low_stock_rows().filter(pk=stock.pk).first()
+    if stock is None:
+        return  # a pre-sale's plan
     day = day or timezone.localdate()
     _low_stock_mail(stock.variant.product.merchant, [_low_stock_item(stock)], f"low-stock-{stock.pk}-{day.isoformat()}")
 

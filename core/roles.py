@@ -111,6 +111,10 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_coupon",
         "orders.view_couponcode",
         "orders.view_couponredemption",
+        "orders.add_voucherbatch",
+        "orders.change_voucherbatch",
+        "orders.view_voucherbatch",
+        "orders.view_voucher",
     ],
     ORGANISATION_MEMBERS: [
         "wagtailadmin.access_admin",

@@ -1,33 +1,46 @@
 """What the shop sells, and how many of a variant one order could get.
 
 One rule for the cart, checkout and the counter: a variant is sellable when it is active, its product
-published, its merchant active, and it is not taken off sale for an expired aid certificate. A gift pack is
-sellable when it is published and every one of its items is.
+published, its merchant active, it is not taken off sale for an expired aid certificate, and, for a pre-sale's
+variant, its orders are being taken now (``PreSale.is_selling``). A gift pack is sellable when it is published
+and every one of its items is.
 """
 
 from django.db.models import QuerySet
 
 from catalog.models import Location, Pack, PackItem, Stock, Variant
+from catalog.presales import not_selling_presale_variants, presale_of, unharvested_presale_variants
 from orders.aid.certificates import hidden_for_expired_certificate, is_hidden_for_expired_certificate
 
 
 def sellable_variants() -> QuerySet[Variant]:
     """Variants a customer may buy: active, of a published product of an active merchant, not taken off
-    sale for an expired aid certificate."""
-    variants = Variant.objects.filter(is_active=True, product__is_published=True, product__merchant__is_active=True)
+    sale for an expired aid certificate, not a pre-sale outside its order window."""
+    variants = Variant.objects.filter(
+        is_active=True, product__is_published=True, product__merchant__is_active=True
+    ).exclude(pk__in=not_selling_presale_variants())
     hidden = hidden_for_expired_certificate("product__")
     return variants if hidden is None else variants.exclude(hidden)
 
 
 def is_sellable(variant: Variant) -> bool:
-    """The same rule as ``sellable_variants`` for a variant loaded with its product and merchant."""
+    """The same rule as ``sellable_variants`` for a variant loaded with its product and merchant (and its
+    ``presale``, else one query)."""
     product = variant.product
+    presale = presale_of(variant) if variant.is_active else None
     return (
         variant.is_active
         and product.is_published
         and product.merchant.is_active
+        and (presale is None or presale.is_selling())
         and not is_hidden_for_expired_certificate(product)
     )
+
+
+def stocked_variants() -> QuerySet[Variant]:
+    """``sellable_variants`` whose stock is goods on a shelf: not a pre-sale before its harvest is in (counter
+    walk-in sales and bulk orders sell only these)."""
+    return sellable_variants().exclude(pk__in=unharvested_presale_variants())
 
 
 def available_quantities(variant_ids: list[int]) -> dict[int, int]:

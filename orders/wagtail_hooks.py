@@ -20,6 +20,8 @@ from orders.dashboard.panels import (
 from orders.institutions.backoffice import OrganisationViewSet
 from orders.institutions.bulk_backoffice import BulkOrderViewSet
 from orders.institutions.invoice_backoffice import InvoiceViewSet
+from orders.presales.views import PreSaleViewSet
+from orders.vouchers.backoffice import VoucherBatchViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -55,6 +57,16 @@ def register_invoices_back_office() -> InvoiceViewSet:
 @hooks.register("register_admin_viewset")
 def register_coupons_back_office() -> CouponViewSet:
     return CouponViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_vouchers_back_office() -> VoucherBatchViewSet:
+    return VoucherBatchViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_presales_back_office() -> PreSaleViewSet:
+    return PreSaleViewSet()
 
 
 DASHBOARD_PANELS = [

@@ -12,14 +12,16 @@ Refreshes of one product are serialised with a PostgreSQL advisory lock, so the 
 read the latest stock. With no earlier reading (a new product, a flushed cache) the change is stamped.
 """
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 
-from catalog.models import Variant
+from catalog.models import PreSale, Variant
 from storefront.page_cache import CATALOGUE, changed, product_tags
 from storefront.selectors import active_variants, availability, counter_availability, counter_stocks
 
@@ -54,6 +56,7 @@ def shown_availability(product_ids: Iterable[int]) -> dict[int, tuple[str, str]]
     for product_id, location_id, variant_id, free in rows:
         each = counter_availability(free)
         counters[product_id].append(f"{location_id}:{variant_id}={_shown(each.status, each.quantity)}")
+    presale_variants = set(PreSale.objects.filter(variant__product_id__in=ids).values_list("variant_id", flat=True))
     shown = {}
     for product_id in ids:
         total = availability(sum(available for _pk, available in variants[product_id]))
@@ -62,6 +65,8 @@ def shown_availability(product_ids: Iterable[int]) -> dict[int, tuple[str, str]]
             each = availability(available)
             parts.append(f"v{pk}={_shown(each.status, each.quantity)}")
         parts.append("c" + ",".join(sorted(counters[product_id])))
+        # A pre-sale's page shows exactly how much of its plan is left: every sale changes it.
+        parts.extend(f"ps{pk}={available}" for pk, available in variants[product_id] if pk in presale_variants)
         shown[product_id] = (total.status, "|".join(parts))
     return shown
 
@@ -86,6 +91,23 @@ def refresh(product_ids: Iterable[int]) -> None:
                 tags.append(CATALOGUE)
             changed(tags)
             cache.set(_key(product_id), [status, fingerprint], SEEN_TIMEOUT)
+
+
+PRESALE_EDGES_KEY = "presale-edges-checked"
+
+
+def stamp_presale_edges(now: datetime.datetime | None = None) -> int:
+    """Stamp the products (and the catalogue) of pre-sales whose order window opened or closed since the last
+    check (two minutes back at first): their availability follows the clock, not a stock change, so cards and
+    lists would otherwise wait for the day's key. Run every minute by beat; returns the products stamped."""
+    now = now or timezone.now()
+    since = cache.get(PRESALE_EDGES_KEY) or now - datetime.timedelta(minutes=2)
+    edges = Q(opens_at__gt=since, opens_at__lte=now) | Q(closes_at__gt=since, closes_at__lte=now)
+    product_ids = set(PreSale.objects.filter(edges).values_list("variant__product_id", flat=True))
+    if product_ids:
+        changed([CATALOGUE, *(tag for pk in sorted(product_ids) for tag in product_tags(pk))])
+    cache.set(PRESALE_EDGES_KEY, now, SEEN_TIMEOUT)
+    return len(product_ids)
 
 
 def refresh_variants(variant_ids: Iterable[int]) -> None:

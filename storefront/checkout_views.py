@@ -35,6 +35,7 @@ from orders.checkout import (
 )
 from orders.models import Cart, DeliveryMethod
 from orders.payments.hold import can_pay_now
+from orders.vouchers.selectors import usable_vouchers
 from storefront.cart import note_cart_quantity, request_cart
 from storefront.coupon_views import coupon_customer
 from storefront.forms import CheckoutForm
@@ -101,6 +102,8 @@ def _render(
         "delivery_total": summary.total_for(DeliveryMethod.DELIVERY),
         "pickup_total": summary.total_for(DeliveryMethod.PICKUP),
         "selected_counter": form["pickup_location"].value() or "",
+        # A signed-in shopper's unused, valid consumption vouchers to choose from (one query; none for guests).
+        "vouchers": usable_vouchers(request.user.pk) if request.user.is_authenticated else [],
     }
     return render(request, "storefront/checkout.html", context, status=status)
 

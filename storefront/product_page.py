@@ -56,6 +56,7 @@ def _render(request: HttpRequest, product: Product, rendered: list[Product]) -> 
         "counters": counters,
         "counters_first": counters[:COUNTERS_SHOWN],
         "counters_more": counters[COUNTERS_SHOWN:],
+        "presales": selectors.presale_blocks(shaped),
     }
     return {
         "name": shaped.display_name,
@@ -69,7 +70,7 @@ def product_page(request: HttpRequest, product: Product) -> ProductPage:
     """The parts of ``product``'s page (a public product from ``selectors.public_product``), from the cache
     when still current."""
     rendered: list[Product] = []
-    key = f"product-page:{timezone.localdate().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}"
+    key = f"product-page:{timezone.localdate().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}{selectors.presale_phase(product)}"
     parts = fragment(
         key, [*tags(product), SITE], lambda: _render(request, product, rendered), settings.FRAGMENT_CACHE_SECONDS
     )

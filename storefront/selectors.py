@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -21,9 +22,12 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Greatest
@@ -42,12 +46,14 @@ from catalog.models import (
     Certificate,
     Location,
     Merchant,
+    PreSale,
     Product,
     ProductImage,
     Stock,
     Variant,
     english_wanted,
 )
+from catalog.presales import not_selling_presale_variants
 from catalog.search import SearchPlan, plan_search, search
 from catalog.selectors import batch_by_code, synonym_words
 from orders.aid import hidden_for_expired_certificate, impact_figures
@@ -125,16 +131,19 @@ def _free_stock(kind: str, aggregate: type[Sum] | type[Max]) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def available_quantity() -> Greatest:
-    """How many of a variant one order can get: all active warehouses together, or the best counter.
+def available_quantity() -> Case:
+    """How many of a variant one order can get: all active warehouses together, or the best counter; none of a
+    pre-sale's variant outside its order window (its stock is the plan).
 
-    The same rule as checkout (``orders.availability.available_quantities``), computed in SQL.
+    The same rule as checkout (``orders.availability.available_quantities``, ``is_sellable``), computed in SQL.
     """
-    return Greatest(
+    free = Greatest(
         _free_stock(Location.Kind.WAREHOUSE, Sum),
         _free_stock(Location.Kind.COUNTER, Max),
         output_field=IntegerField(),
     )
+    resting = Exists(not_selling_presale_variants().filter(variant=OuterRef("pk")))
+    return Case(When(resting, then=Value(0)), default=free, output_field=IntegerField())
 
 
 def _in_stock() -> Exists:
@@ -144,7 +153,7 @@ def _in_stock() -> Exists:
             variant__is_active=True,
             location__is_active=True,
             on_hand__gt=F("allocated"),
-        )
+        ).exclude(variant_id__in=not_selling_presale_variants())
     )
 
 
@@ -188,7 +197,7 @@ def _min_price() -> Subquery:
 
 def _display_prefetches(renditions: bool = True) -> list[Prefetch]:
     return [
-        Prefetch("variants", queryset=active_variants(), to_attr="active_variants"),
+        Prefetch("variants", queryset=active_variants().select_related("presale__location"), to_attr="active_variants"),
         Prefetch("images", queryset=product_images(renditions), to_attr="gallery"),
     ]
 
@@ -319,11 +328,60 @@ def delivery_promise(request: HttpRequest | None = None) -> str:
     return shop.delivery_promise
 
 
+@dataclass(frozen=True)
+class PreSaleBlock:
+    """What the product page shows of a pre-sale: its windows, the plan and how much of it is left."""
+
+    presale: PreSale
+    variant: Variant
+    left: int
+    selling: bool
+    closed: bool
+
+
+def presale_blocks(product: Product) -> list[PreSaleBlock]:
+    """The pre-sales of a shaped product's active variants (loaded with ``presale``), with what is left of each
+    plan; no query when it has none."""
+    blocks = []
+    for variant in product.active_variants:
+        presale = variant._state.fields_cache.get("presale")  # joined by the prefetch: None without one
+        if presale is None or presale.status == PreSale.Status.CANCELLED:
+            continue
+        left = variant.available if presale.is_selling() else 0
+        blocks.append(PreSaleBlock(presale, variant, left, presale.is_selling(), presale.is_closed()))
+    return blocks
+
+
+def presale_phase(product: Product) -> str:
+    """A key part that changes when one of the product's pre-sales opens or closes (its windows follow the clock,
+    not a change of stock): ``product.presale_edges`` when ``public_product`` read it."""
+    return f":ps{product.presale_edges}" if getattr(product, "presale_edges", 0) else ""
+
+
+def _presale_edges() -> Subquery:
+    """How many order-window edges (openings and closings) of the product's pre-sales have passed."""
+    now = timezone.now()
+    edges = (
+        PreSale.objects.filter(variant__product=OuterRef("pk"))
+        .order_by()
+        .values("variant__product")
+        .annotate(
+            edges=Count("pk", filter=Q(opens_at__lte=now)) + Count("pk", filter=Q(closes_at__lte=now)) + Count("pk")
+        )
+        .values("edges")
+    )
+    return Coalesce(Subquery(edges, output_field=IntegerField()), 0)
+
+
 def public_product(slug: str) -> Product:
     """A public product by slug with its merchant and category (not shaped for display:
     ``shape_product``); 404 otherwise."""
     return get_object_or_404(
-        public_products().select_related("merchant", "category").defer("search_text", "search_vector"), slug=slug
+        public_products()
+        .select_related("merchant", "category")
+        .defer("search_text", "search_vector")
+        .annotate(presale_edges=_presale_edges()),
+        slug=slug,
     )
 
 

@@ -27,6 +27,7 @@ from catalog.models import (
     Certificate,
     Location,
     Merchant,
+    PreSale,
     Product,
     ProductImage,
     SearchSynonym,
@@ -73,6 +74,11 @@ def picture_changed(sender, instance: ProductImage, raw: bool = False, **kwargs)
         changed_on_commit(product_tags(instance.product_id))
 
 
+def _is_presale(variant_id: int) -> bool:
+    """A pre-sale's page shows exactly how much of its plan is left, so each of its sales is refreshed."""
+    return PreSale.objects.filter(variant_id=variant_id).exists()
+
+
 def stock_changed(sender, instance: Stock, raw: bool = False, created: bool = False, **kwargs) -> None:
     if raw:
         return
@@ -81,7 +87,7 @@ def stock_changed(sender, instance: Stock, raw: bool = False, created: bool = Fa
         level = settings.CATALOG_LOW_STOCK_LEVEL
         if before == instance.available:
             return  # as many free units as before (a reservation paid): nothing shown changed
-        if before > level and instance.available > level:
+        if before > level and instance.available > level and not _is_presale(instance.variant_id):
             return  # more than "only N left" here before and after: the variant is in stock either way
     refresh_after_commit(instance.variant_id)
 

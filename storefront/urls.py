@@ -16,6 +16,7 @@ from storefront import (
     payment_views,
     phone_views,
     views,
+    voucher_views,
 )
 
 app_name = "storefront"
@@ -40,6 +41,9 @@ urlpatterns = [
     path("packs/<slug:slug>/", pack_views.pack_detail, name="pack_detail"),
     path("cart/coupon/", coupon_views.cart_coupon, name="cart_coupon"),
     path("cart/coupon/remove/", coupon_views.cart_coupon_remove, name="cart_coupon_remove"),
+    path("cart/voucher/", voucher_views.cart_voucher, name="cart_voucher"),
+    path("vouchers/", voucher_views.vouchers, name="vouchers"),
+    path("vouchers/<int:pk>/claim/", voucher_views.voucher_claim, name="voucher_claim"),
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("orders/<str:token>/", order_views.order_status, name="order_status"),
     path("orders/<str:token>/cancel/", order_views.order_cancel, name="order_cancel"),

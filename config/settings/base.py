@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
     "check-certificates": {"task": "worker.check_certificates", "schedule": 3600},
     # Product cards are kept per day: render the new day's before the first shoppers ask for them.
     "warm-cards": {"task": "storefront.warm_cards", "schedule": crontab(hour=0, minute=1)},
+    "presale-edges": {"task": "storefront.presale_edges", "schedule": 60},
     "delete-old-sign-in-codes": {"task": "storefront.delete_old_sign_in_codes", "schedule": crontab(hour=4, minute=7)},
 }
 

@@ -6,7 +6,11 @@ ledger's net is split into certified (aid, ``orders.aid.selectors.CERTIFIED``) a
 two must add up to it, so the aid figures the reports show are a part of a ledger that balances.
 
 The goods the money says per order line are what was paid for them: the line total less its share of a coupon's
-discount (``OrderLine.paid_total``), and for a refund the paid share recorded on it (``refund_item_goods``)."""
+discount (``OrderLine.paid_total``), and for a refund the paid share recorded on it (``refund_item_goods``).
+
+A consumption voucher's part is money from its sponsor's budget, not from a payment: ``sponsored`` adds the voucher
+parts of paid lines and counter sales and takes off those refunds gave back (``refund_item_sponsored``), and a
+counter sale's money is what the customer paid (``CounterSale.customer_paid``)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,7 +19,7 @@ from django.db.models import F, Min, QuerySet, Sum
 
 from orders.aid.reports import certification_split, day_start, report_totals
 from orders.aid.selectors import CERTIFIED_ONLY, UNCERTIFIED_ONLY
-from orders.aid.services import refund_item_goods
+from orders.aid.services import refund_item_goods, refund_item_sponsored
 from orders.models import AidLedgerEntry, CounterSale, Order, Payment, Refund
 
 
@@ -29,6 +33,7 @@ class Document:
     shipping_captured: int = 0
     shipping_refunded: int = 0
     counter_sales: int = 0
+    sponsored: int = 0
     ledger: int = 0
     # Per line (order line or counter-sale line id): [label, goods the money says, goods in the ledger].
     lines: dict[int, list] = field(default_factory=dict)
@@ -42,7 +47,14 @@ class Document:
 
     @property
     def expected(self) -> int:
-        return self.payments - self.refunds - self.shipping_captured + self.shipping_refunded + self.counter_sales
+        return (
+            self.payments
+            - self.refunds
+            - self.shipping_captured
+            + self.shipping_refunded
+            + self.counter_sales
+            + self.sponsored
+        )
 
     @property
     def difference(self) -> int:
@@ -119,7 +131,8 @@ def reconcile(date_from: date | None = None, date_to: date | None = None) -> Rec
             document = order_document(order.pk, order.number)
             document.shipping_captured += order.shipping_fee
             for line in order.lines.all():
-                document.line(line.pk, f"{line.sku} {line.product_name}")[1] += line.paid_total
+                document.line(line.pk, f"{line.sku} {line.product_name}")[1] += line.paid_total + line.voucher_discount
+                document.sponsored += line.voucher_discount
 
     refunds = within(Refund.objects.filter(status=Refund.Status.SUCCEEDED), "updated_at")
     # The payment that paid each refunded order; a refund of any other payment (a late or second one, which
@@ -145,13 +158,15 @@ def reconcile(date_from: date | None = None, date_to: date | None = None) -> Rec
             if line is not None:
                 amount = refund_item_goods(item, line)
                 goods += amount
-                document.line(line.pk, f"{line.sku} {line.product_name}")[1] -= amount
+                document.sponsored -= refund_item_sponsored(item)
+                document.line(line.pk, f"{line.sku} {line.product_name}")[1] -= amount + refund_item_sponsored(item)
         document.refunds += refund.amount
         document.shipping_refunded += refund.amount - goods
 
     for sale in within(CounterSale.objects.all(), "created_at").prefetch_related("lines").order_by("pk"):
         document = documents.setdefault(("sale", sale.pk), Document(sale.number))
-        document.counter_sales += sale.total
+        document.counter_sales += sale.customer_paid
+        document.sponsored += sale.voucher_discount
         for line in sale.lines.all():
             document.line(line.pk, f"{line.sku} {line.product_name}")[1] += line.line_total
 

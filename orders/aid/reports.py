@@ -5,13 +5,17 @@ Every report is one ``values().annotate(Sum(...))`` query over the entries in sc
 (``orders.aid.scopes.entries_for_user``). Amounts are signed integer fen. A report sums the entries it is
 given; which of them count as aid (certified) is decided by ``orders.aid.selectors`` only, and
 ``certification_split`` gives the certified and uncertified totals of the same entries side by side.
+
+``campaign_discounts`` sums the campaign discounts in the same entries by sponsor: coupons (``Order.coupon_sponsor``,
+the coupon's part of each credited line's discount) and consumption vouchers (the entries' ``sponsor`` and
+``sponsored`` amounts, net of refunds), with the goods those lines moved to producers (their ledger net).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -161,3 +165,66 @@ def certification_split(queryset: QuerySet[AidLedgerEntry]) -> dict[str, dict[st
         }
         for name in (CERTIFIED_ONLY, UNCERTIFIED_ONLY)
     }
+
+
+class CampaignKind:
+    COUPON = "coupon"
+    VOUCHER = "voucher"
+    LABELS = {COUPON: _("Coupon"), VOUCHER: _("Consumption voucher")}
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One sponsor's campaign discounts of one kind (coupon or voucher) in the entries given."""
+
+    sponsor: str
+    kind: str
+    documents: int  # orders (and, for vouchers, counter sales)
+    discount: int  # fen the sponsor gave
+    goods: int  # net fen of the discounted lines moved to producers
+
+    @property
+    def kind_label(self) -> str:
+        return str(CampaignKind.LABELS[self.kind])
+
+
+def campaign_discounts(queryset: QuerySet[AidLedgerEntry]) -> list[CampaignRow]:
+    """Campaign discounts by (sponsor, coupon | voucher) in ``queryset``, largest discount first (two queries).
+
+    Coupons: the lines of orders placed with a coupon whose line carried a coupon part (``OrderLine.discount`` less
+    ``voucher_discount``), credited once per line. Vouchers: the entries with a voucher part, ``sponsored`` summed
+    (refunds give theirs back, negative).
+    """
+    queryset = queryset.order_by()
+    coupon_part = F("order_line__discount") - F("order_line__voucher_discount")
+    coupons = (
+        queryset.exclude(order__coupon_sponsor="")
+        .filter(order_line__isnull=False)
+        .annotate(coupon_part=coupon_part)
+        .filter(coupon_part__gt=0)
+        .values("order__coupon_sponsor")
+        .annotate(
+            documents=Count("order_id", distinct=True),
+            discount=Coalesce(Sum("coupon_part", filter=Q(kind=AidLedgerEntry.Kind.ORDER_PAID)), 0),
+            goods=Coalesce(Sum("amount"), 0),
+        )
+    )
+    vouchers = (
+        queryset.exclude(sponsor="")
+        .values("sponsor")
+        .annotate(
+            orders=Count("order_id", distinct=True),
+            sales=Count("counter_sale_id", distinct=True),
+            discount=Coalesce(Sum("sponsored"), 0),
+            goods=Coalesce(Sum("amount"), 0),
+        )
+    )
+    rows = [
+        CampaignRow(row["order__coupon_sponsor"], CampaignKind.COUPON, row["documents"], row["discount"], row["goods"])
+        for row in coupons
+    ]
+    rows += [
+        CampaignRow(row["sponsor"], CampaignKind.VOUCHER, row["orders"] + row["sales"], row["discount"], row["goods"])
+        for row in vouchers
+    ]
+    return sorted(rows, key=lambda row: (-row.discount, row.sponsor, row.kind))

@@ -10,6 +10,12 @@ A line of an order placed with a coupon (``orders.coupons``) is credited the goo
 share of the discount (``OrderLine.paid_total``), and a refund of part of it debits the paid share of the units
 given back, recorded on the refund (``refund.lines[i]["amount"]``, from ``OrderLine.paid_share``), so a line
 refunded in parts nets out exactly.
+
+A consumption voucher's part (``orders.vouchers``) is paid to the producer by the voucher batch's budget: a line's
+credit is what the shopper paid plus the voucher's part (``paid_total + voucher_discount``), and the entry records
+the ``sponsor`` and that ``sponsored`` part. A refund debits the voucher's share of the refunded units too (recorded on
+the refund, ``refund.lines[i]["voucher"]``), as a negative ``sponsored``, and gives it back to the batch's budget
+(``orders.vouchers.services.return_refunded``). A counter sale with a voucher is credited the same way.
 """
 
 from collections.abc import Iterable
@@ -40,6 +46,7 @@ from orders.models import (
     Settlement,
 )
 from orders.state import OrderError, lock_order
+from orders.vouchers.services import return_refunded
 
 
 class SettlementError(OrderError):
@@ -135,7 +142,9 @@ def credit_order(order: Order, *, at: datetime | None = None) -> list[AidLedgerE
             AidLedgerEntry(
                 kind=AidLedgerEntry.Kind.ORDER_PAID,
                 channel=channel,
-                amount=line.paid_total,
+                amount=line.paid_total + line.voucher_discount,
+                sponsored=line.voucher_discount,
+                sponsor=order.voucher_sponsor if line.voucher_discount else "",
                 quantity=line.quantity,
                 merchant=line.merchant,
                 **_place(line.merchant),
@@ -164,6 +173,11 @@ def refund_item_goods(item: dict, line: OrderLine | None) -> int:
     return line.unit_price * item["quantity"]
 
 
+def refund_item_sponsored(item: dict) -> int:
+    """The voucher part a refund gives back for one of its items (recorded with it; 0 without a voucher)."""
+    return int(item.get("voucher", 0))
+
+
 def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
     """One debit per refunded line, for the paid share of the refunded units (goods only): the amount recorded on
     the refund for each line, else (refunds recorded before discounts) its unit price times the quantity.
@@ -174,10 +188,12 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
     """
     quantities: dict[int, int] = {}
     amounts: dict[int, int] = {}
+    sponsored: dict[int, int] = {}
     lines = {line.pk: line for line in order.lines.select_related("merchant", "location", "variant__product")}
     for item in refund.lines:
         quantities[item["line"]] = quantities.get(item["line"], 0) + item["quantity"]
         amounts[item["line"]] = amounts.get(item["line"], 0) + refund_item_goods(item, lines.get(item["line"]))
+        sponsored[item["line"]] = sponsored.get(item["line"], 0) + refund_item_sponsored(item)
     credits = {
         entry.order_line_id: entry
         for entry in AidLedgerEntry.objects.filter(order_line_id__in=quantities, kind=AidLedgerEntry.Kind.ORDER_PAID)
@@ -218,7 +234,9 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
         entries.append(
             AidLedgerEntry(
                 kind=AidLedgerEntry.Kind.ORDER_REFUND,
-                amount=-amounts[pk],
+                amount=-amounts[pk] - sponsored[pk],
+                sponsored=-sponsored[pk],
+                sponsor=order.voucher_sponsor if sponsored[pk] else "",
                 quantity=-quantity,
                 product_name=line.product_name,
                 order=order,
@@ -229,13 +247,15 @@ def debit_refund(order: Order, refund: Refund) -> list[AidLedgerEntry]:
                 **source,
             )
         )
+    return_refunded(order, sum(-entry.sponsored for entry in entries))
     return _write(entries)
 
 
 def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
     """One credit per line of a counter sale (call inside ``record_counter_sale``'s transaction), carrying how the
-    customer paid."""
+    customer paid, and a voucher's part of the line with its sponsor."""
     lines = list(sale.lines.select_related("merchant", "variant__product"))
+    sponsor = sale.voucher.batch.sponsor if sale.voucher_discount else ""
     qualified = _Qualifier(timezone.localdate(sale.created_at), [line.variant.product for line in lines])
     return _write(
         [
@@ -243,6 +263,8 @@ def credit_counter_sale(sale: CounterSale) -> list[AidLedgerEntry]:
                 kind=AidLedgerEntry.Kind.COUNTER_SALE,
                 channel=AidChannel.COUNTER,
                 amount=line.line_total,
+                sponsored=line.voucher_discount,
+                sponsor=sponsor if line.voucher_discount else "",
                 quantity=line.quantity,
                 merchant=line.merchant,
                 **_place(line.merchant),

@@ -40,7 +40,15 @@ from orders.aid.forms import (
     StatementForm,
     last_month,
 )
-from orders.aid.reports import DIMENSIONS, PERIODS, Report, certification_split, in_period, report
+from orders.aid.reports import (
+    DIMENSIONS,
+    PERIODS,
+    Report,
+    campaign_discounts,
+    certification_split,
+    in_period,
+    report,
+)
 from orders.aid.scopes import entries_for_user, settlements_for_user
 from orders.aid.selectors import ALL_SALES, CERTIFIED_ONLY, UNCERTIFIED_ONLY, with_certification
 from orders.aid.services import SettlementError, settle
@@ -127,14 +135,18 @@ class ReportView(AidPageMixin, TemplateView):
         elif not form.is_bound:
             entries = entries_for_user(request.user)
             result = report(with_certification(entries, certification), DEFAULT_GROUPING)
+        campaigns = []
         if result is not None:
             split = certification_split(entries)
             apart = [(key, SPLIT_LABELS[key], split[key]) for key in SHOWN_APART[certification]]
+            campaigns = campaign_discounts(with_certification(entries, certification))
         fmt = request.GET.get("export")
         if result is not None and fmt in EXPORT_FORMATS:
             return self.export(result, apart, certification, fmt)
         return self.render_to_response(
-            self.get_context_data(form=form, report=result, apart=apart, certification=certification)
+            self.get_context_data(
+                form=form, report=result, apart=apart, certification=certification, campaigns=campaigns
+            )
         )
 
     def entries(self, data: dict) -> Any:

@@ -74,7 +74,11 @@ def _lock_cart(cart: Cart) -> None:
 
 def _cart_line(cart: Cart, line_id: object) -> CartLine:
     pk = parse_id(line_id)
-    line = cart.lines.select_related("variant__product__merchant").filter(pk=pk).first() if pk else None
+    line = (
+        cart.lines.select_related("variant__product__merchant", "variant__presale").filter(pk=pk).first()
+        if pk
+        else None
+    )
     if line is None:
         raise CartError(_("This item is no longer in your cart."))
     return line
@@ -141,7 +145,7 @@ def merge_carts(guest: Cart, user_cart: Cart) -> Cart:
         locked = Cart.objects.select_for_update().filter(pk__in=[guest.pk, user_cart.pk]).order_by("pk")
         if len(locked) < 2:
             return user_cart
-        guest_lines = list(guest.lines.select_related("variant__product__merchant"))
+        guest_lines = list(guest.lines.select_related("variant__product__merchant", "variant__presale"))
         existing = {line.variant_id: line for line in user_cart.lines.all()}
         available = available_quantities([line.variant_id for line in guest_lines])
         for guest_line in guest_lines:

@@ -41,8 +41,9 @@ def check_locked(quote: CouponQuote, customer: CouponCustomer | None, *, summary
     return Redeeming(code=code, customer=customer)
 
 
-def redeem(redeeming: Redeeming, order: Order) -> CouponRedemption:
-    """Record the redemption of the locked, checked code by ``order`` (its discount already written)."""
+def redeem(redeeming: Redeeming, order: Order, *, amount: int) -> CouponRedemption:
+    """Record the redemption of the locked, checked code by ``order`` for the coupon's part of its discount
+    (``amount``: ``order.discount`` less a voucher's part)."""
     code = redeeming.code
     try:
         with transaction.atomic():
@@ -53,7 +54,7 @@ def redeem(redeeming: Redeeming, order: Order) -> CouponRedemption:
                 single_use=code.coupon.kind == Coupon.Kind.SINGLE_USE,
                 customer_key=redeeming.customer.key,
                 phone=redeeming.customer.phone,
-                amount=order.discount,
+                amount=amount,
             )
     except IntegrityError as exc:  # the second guard: a single-use code redeemed meanwhile
         raise CouponRefused(_("This coupon code has already been used.")) from exc

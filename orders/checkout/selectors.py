@@ -11,22 +11,28 @@ A coupon code kept on the cart (``Cart.coupon_code``) is read against the goods 
 cart is priced (``orders.coupons.selectors.quote``): ``CartSummary.coupon`` holds its discount or why it cannot be
 used, the totals and the shipping fee count the discount, and the fingerprint carries the code and the discount, so
 a discount that changed refuses a form shown before, like a price.
+
+A consumption voucher chosen for the cart (``Cart.voucher``, ``orders.vouchers``) is read the same way after the
+coupon: against the goods less the coupon's share of each (``CartSummary.voucher``); ``discount`` is the coupon's
+plus the voucher's, and the fingerprint carries the voucher's code and discount too.
 """
 
 import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from catalog.models import Location, Merchant, Pack, Product, Stock, Variant
+from catalog.models import Location, Merchant, Pack, PackItem, Product, Stock, Variant
 from catalog.packs import PackPart, split_price
 from orders.availability import available_quantities, is_pack_sellable, is_sellable
 from orders.checkout.shipping import ShippingRule, shipping_rule
-from orders.coupons.selectors import CouponQuote, quote
-from orders.models import Cart, CartLine, CartPackLine, DeliveryMethod
+from orders.coupons.selectors import CouponQuote, quote, split_discount
+from orders.models import Cart, CartLine, CartPackLine, DeliveryMethod, Voucher
+from orders.vouchers import selectors as vouchers
+from orders.vouchers.selectors import VoucherQuote
 
 
 @dataclass(frozen=True)
@@ -125,11 +131,22 @@ class CartSummary:
     fingerprint: str = field(default="")
     packs: list[PackCartItem] = field(default_factory=list)
     coupon: CouponQuote | None = None
+    voucher: VoucherQuote | None = None
+
+    @property
+    def coupon_discount(self) -> int:
+        """The coupon's discount on the goods that can be bought (0 without a usable code)."""
+        return self.coupon.discount if self.coupon is not None and self.coupon.usable else 0
+
+    @property
+    def voucher_discount(self) -> int:
+        """The consumption voucher's discount after the coupon's (0 without a usable voucher)."""
+        return self.voucher.discount if self.voucher is not None and self.voucher.usable else 0
 
     @property
     def discount(self) -> int:
-        """The coupon's discount on the goods that can be bought (0 without a usable code)."""
-        return self.coupon.discount if self.coupon is not None and self.coupon.usable else 0
+        """Every discount on the goods: the coupon's and the voucher's."""
+        return self.coupon_discount + self.voucher_discount
 
     @property
     def goods_total(self) -> int:
@@ -192,6 +209,7 @@ def _fingerprint(
     rule: ShippingRule,
     packs: list[PackCartItem] | None = None,
     coupon: CouponQuote | None = None,
+    voucher: VoucherQuote | None = None,
 ) -> str:
     state = {
         "rule": [rule.fee, rule.free_threshold],
@@ -212,6 +230,8 @@ def _fingerprint(
         )
     if coupon is not None:
         state["coupon"] = [coupon.text, coupon.discount, coupon.usable]
+    if voucher is not None:
+        state["voucher"] = [voucher.voucher.code, voucher.discount, voucher.usable]
     return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
@@ -219,7 +239,8 @@ def _pack_lines(cart: Cart | None) -> list[tuple[CartPackLine, list[PackPart] | 
     """The cart's pack lines with their split (``None`` for a pack without items) and whether each is sellable."""
     if not cart or not cart.pk:
         return []
-    lines = list(cart.pack_lines.select_related("pack").prefetch_related("pack__items__variant__product__merchant"))
+    items = PackItem.objects.select_related("variant__product__merchant", "variant__presale")
+    lines = list(cart.pack_lines.select_related("pack").prefetch_related(Prefetch("pack__items", queryset=items)))
     result = []
     for line in lines:
         items = sorted(line.pack.items.all(), key=lambda item: (item.sort_order or 0, item.pk))
@@ -233,7 +254,9 @@ def cart_summary(cart: Cart | None, *, site: Site | None = None) -> CartSummary:
     """Lines with current prices and availability, totals and the fingerprint (three queries; three more when
     the cart holds gift packs)."""
     rule = shipping_rule(site)
-    lines = list(cart.lines.select_related("variant__product__merchant")) if cart and cart.pk else []
+    lines = (
+        list(cart.lines.select_related("variant__product__merchant", "variant__presale")) if cart and cart.pk else []
+    )
     pack_lines = _pack_lines(cart)
     variant_ids = {line.variant_id for line in lines}
     variant_ids.update(part.variant.pk for _line, parts, _ok in pack_lines for part in parts or [])
@@ -278,8 +301,14 @@ def cart_summary(cart: Cart | None, *, site: Site | None = None) -> CartSummary:
             )
         )
     coupon = _coupon(cart, items, packs)
+    voucher = _voucher(cart, items, packs, coupon)
     return CartSummary(
-        items=items, rule=rule, fingerprint=_fingerprint(items, rule, packs, coupon), packs=packs, coupon=coupon
+        items=items,
+        rule=rule,
+        fingerprint=_fingerprint(items, rule, packs, coupon, voucher),
+        packs=packs,
+        coupon=coupon,
+        voucher=voucher,
     )
 
 
@@ -294,6 +323,27 @@ def _coupon(cart: Cart | None, items: list[CartItem], packs: list[PackCartItem])
     if cart is None or not cart.coupon_code:
         return None
     return quote(cart.coupon_code, _goods(items, packs))
+
+
+def after_coupon(goods: list[tuple[Product, int]], coupon: CouponQuote | None) -> list[tuple[Product, int]]:
+    """``goods`` less each one's share of the coupon's discount (the voucher counts what the coupon leaves)."""
+    if coupon is None or not coupon.usable:
+        return goods
+    shares = split_discount(coupon.discount, [(p.pk in coupon.eligible_products, total) for p, total in goods])
+    return [(product, total - share) for (product, total), share in zip(goods, shares, strict=True)]
+
+
+def _voucher(
+    cart: Cart | None, items: list[CartItem], packs: list[PackCartItem], coupon: CouponQuote | None
+) -> VoucherQuote | None:
+    """The cart's voucher read against the goods after the coupon (none chosen: no query)."""
+    if cart is None or not cart.voucher_id:
+        return None
+    voucher = Voucher.objects.select_related("batch").filter(pk=cart.voucher_id).first()
+    if voucher is None:
+        return None
+    own = "" if cart.user_id is None or voucher.user_id == cart.user_id else _("This consumption voucher is not yours.")
+    return vouchers.quote(voucher, after_coupon(_goods(items, packs), coupon), own_problem=own)
 
 
 def coupon_quote(summary: CartSummary, text: str) -> CouponQuote:

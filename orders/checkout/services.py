@@ -9,6 +9,12 @@ that cannot be used), then its coupon row is locked and its redemptions counted 
 split over the eligible lines (``OrderLine.discount``), the shipping fee counts the goods after it, and the
 redemption is written with the order, before any stock row is locked.
 
+A cart with a consumption voucher (``orders.vouchers``, ``orders.checkout.vouchers``): after the coupon's lock and
+before the stock rows', the voucher's discount (on its eligible goods after the coupon's share) is taken from its
+batch's budget with one conditional update and the voucher is marked used by the order; a budget used up or a
+voucher used meanwhile refuses the order (``VoucherRefused``) and nothing is written. ``OrderLine.discount`` holds
+both discounts, ``OrderLine.voucher_discount`` the voucher's part of it.
+
 The stock rows are locked last and for as short a time as possible, since in a rush every buyer of a
 product waits for the same row: the cart is read and checked, the units are planned from the stock as
 last committed, and the order, its fulfilments and lines are written, all before any stock row is
@@ -51,11 +57,14 @@ from orders.checkout.coupons import CouponRefused, Redeeming, check_locked, rede
 from orders.checkout.details import Contact, Delivery, Invoice, validate_checkout
 from orders.checkout.errors import CartChanged, CheckoutError, SoldOut
 from orders.checkout.selectors import CartSummary, cart_summary, pickup_counters
+from orders.checkout.vouchers import check as check_voucher
+from orders.checkout.vouchers import redeem as redeem_voucher
 from orders.coupons.selectors import CouponCustomer, customer_problem, discount_for, split_discount
 from orders.events import record_order_event
 from orders.fulfilment.pickups import open_pickups
 from orders.models import Cart, DeliveryMethod, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
 from orders.numbers import order_number
+from orders.vouchers.selectors import split_voucher, voucher_discount_for
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -172,13 +181,13 @@ def place_order(
 def _place(*, cart: Cart, token: str, lock_first: bool, **details) -> Order:
     """One transaction: lock the cart row, answer a token already used, or place the cart."""
     with transaction.atomic():
-        locked = Cart.objects.select_for_update().filter(pk=cart.pk).values_list("coupon_code", flat=True)
+        locked = Cart.objects.select_for_update().filter(pk=cart.pk).values_list("coupon_code", "voucher_id")
         if not locked:
             existing = _existing_checkout(token, cart)
             if existing is not None:
                 return existing
             raise CheckoutError(_("Your cart is empty."))
-        cart.coupon_code = locked[0]  # as committed: the code the shopper last chose
+        cart.coupon_code, cart.voucher_id = locked[0]  # as committed: the code and voucher the shopper last chose
         existing = _existing_checkout(token, cart)
         if existing is not None:
             return existing
@@ -210,6 +219,8 @@ def _place_locked_cart(
         problem = customer_problem(customer) or summary.coupon.problem
         if problem:
             raise CouponRefused(problem, summary=summary)
+    if summary.voucher is not None:
+        check_voucher(summary.voucher, customer, summary=summary)
     _refuse_changed_cart(summary, expected_fingerprint)
     if pickup_location is not None and not pickup_counters(summary.quantities).filter(pk=pickup_location.pk).exists():
         raise CheckoutError(
@@ -268,6 +279,18 @@ def _write_order(
         weights = [(item.product.pk in eligible, item.unit_price * quantity) for item, _loc, quantity in plan]
         discount = discount_for(redeeming.code.coupon, sum(total for ok, total in weights if ok))
         discounts = split_discount(discount, weights)
+    coupon_discount, voucher_discount, voucher_discounts = discount, 0, [0] * len(plan)
+    if summary.voucher is not None:
+        # After the coupon, on the voucher's eligible goods: what the coupon left of each line.
+        eligible = summary.voucher.eligible_products
+        lefts = [
+            (item.product.pk in eligible, item.unit_price * quantity - share)
+            for (item, _loc, quantity), share in zip(plan, discounts, strict=True)
+        ]
+        voucher_discount = voucher_discount_for(summary.voucher.batch, sum(left for ok, left in lefts if ok))
+        voucher_discounts = split_voucher(voucher_discount, lefts)
+        discount += voucher_discount
+        discounts = [a + b for a, b in zip(discounts, voucher_discounts, strict=True)]
     shipping_fee = summary.rule.fee_for(subtotal, method, discount=discount)
     now = timezone.now()
     order = Order.objects.create(
@@ -281,6 +304,8 @@ def _write_order(
         discount=discount,
         coupon_code=redeeming.code.code if redeeming is not None else "",
         coupon_sponsor=redeeming.code.coupon.sponsor if redeeming is not None else "",
+        voucher_discount=voucher_discount,
+        voucher_sponsor=summary.voucher.batch.sponsor if voucher_discount else "",
         shipping_fee=shipping_fee,
         total=subtotal - discount + shipping_fee,
         language=language[:16],
@@ -294,7 +319,7 @@ def _write_order(
     pickups = open_pickups(order, [location for _item, location, _q in plan]) if method == DeliveryMethod.PICKUP else {}
     fulfilments: dict[tuple[int, int], Fulfilment] = {}
     lines = []
-    for (item, location, quantity), line_discount in zip(plan, discounts, strict=True):
+    for (item, location, quantity), line_discount, line_voucher in zip(plan, discounts, voucher_discounts, strict=True):
         key = (item.merchant.pk, location.pk)
         if key not in fulfilments:
             fulfilments[key] = Fulfilment.objects.create(
@@ -319,13 +344,18 @@ def _write_order(
                 pack_name=item.pack.name if item.pack is not None else "",
                 pack_quantity=item.pack_line.quantity if item.pack_line is not None else None,
                 discount=line_discount,
+                voucher_discount=line_voucher,
             )
         )
     OrderLine.objects.bulk_create(lines)
     if redeeming is not None:
-        redeem(redeeming, order)
+        redeem(redeeming, order, amount=coupon_discount)
         Cart.objects.filter(pk=cart.pk).update(coupon_code=None)
         cart.coupon_code = None
+    if voucher_discount:
+        redeem_voucher(summary.voucher, order, voucher_discount)
+        Cart.objects.filter(pk=cart.pk).update(voucher=None)
+        cart.voucher_id = None
     record_order_event(order.pk, OrderEvent.Kind.PLACED, actor=user, to_status=OrderStatus.PENDING_PAYMENT)
     cart.lines.all().delete()
     if summary.packs:

@@ -1,6 +1,6 @@
 """The shipping fee, in integer fen: the operators' rule (Settings → Shop settings) and what it charges.
 
-The free-shipping threshold compares the goods after a coupon's discount (``orders.coupons``): what the shopper
+The free-shipping threshold compares the goods after a coupon's and a voucher's discount: what the shopper
 pays for the goods, not their list price. A cart whose goods are wholly discounted still pays the fee below it.
 """
 

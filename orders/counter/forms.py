@@ -146,3 +146,10 @@ class SaleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional: anything worth knowing about this sale. Recorded with your name."),
     )
+    voucher_code = forms.CharField(
+        label=_("Consumption voucher"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        help_text=_("Optional: type the customer's voucher code or scan its QR code."),
+    )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from catalog.models import Batch, Location, Stock
 from catalog.selectors import sees_all_merchants, staffed_location_ids
 from core.scopes import User
-from orders.availability import sellable_variants
+from orders.availability import stocked_variants
 from orders.models import (
     AidLedgerEntry,
     CounterPaymentMethod,
@@ -115,7 +115,7 @@ def recently_handed_over(location: Location, limit: int = RECENT_HANDOVERS) -> Q
 def sellable_stock_at(location: Location) -> QuerySet[Stock]:
     """Stock rows at ``location`` a walk-in customer may buy: available units of what the shop sells."""
     return (
-        Stock.objects.filter(location=location, on_hand__gt=F("allocated"), variant__in=sellable_variants())
+        Stock.objects.filter(location=location, on_hand__gt=F("allocated"), variant__in=stocked_variants())
         .select_related("variant__product")
         .order_by("variant__product__name", "variant__sort_order", "variant__pk")
     )
@@ -181,6 +181,7 @@ class MethodTotal:
     count: int
     total: int
     ledger_total: int
+    vouchers: int = 0  # consumption vouchers' part of ``total``: paid by their budgets, not by the customers
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,8 @@ class DaySummary:
 
     @property
     def cash_to_hand_in(self) -> int:
-        return next((row.total for row in self.methods if row.method == CounterPaymentMethod.CASH), 0)
+        """The cash sales' total less the consumption vouchers' part of them (paid by the vouchers' budgets)."""
+        return next((row.total - row.vouchers for row in self.methods if row.method == CounterPaymentMethod.CASH), 0)
 
     @property
     def matches_ledger(self) -> bool:
@@ -212,7 +214,7 @@ def day_summary(location: Location, day: date | None = None) -> DaySummary:
         row["payment_method"]: row
         for row in CounterSale.objects.filter(location=location, created_at__date=day)
         .values("payment_method")
-        .annotate(count=Count("pk"), total=Sum("total"))
+        .annotate(count=Count("pk"), total=Sum("total"), vouchers=Sum("voucher_discount"))
     }
     ledger = {
         row["payment_method"]: row
@@ -229,6 +231,7 @@ def day_summary(location: Location, day: date | None = None) -> DaySummary:
             count=sales.get(method, {}).get("count", 0),
             total=sales.get(method, {}).get("total") or 0,
             ledger_total=ledger.get(method, {}).get("total") or 0,
+            vouchers=sales.get(method, {}).get("vouchers") or 0,
         )
         for method, label in CounterPaymentMethod.choices
     ]

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from catalog.models import Location, StockMovement, Variant
+from catalog.presales import harvest_pending
 from catalog.services import StockChange, apply_stock_changes
 from core.scopes import User
 from core.text import clean_text, site_text
 from core.users import acting_user
 from orders.aid.services import credit_counter_sale
-from orders.availability import sellable_variants
+from orders.availability import stocked_variants
 from orders.events import record_order_event
 from orders.fulfilment.services import complete_pickup
 from orders.models import (
@@ -33,11 +34,16 @@ from orders.models import (
     Fulfilment,
     Order,
     OrderEvent,
+    OrderLine,
     OrderStatus,
     Pickup,
+    Voucher,
 )
 from orders.numbers import counter_sale_number
 from orders.state import OrderError, lock_order
+from orders.vouchers.selectors import find_voucher, split_voucher
+from orders.vouchers.selectors import quote as quote_voucher
+from orders.vouchers.services import VoucherError, redeem_for_sale
 
 # Written into the order history and the ledger in the site's language, whoever acts.
 NOTE_WRONG_CODE = gettext_lazy("Wrong pickup code entered (%(count)d in a row).")
@@ -97,6 +103,8 @@ def _check_can_hand_over(order: Order, pickup: Pickup, parts: list[Fulfilment]) 
             _("The order is %(status)s; it cannot be handed over.")
             % {"status": str(OrderStatus(order.status).label).lower()}
         )
+    if harvest_pending(OrderLine.objects.filter(fulfilment__in=parts).values("variant_id")):
+        raise CounterError(_("The pre-sale harvest has not been received yet."))
 
 
 def _lock_threshold(failures: int, now: datetime) -> datetime | None:
@@ -339,10 +347,10 @@ def _clean_sale_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
 
 
 def _sale_variants(location: Location, variant_ids: list[int]) -> dict[int, Variant]:
-    """The variants, if the shop sells every one (``sellable_variants``) and the counter stocks it."""
+    """The variants, if the shop sells every one from its shelves (``stocked_variants``) and the counter stocks it."""
     variants = {
         variant.pk: variant
-        for variant in sellable_variants()
+        for variant in stocked_variants()
         .select_related("product__merchant")
         .filter(pk__in=variant_ids, stocks__location=location)
     }
@@ -358,6 +366,7 @@ def record_counter_sale(
     actor: User | None,
     payment_method: str = CounterPaymentMethod.CASH,
     note: str = "",
+    voucher_code: str = "",
 ) -> CounterSale:
     """Record a walk-in sale of ``(variant id, quantity)`` lines at a counter, paid by ``payment_method`` (cash,
     WeChat Pay, Alipay or UnionPay: kept on the sale and on each of its aid-ledger entries), in one transaction.
@@ -365,6 +374,12 @@ def record_counter_sale(
     Prices are the variants' current prices. The units leave the counter's stock through the ledger
     (kind SALE, the sale number as reference); a line the counter cannot cover without touching units
     held for orders is refused with ``InsufficientStock`` and nothing is written.
+
+    ``voucher_code`` (typed, or the QR of the shopper's voucher scanned): a consumption voucher (``orders.vouchers``)
+    that must be unused, its batch active and in its dates, with eligible goods of at least its minimum spend; its
+    discount is taken from the batch's budget with one conditional update before any stock row is locked, split over
+    the eligible lines (``CounterSaleLine.voucher_discount``), and the customer pays ``CounterSale.customer_paid``.
+    A voucher refused (``VoucherError``) writes nothing.
     """
     quantities = _clean_sale_lines(lines)
     if payment_method not in CounterPaymentMethod.values:
@@ -376,16 +391,21 @@ def record_counter_sale(
         raise CounterError(_("Sales can only be recorded at an open counter."))
     with transaction.atomic():
         variants = _sale_variants(location, list(quantities))
+        voucher, voucher_lines = _counter_voucher(voucher_code, variants, quantities)
         sale = CounterSale.objects.create(
             number=f"NEW-{uuid.uuid4().hex}",
             location=location,
             total=sum(variants[pk].price * quantity for pk, quantity in quantities.items()),
+            voucher_discount=sum(voucher_lines.values()),
             payment_method=payment_method,
             note=note,
             created_by=acting_user(actor),
         )
         sale.number = counter_sale_number(sale)
         sale.save(update_fields=["number"])
+        if voucher is not None:
+            # The budget is taken before the stock rows are locked (the lock order of ``place_order``).
+            redeem_for_sale(voucher, sale, sale.voucher_discount)
         reason = site_text(REASON_COUNTER_SALE, counter=location.name, user=_person(actor))
         apply_stock_changes(
             [StockChange(variants[pk], location, -quantity) for pk, quantity in quantities.items()],
@@ -405,8 +425,27 @@ def record_counter_sale(
                 unit_price=variants[pk].price,
                 quantity=quantity,
                 line_total=variants[pk].price * quantity,
+                voucher_discount=voucher_lines.get(pk, 0),
             )
             for pk, quantity in quantities.items()
         )
         credit_counter_sale(sale)
     return sale
+
+
+def _counter_voucher(
+    text: str, variants: dict[int, Variant], quantities: dict[int, int]
+) -> tuple[Voucher | None, dict[int, int]]:
+    """The voucher of a typed or scanned code checked against the sale's goods, and its discount per variant id
+    (empty without a code); ``VoucherError`` for a voucher that cannot be used."""
+    if not str(text or "").strip():
+        return None, {}
+    voucher = find_voucher(text)
+    if voucher is None:
+        raise VoucherError(_("This consumption voucher does not exist."))
+    goods = [(variants[pk].product, variants[pk].price * quantity) for pk, quantity in quantities.items()]
+    found = quote_voucher(voucher, goods)
+    if not found.usable:
+        raise VoucherError(found.problem)
+    discounts = split_voucher(found.discount, [(product.pk in found.eligible_products, t) for product, t in goods])
+    return voucher, dict(zip(quantities, discounts, strict=True))

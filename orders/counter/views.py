@@ -425,14 +425,24 @@ class RecordSaleView(CounterPageMixin, TemplateView):
                 actor=request.user,
                 payment_method=form.cleaned_data["payment_method"],
                 note=form.cleaned_data["note"],
+                voucher_code=form.cleaned_data["voucher_code"],
             )
         except (OrderError, StockError) as error:
             draft.errors.append(str(error))
             return self.render_to_response(self.get_context_data(draft=draft, form=form))
-        messages.success(
-            request,
-            _("Sale %(number)s recorded: %(total)s.") % {"number": sale.number, "total": format_fen(sale.total)},
-        )
+        if sale.voucher_discount:
+            message = _("Sale %(number)s recorded: %(total)s, voucher %(voucher)s, the customer pays %(paid)s.") % {
+                "number": sale.number,
+                "total": format_fen(sale.total),
+                "voucher": format_fen(sale.voucher_discount),
+                "paid": format_fen(sale.customer_paid),
+            }
+        else:
+            message = _("Sale %(number)s recorded: %(total)s.") % {
+                "number": sale.number,
+                "total": format_fen(sale.total),
+            }
+        messages.success(request, message)
         return redirect("counter:receipt", self.location.pk, sale.pk)
 
 

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalog.presales import harvest_pending
 from core.scopes import User
 from core.text import clean_text
 from orders import notifications as notify
-from orders.models import DeliveryMethod, Fulfilment, Order, OrderStatus, Pickup
+from orders.models import DeliveryMethod, Fulfilment, Order, OrderLine, OrderStatus, Pickup
 from orders.state import OrderError, lock_order, transition, transition_fulfilment
 
 FULFILMENT_PROGRESS = {
@@ -36,7 +37,10 @@ def _step_parts(
     order: Order, parts: Sequence[Fulfilment], to_status: str, *, actor: User | None, note: str, **fields: str
 ) -> list[Fulfilment]:
     """Move parts of the locked ``order`` (in the order given), then the order with them: ready or shipped when
-    every part is, completed likewise. Tells the customer: a pickup ready when its last part is, a part shipped."""
+    every part is, completed likewise. Tells the customer: a pickup ready when its last part is, a part shipped.
+    A part holding a pre-sale's units waits for its harvest (``OrderError``)."""
+    if harvest_pending(OrderLine.objects.filter(fulfilment__in=parts).values("variant_id")):
+        raise OrderError(_("The pre-sale harvest has not been received yet."))
     if order.status == OrderStatus.PAID:
         transition(order, OrderStatus.FULFILLING, actor=actor)
     moved = [transition_fulfilment(part, to_status, order=order, actor=actor, note=note, **fields) for part in parts]

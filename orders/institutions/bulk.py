@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from catalog.models import Location, Pack, Variant
+from catalog.presales import unharvested_presale_variants
 from core.scopes import User
 from orders.institutions.lifecycle import BulkOrderError
 from orders.institutions.selectors import organisations_for_user, roles_in
@@ -130,8 +131,10 @@ def add_line(
 
 
 def sellable_variants() -> QuerySet[Variant]:
-    """Variants a bulk order may name: active, of a published product."""
-    return Variant.objects.filter(is_active=True, product__is_published=True)
+    """Variants a bulk order may name: active, of a published product, not a pre-sale before its harvest is in."""
+    return Variant.objects.filter(is_active=True, product__is_published=True).exclude(
+        pk__in=unharvested_presale_variants()
+    )
 
 
 def sellable_packs() -> QuerySet[Pack]:

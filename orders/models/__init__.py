@@ -9,6 +9,8 @@
 - ``aid``: ``AidLedgerEntry`` (``AidChannel``), ``Settlement``, ``SettledEntry``, ``AidSettings``
 - ``aid_export``: ``AidExport`` (who downloaded the aid monitoring export, and the file's digest)
 - ``coupon``: ``Coupon``, ``CouponCode``, ``CouponRedemption`` (campaign coupon codes, ``orders.coupons``)
+- ``voucher``: ``VoucherBatch``, ``Voucher`` (consumption vouchers funded by a budget, ``orders.vouchers``)
+- ``presale``: ``PreSaleRefund`` (units of an order line refunded for a short harvest, ``orders.presales``)
 - ``settings``: ``ShopSettings``
 - ``institution``: ``Organisation``, ``OrganisationAddress``, ``Membership``, ``OrganisationChange`` (institutional
   buyers, ``orders.institutions``)
@@ -41,8 +43,10 @@ from orders.models.order import (
 )
 from orders.models.payment import Payment, PaymentProvider, ProviderEvent, Refund, StripeEvent
 from orders.models.pickup import CounterCodeGuard, Pickup
+from orders.models.presale import PreSaleRefund
 from orders.models.profit_share import ProfitShare
 from orders.models.settings import ShopSettings
+from orders.models.voucher import Voucher, VoucherBatch
 
 __all__ = [
     "AID_SETTINGS_CACHE_KEY",
@@ -78,6 +82,7 @@ __all__ = [
     "Payment",
     "PaymentProvider",
     "Pickup",
+    "PreSaleRefund",
     "ProfitShare",
     "ProviderEvent",
     "Recipient",
@@ -87,4 +92,6 @@ __all__ = [
     "ShopSettings",
     "StripeEvent",
     "TransferReceipt",
+    "Voucher",
+    "VoucherBatch",
 ]

@@ -136,6 +136,11 @@ class AidLedgerEntry(models.Model):
     )
     certificate_number = models.CharField(_("certificate number"), max_length=64, blank=True, default="")
     certificate_issuer = models.CharField(_("issuing body"), max_length=128, blank=True, default="")
+    # A consumption voucher's part of ``amount`` (signed like it), paid to the merchant by the ``sponsor``'s budget.
+    sponsor = models.CharField(_("sponsor"), max_length=128, blank=True, default="")
+    sponsored = models.IntegerField(
+        _("sponsored (fen)"), default=0, help_text=_("The part of the amount paid by a voucher sponsor's budget.")
+    )
     reference = models.CharField(_("reference"), max_length=40, db_index=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 

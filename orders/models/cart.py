@@ -24,6 +24,15 @@ class Cart(models.Model):
     )
     # The coupon code the shopper typed, as typed (normalised); checked every time the cart is priced.
     coupon_code = models.CharField(_("coupon code"), max_length=32, null=True, blank=True)
+    # The shopper's claimed consumption voucher chosen for this cart; checked every time the cart is priced.
+    voucher = models.ForeignKey(
+        "orders.Voucher",
+        verbose_name=_("consumption voucher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

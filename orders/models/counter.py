@@ -27,6 +27,8 @@ class CounterSale(models.Model):
         Location, verbose_name=_("counter"), on_delete=models.PROTECT, related_name="counter_sales"
     )
     total = models.PositiveIntegerField(_("total (fen)"))
+    # A consumption voucher's part of ``total`` (``orders.vouchers``): paid by its budget, the customer pays the rest.
+    voucher_discount = models.PositiveIntegerField(_("voucher discount (fen)"), default=0)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     payment_method = models.CharField(
         _("payment method"), max_length=16, choices=CounterPaymentMethod.choices, blank=True, default=""
@@ -46,15 +48,27 @@ class CounterSale(models.Model):
         verbose_name = _("counter sale")
         verbose_name_plural = _("counter sales")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(voucher_discount__lte=F("total")), name="counter_sale_voucher_within_total"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def customer_paid(self) -> int:
+        """What the walk-in customer paid: the total less the voucher's part."""
+        return self.total - self.voucher_discount
 
 
 class CounterSaleLine(LineSnapshot):
     """One product of a counter sale, snapshotted like an order line."""
 
     sale = models.ForeignKey(CounterSale, verbose_name=_("sale"), on_delete=models.CASCADE, related_name="lines")
+    # The line's share of the sale's voucher discount (paid by the voucher batch's budget).
+    voucher_discount = models.PositiveIntegerField(_("voucher discount (fen)"), default=0)
 
     class Meta(LineSnapshot.Meta):
         verbose_name = _("counter sale line")
@@ -63,6 +77,9 @@ class CounterSaleLine(LineSnapshot):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="counter_sale_line_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(line_total=F("unit_price") * F("quantity")), name="counter_sale_line_total_consistent"
+            ),
+            models.CheckConstraint(
+                condition=Q(voucher_discount__lte=F("line_total")), name="counter_sale_line_voucher_within_total"
             ),
         ]
 

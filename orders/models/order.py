@@ -81,6 +81,9 @@ class Order(models.Model):
     discount = models.PositiveIntegerField(_("discount (fen)"), default=0)
     coupon_code = models.CharField(_("coupon code"), max_length=32, blank=True)
     coupon_sponsor = models.CharField(_("coupon sponsor"), max_length=128, blank=True)
+    # The consumption voucher's part of ``discount`` (``orders.vouchers``), paid by its budget, and who funds it.
+    voucher_discount = models.PositiveIntegerField(_("voucher discount (fen)"), default=0)
+    voucher_sponsor = models.CharField(_("voucher sponsor"), max_length=128, blank=True)
     shipping_fee = models.PositiveIntegerField(_("shipping fee (fen)"))
     total = models.PositiveIntegerField(_("total (fen)"))
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -113,6 +116,9 @@ class Order(models.Model):
             ),
             models.CheckConstraint(condition=Q(discount__lte=F("subtotal")), name="order_discount_within_subtotal"),
             models.CheckConstraint(
+                condition=Q(voucher_discount__lte=F("discount")), name="order_voucher_discount_within_discount"
+            ),
+            models.CheckConstraint(
                 condition=~Q(delivery_method="pickup") | Q(pickup_location__isnull=False),
                 name="order_pickup_has_location",
             ),
@@ -120,6 +126,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def coupon_discount(self) -> int:
+        """The coupon's part of ``discount`` (the rest is the consumption voucher's)."""
+        return self.discount - self.voucher_discount
 
 
 class Fulfilment(models.Model):
@@ -201,8 +212,10 @@ class OrderLine(LineSnapshot):
     )
     pack_name = models.CharField(_("gift pack"), max_length=128, blank=True)
     pack_quantity = models.PositiveIntegerField(_("packs"), null=True, blank=True)
-    # The line's share of the order's coupon discount: the goods paid are ``paid_total``.
+    # The line's share of the order's discounts (coupon + voucher): the goods paid are ``paid_total``.
     discount = models.PositiveIntegerField(_("discount (fen)"), default=0)
+    # The voucher's part of ``discount``: paid to the merchant by the voucher batch's budget (``orders.vouchers``).
+    voucher_discount = models.PositiveIntegerField(_("voucher discount (fen)"), default=0)
 
     class Meta(LineSnapshot.Meta):
         verbose_name = _("order line")
@@ -215,6 +228,9 @@ class OrderLine(LineSnapshot):
             models.CheckConstraint(
                 condition=Q(discount__lte=F("line_total")), name="orderline_discount_within_line_total"
             ),
+            models.CheckConstraint(
+                condition=Q(voucher_discount__lte=F("discount")), name="orderline_voucher_discount_within_discount"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,7 +238,7 @@ class OrderLine(LineSnapshot):
 
     @property
     def paid_total(self) -> int:
-        """The goods paid for this line: its total less its share of the coupon discount."""
+        """The goods the shopper paid for this line: its total less its share of the discounts."""
         return self.line_total - self.discount
 
     def paid_share(self, units: int, *, before: int = 0) -> int:

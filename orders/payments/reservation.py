@@ -4,7 +4,8 @@ An order awaiting payment holds its units as ``allocated`` stock. ``mark_paid`` 
 (``apply_intent_succeeded`` and the demo payment call it); ``cancel_order`` and the expiry release the
 units and cancel the order's fulfilments. Each locks the order row, then the ``Stock`` rows by primary key.
 A cancelled or expired order also frees its coupon code (``orders.coupons.services.release``: the redemption is
-deleted, so an unpaid order never burns a single-use code; the order keeps its code and discount as placed).
+deleted, so an unpaid order never burns a single-use code; the order keeps its code and discount as placed) and its
+consumption voucher, whose part goes back to the batch's budget (``orders.vouchers.services.release``).
 """
 
 from datetime import datetime
@@ -36,6 +37,7 @@ from orders.state import (
     transition,
     transition_locked,
 )
+from orders.vouchers.services import release as release_voucher
 
 # Ledger reasons and system notes are written in the site's language, whoever triggers them.
 REASON_SOLD = gettext_lazy("Sold: order paid")
@@ -75,6 +77,7 @@ def _expire_locked(order: Order) -> None:
     _move_order_stock(order, kind=StockMovement.Kind.RELEASE, actor=None, reason=REASON_EXPIRED)
     cancel_fulfilments(order)
     release_coupon(order)
+    release_voucher(order)
     transition(order, OrderStatus.EXPIRED)
 
 
@@ -148,6 +151,7 @@ def cancel_order(order: Order, *, actor: User | None, reason: str = "") -> Order
         _move_order_stock(order, kind=StockMovement.Kind.RELEASE, actor=acting_user(actor), reason=REASON_CANCELLED)
         cancel_fulfilments(order, actor=actor)
         release_coupon(order, actor=actor)
+        release_voucher(order, actor=actor)
         transition(order, OrderStatus.CANCELLED, actor=actor, note=clean_text(reason))
     return order
 

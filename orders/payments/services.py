@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import StockMovement
 from catalog.services import StockChange, apply_stock_changes
-from core.money import format_fen
+from core.money import format_fen, unit_share
 from core.scopes import User
 from core.text import clean_text, site_text
 from core.transactions import joined_atomic
@@ -633,6 +633,8 @@ def refund_item(line: OrderLine, quantity: int, *, before: int) -> dict[str, int
     item = {"line": line.pk, "quantity": quantity}
     if line.discount:
         item["amount"] = line.paid_share(quantity, before=before)
+    if line.voucher_discount:  # the voucher's share, given back to its budget (``orders.aid.services.debit_refund``)
+        item["voucher"] = unit_share(line.voucher_discount, line.quantity, before, quantity)
     return item
 
 

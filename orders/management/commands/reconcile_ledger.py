@@ -44,7 +44,11 @@ class Command(BaseCommand):
             - result.total("shipping_captured")
             + result.total("shipping_refunded")
             + result.total("counter_sales")
+            + result.total("sponsored")
         )
+        # Voucher parts paid by sponsors' budgets (``orders.vouchers``), shown only when there are any.
+        sponsored = result.total("sponsored")
+        sponsored_text = f" + vouchers' sponsors {fen_to_yuan(sponsored)}" if sponsored else ""
         self.stdout.write(f"Aid ledger reconciliation {period}")
         self.stdout.write(
             f"  ledger: credits {fen_to_yuan(result.credits)} - debits {fen_to_yuan(result.debits)}"
@@ -55,7 +59,7 @@ class Command(BaseCommand):
             f" - refunds {fen_to_yuan(result.total('refunds'))}"
             f" - shipping captured {fen_to_yuan(result.total('shipping_captured'))}"
             f" + shipping refunded {fen_to_yuan(result.total('shipping_refunded'))}"
-            f" + counter sales {fen_to_yuan(result.total('counter_sales'))} = {fen_to_yuan(money)}"
+            f" + counter sales {fen_to_yuan(result.total('counter_sales'))}{sponsored_text} = {fen_to_yuan(money)}"
         )
         self.stdout.write(
             f"  aid:    certified {fen_to_yuan(result.certified)}"
