@@ -5,18 +5,15 @@ cookie is ignored as if there were none. Nothing here queries the database for a
 neither an account session nor a cart cookie.
 """
 
-import uuid
 from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
-from orders.cart import add_to_cart, attach_guest_cart, get_cart, get_or_create_cart
-from orders.models import Cart, CartLine, CartPackLine
+from orders.cart import add_to_cart, attach_guest_cart, get_cart, get_or_create_cart, item_count
+from orders.models import Cart, CartLine
 
 COOKIE_NAME = "dexiu_cart"
 COOKIE_SALT = "storefront.cart"
@@ -78,22 +75,10 @@ def adopt_guest_cart(request: HttpRequest, response: HttpResponse, user: Abstrac
 
 
 def cart_quantity(request: HttpRequest) -> int:
-    """How many items the visitor's cart holds: one aggregate query, none without a cart."""
+    """How many items the visitor's cart holds: one small query, none without a cart."""
     if _is_signed_in(request):
-        carts = Cart.objects.filter(user=request.user)
-    else:
-        try:
-            token = uuid.UUID(guest_token(request) or "")
-        except ValueError:
-            return 0
-        carts = Cart.objects.filter(token=token, user__isnull=True)
-
-    def total(model: type[CartLine] | type[CartPackLine]) -> Coalesce:
-        rows = model.objects.filter(cart=OuterRef("pk")).values("cart").annotate(total=Sum("quantity"))
-        return Coalesce(Subquery(rows.values("total")), 0)
-
-    # Items and gift packs (a pack counts as one item), in one query.
-    return carts.annotate(items=total(CartLine) + total(CartPackLine)).values_list("items", flat=True).first() or 0
+        return item_count(user=request.user)
+    return item_count(token=guest_token(request))
 
 
 def note_cart_quantity(request: HttpRequest, quantity: int) -> None:

@@ -33,6 +33,7 @@ from orders.checkout import (
     pickup_counters,
     place_order,
 )
+from orders.checkout.soldout import SoldOutLine, sold_out_lines
 from orders.models import Cart, DeliveryMethod
 from orders.payments.hold import can_pay_now
 from orders.vouchers.selectors import usable_vouchers
@@ -108,6 +109,15 @@ def _render(
     return render(request, "storefront/checkout.html", context, status=status)
 
 
+def _render_sold_out(request: HttpRequest, lines: list[SoldOutLine]) -> HttpResponse:
+    reasons = [
+        _("Sorry, %(name)s is sold out or not enough is left (%(available)d). Please check your cart.")
+        % {"name": line.name, "available": line.available}
+        for line in lines
+    ]
+    return render(request, "storefront/checkout_sold_out.html", {"reasons": reasons}, status=409)
+
+
 def _place(request: HttpRequest, cart: Cart, form: CheckoutForm, site: Site | None) -> HttpResponse:
     data = form.cleaned_data
     invoice = Invoice(title=data["invoice_title"], tax_id=data["invoice_tax_id"])
@@ -141,6 +151,11 @@ def _place(request: HttpRequest, cart: Cart, form: CheckoutForm, site: Site | No
 @limit_posts("checkout", "CHECKOUT_RATE_LIMIT", fail_closed=True)
 def checkout(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request)
+    if request.method == "POST" and cart is not None:
+        sold_out = sold_out_lines(cart)
+        if sold_out:
+            # Too late in a rush: refused from two small reads, before the cart is priced or an order row locked.
+            return _render_sold_out(request, sold_out)
     site = Site.find_for_request(request)
     if request.method != "POST":
         summary = cart_summary(cart, site=site)

@@ -1,6 +1,6 @@
 """Carts: a guest's (by a signed cookie) or a signed-in user's; lines change within the limit and the stock."""
 
-from orders.cart.selectors import get_cart
+from orders.cart.selectors import get_cart, item_count
 from orders.cart.services import (
     CartError,
     add_pack_to_cart,
@@ -22,6 +22,7 @@ __all__ = [
     "attach_guest_cart",
     "get_cart",
     "get_or_create_cart",
+    "item_count",
     "merge_carts",
     "parse_quantity",
     "remove_line",
