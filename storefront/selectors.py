@@ -418,9 +418,10 @@ def pickup_counters(product: Product) -> list[Location]:
     return list(counters.values())
 
 
-def related_refs(product: Product, limit: int = RELATED_LIMIT) -> list[tuple[int, int]]:
-    """(id, merchant id) of other public products of the same category, newest first, for cards."""
-    related = public_products().filter(category_id=product.category_id).exclude(pk=product.pk)
+def category_refs(category_id: int, limit: int) -> list[tuple[int, int]]:
+    """(id, merchant id) of a category's public products, newest first, for cards: a product page's related
+    products are the first of these but itself (``storefront.views``), so one list serves the whole category."""
+    related = public_products().filter(category_id=category_id)
     return list(related.order_by("-created_at", "-pk").values_list("pk", "merchant_id")[:limit])
 
 

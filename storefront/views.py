@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from catalog.models import Product
 from catalog.regions import XiushanTownship
 from catalog.search import plan_search
 from storefront import product_page, selectors
@@ -76,6 +77,20 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/product_list.html", context)
 
 
+def _related_refs(product: Product) -> list[tuple[int, int]]:
+    """Other public products of the same category, newest first: the category's list is read once per day (as
+    certificates expire) and kept while the catalogue is unchanged (any product's change, sell-out or return
+    stamps ``CATALOGUE``)."""
+    key = f"related:{timezone.localdate().isoformat()}:{product.category_id}"
+    refs = fragment(
+        key,
+        [CATALOGUE, f"category:{product.category_id}"],
+        lambda: selectors.category_refs(product.category_id, selectors.RELATED_LIMIT + 1),
+        settings.FRAGMENT_CACHE_SECONDS,
+    )
+    return [ref for ref in refs if ref[0] != product.pk][: selectors.RELATED_LIMIT]
+
+
 @require_safe
 @cache_public_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -85,7 +100,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "parts": page,
         "product": page.product or product,
-        "related_cards": render_cards(request, selectors.related_refs(product)),
+        "related_cards": render_cards(request, _related_refs(product)),
         "sections": product_sections(request, product),
     }
     return render(request, "storefront/product_detail.html", context)

@@ -202,6 +202,24 @@ def test_cards_are_reused_across_lists_and_follow_a_price_change_without_the_pag
     assert "¥49.00" in page and "¥59.00" not in page
 
 
+def test_a_categorys_related_list_is_read_once_and_follows_a_new_product_without_the_page_cache(
+    two_products, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    a, b = two_products
+    detail(Client(), b.product)  # keeps the category's list (and A's card)
+    detail(Client(), a.product)  # keeps B's card
+    with CaptureQueriesContext(connection) as read:
+        page_a = detail(Client(), a.product).content.decode()
+    related = page_a[page_a.index('id="related-heading"') :]
+    assert b.product.name in related and a.product.name not in related  # never itself
+    assert len([q for q in read.captured_queries if 'FROM "catalog_product"' in q["sql"]]) == 1  # A itself, no list
+    with django_capture_on_commit_callbacks(execute=True):
+        newer = factories.make_product(category=a.product.category, name="新上架同类")
+    page_a = detail(Client(), a.product).content.decode()
+    assert newer.name in page_a[page_a.index('id="related-heading"') :]
+
+
 # --- Holes found by probing (issue 14, item 7) ------------------------------------------------------------
 
 
