@@ -775,13 +775,13 @@ class PreSale(models.Model):
     orders taken in [``opens_at``, ``closes_at``), shipped or picked up from ``ships_from`` to ``ships_until``.
 
     Opening it writes the plan into the stock ledger (a ``plan`` movement: on hand = planned), so checkout's
-    allocation guards the plan like any stock. ``status``: open → harvested (``received_quantity`` set, once) |
-    cancelled; "closed" is only ``closes_at`` passed. A short harvest is refunded by ``shortfall_policy``."""
+    allocation guards the plan like any stock. ``status``: open → harvested (``received_quantity`` set, once);
+    "closed" is only ``closes_at`` passed. A short harvest is refunded by ``shortfall_policy``; a harvest that
+    failed altogether is received as 0, which refunds every unit."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         HARVESTED = "harvested", _("Harvest received")
-        CANCELLED = "cancelled", _("Cancelled")
 
     class ShortfallPolicy(models.TextChoices):
         LATEST_FIRST = "latest_first", _("Latest orders first")

@@ -36,7 +36,7 @@ def unharvested_presale_variants() -> QuerySet[PreSale]:
 
 
 def not_selling_presale_variants(now: datetime.datetime | None = None) -> QuerySet[PreSale]:
-    """The variant ids of pre-sales not taking orders now (outside [opens_at, closes_at), harvested, cancelled)."""
+    """The variant ids of pre-sales not taking orders now (outside [opens_at, closes_at), or harvested)."""
     now = now or timezone.now()
     selling = Q(status=PreSale.Status.OPEN, opens_at__lte=now, closes_at__gt=now)
     return PreSale.objects.exclude(selling).values("variant_id")

@@ -21,6 +21,7 @@ from orders.payments.provider_events import process_provider_event as process_pr
 from orders.payments.reservation import expire_overdue_orders as expire_now
 from orders.payments.services import EventProcessingError, process_event, process_pending_events
 from orders.payments.services import reconcile_payments as reconcile_now
+from orders.presales.services import refund_pending_presales as refund_pending_presales_now
 from worker.tasks import AFTER_DELIVERIES, BACKOFF, IDEMPOTENT
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,12 @@ def resume_bulk_placements() -> int:
 def expire_overdue_bulk_orders() -> int:
     """Expire organisations' bulk orders not approved or paid while their units were held; release the units."""
     return expire_bulk_now()
+
+
+@shared_task(name="orders.refund_pending_presales", **IDEMPOTENT)
+def refund_pending_presales() -> int:
+    """Ask again for the harvest-shortfall refunds a payment provider refused or could not take."""
+    return refund_pending_presales_now()
 
 
 @shared_task(name="worker.reconcile_payments", **IDEMPOTENT)

@@ -345,7 +345,7 @@ def presale_blocks(product: Product) -> list[PreSaleBlock]:
     blocks = []
     for variant in product.active_variants:
         presale = variant._state.fields_cache.get("presale")  # joined by the prefetch: None without one
-        if presale is None or presale.status == PreSale.Status.CANCELLED:
+        if presale is None:
             continue
         left = variant.available if presale.is_selling() else 0
         blocks.append(PreSaleBlock(presale, variant, left, presale.is_selling(), presale.is_closed()))

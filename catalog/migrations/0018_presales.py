@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 (
                     "status",
                     models.CharField(
-                        choices=[("open", "Open"), ("harvested", "Harvest received"), ("cancelled", "Cancelled")],
+                        choices=[("open", "Open"), ("harvested", "Harvest received")],
                         default="open",
                         max_length=16,
                         verbose_name="status",

@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-provider-events": {"task": "worker.sweep_provider_events", "schedule": 60},
     "expire-overdue-orders": {"task": "worker.expire_overdue_orders", "schedule": 60},
     "expire-overdue-bulk-orders": {"task": "orders.expire_overdue_bulk_orders", "schedule": 60},
+    "refund-pending-presales": {"task": "orders.refund_pending_presales", "schedule": 600},
     "resume-bulk-placements": {"task": "orders.resume_bulk_placements", "schedule": 120},
     "sweep-stock-alerts": {"task": "catalog.sweep_stock_alerts", "schedule": 600},
     "reconcile-payments": {"task": "worker.reconcile_payments", "schedule": 600},

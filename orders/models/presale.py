@@ -10,8 +10,9 @@ from orders.models.payment import Refund
 
 class PreSaleRefund(models.Model):
     """Units of one order line refunded because the pre-sale's harvest fell short: written with the harvest
-    (one per pre-sale and line, so a retried or concurrent receipt refunds nothing twice); ``refund`` is set
-    once the refund has been made."""
+    (one per pre-sale and line, so a retried or concurrent receipt refunds nothing twice); ``refund``: the refund
+    asked for it, linked in the transaction that writes the refund, before the provider is asked (asked again
+    while it is failed: ``orders.presales.services``)."""
 
     presale = models.ForeignKey(
         PreSale, verbose_name=_("pre-sale"), on_delete=models.PROTECT, related_name="shortfall_refunds"

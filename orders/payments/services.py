@@ -683,12 +683,16 @@ def refund_order(
     lines: dict[int, int] | None = None,
     restock: bool = False,
     client: stripe.StripeClient | None = None,
+    claim: Callable[[Refund], None] | None = None,
 ) -> Refund:
     """Refund the whole order (``lines`` None) or chosen line quantities, optionally returning goods to stock.
 
     More than was paid (less what was already refunded) is refused before the provider is asked. The refund
     row is written first with its own idempotency key (WeChat Pay's ``out_refund_no`` too), so a retried
-    request never refunds twice; the provider is asked through ``REFUNDERS``.
+    request never refunds twice; the provider is asked through ``REFUNDERS``. ``claim`` is called with the new
+    row in the transaction that writes it, before the provider is asked: a caller refunding on behalf of some
+    record links it there, or raises to write nothing (call this outside any transaction, so the row is committed
+    before the provider is asked).
     """
     reason = clean_text(reason)[:500]
     if not reason:
@@ -730,6 +734,8 @@ def refund_order(
             idempotency_key=f"dexiu-refund-{uuid.uuid4().hex}",
             created_by=acting_user(actor),
         )
+        if claim is not None:
+            claim(refund)
     try:
         status, stripe_id = REFUNDERS[payment.provider](order, payment, refund, client)
     except PaymentError:

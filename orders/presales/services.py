@@ -9,11 +9,12 @@ the pre-sale harvested. Then each ``PreSaleRefund`` without its refund is refund
 concurrent call finds the pre-sale harvested and only finishes refunds still pending, so nothing is refunded twice.
 """
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,9 @@ from core.scopes import User
 from core.text import site_text
 from core.users import acting_user
 from orders.models import Order, OrderLine, OrderStatus, PreSaleRefund, Refund
-from orders.payments.services import refund_order
+from orders.payments.services import PaymentError, refund_order
+
+logger = logging.getLogger(__name__)
 
 REFUND_REASON = gettext_lazy("Pre-sale harvest shortfall refund")
 HARVEST_REASON = gettext_lazy("harvest received")
@@ -138,8 +141,6 @@ def shortfall_plan(presale: PreSale, received: int, *, policy: str | None = None
 def _record_harvest(presale: PreSale, quantity: int, actor: User | None) -> HarvestPlan:
     """The first step, under the pre-sale's lock (taken by the caller): checks, refund rows, stock, status."""
     now = timezone.now()
-    if presale.status == PreSale.Status.CANCELLED:
-        raise PreSaleError(_("This pre-sale was cancelled."))
     if now < presale.closes_at:
         raise PreSaleError(_("Orders are still being taken: close the pre-sale first (set its closing time to now)."))
     key = (presale.variant_id, presale.location_id)
@@ -196,33 +197,66 @@ def _units_left(order: Order) -> dict[int, int]:
     return {pk: units for pk, units in left.items() if units > 0}
 
 
+# A refund row still to be made: never asked, or asked of a provider that refused it or could not be reached.
+PENDING = Q(refund__isnull=True) | Q(refund__status=Refund.Status.FAILED)
+
+
+class _TakenMeanwhile(Exception):
+    """Another caller linked the row to its refund first: this one writes nothing."""
+
+
 def _refund_pending(presale: PreSale, actor: User | None) -> int:
-    """Refund each of the pre-sale's refund rows not refunded yet, once (the row locked, a concurrent caller
-    skips it); returns how many were refunded now."""
+    """Make each of the pre-sale's pending refund rows' refund, once; returns how many were asked now.
+
+    Each is made through ``refund_order`` outside any transaction, so its ``Refund`` row (with its idempotency
+    key) is committed before the provider is asked, and linked to the refund row in that same transaction by a
+    conditional update (``claim``): of two callers, the second links nothing and writes nothing. A provider that
+    refuses or cannot be reached leaves the refund failed and the row pending, for ``refund_pending_presales``
+    (beat) to ask again; the others go on."""
     done = 0
-    for pk in PreSaleRefund.objects.filter(presale=presale, refund__isnull=True).values_list("pk", flat=True):
-        with transaction.atomic():
-            row = (
-                PreSaleRefund.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, refund__isnull=True)
-                .select_related("order_line__order")
-                .first()
-            )
-            if row is None:
-                continue
-            order = row.order_line.order
-            whole = _units_left(order) == {row.order_line_id: row.quantity}
-            row.refund = refund_order(
-                order,
-                actor=actor,
-                reason=site_text(REFUND_REASON),
-                # Nothing of the order left to deliver: its shipping goes back too (the whole remainder).
-                lines=None if whole else {row.order_line_id: row.quantity},
-                restock=False,
-            )
-            row.save(update_fields=["refund"])
-            done += 1
+    for pk in PreSaleRefund.objects.filter(PENDING, presale=presale).values_list("pk", flat=True):
+        try:
+            done += _refund_row(pk, actor)
+        except PaymentError as error:
+            logger.warning("Pre-sale %s: refund row %s not refunded now (%s); retried later", presale.pk, pk, error)
     return done
+
+
+def _refund_row(pk: int, actor: User | None) -> int:
+    row = PreSaleRefund.objects.select_related("order_line__order").get(pk=pk)
+    order = row.order_line.order
+
+    def claim(refund: Refund) -> None:
+        if not PreSaleRefund.objects.filter(PENDING, pk=pk).update(refund=refund):
+            raise _TakenMeanwhile
+
+    whole = _units_left(order) == {row.order_line_id: row.quantity}
+    try:
+        refund_order(
+            order,
+            actor=actor,
+            reason=site_text(REFUND_REASON),
+            # Nothing of the order left to deliver: its shipping goes back too (the whole remainder).
+            lines=None if whole else {row.order_line_id: row.quantity},
+            restock=False,
+            claim=claim,
+        )
+    except _TakenMeanwhile:
+        return 0
+    return 1
+
+
+def pending_refunds(presale: PreSale) -> int:
+    """The pre-sale's shortfall refunds not made yet (a provider refused or was away)."""
+    return PreSaleRefund.objects.filter(PENDING, presale=presale).count()
+
+
+def refund_pending_presales() -> int:
+    """Ask again for every harvested pre-sale's refunds still pending (beat); how many were asked now."""
+    harvested = PreSale.objects.filter(
+        status=PreSale.Status.HARVESTED, pk__in=PreSaleRefund.objects.filter(PENDING).values("presale_id")
+    )
+    return sum(_refund_pending(presale, None) for presale in harvested)
 
 
 def receive_harvest(presale: PreSale, quantity: int, *, actor: User | None) -> HarvestPlan | None:

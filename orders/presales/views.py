@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
@@ -23,7 +23,7 @@ from catalog.models import Location, PreSale, Stock
 from catalog.presales import PreSaleError, open_presale, presale_left, update_presale
 from catalog.selectors import member_merchant_ids, sees_all_merchants, variants_for_user
 from core.money import YuanField
-from orders.presales.services import receive_harvest, shortfall_plan
+from orders.presales.services import pending_refunds, receive_harvest, shortfall_plan
 
 
 def can_use_presales(user) -> bool:
@@ -204,6 +204,19 @@ class HarvestView(PreSaleAccessMixin, WagtailAdminTemplateMixin, FormView):
             _("Harvest received: %(quantity)d units; %(refunded)d units refunded.")
             % {"quantity": quantity, "refunded": refunded},
         )
+        waiting = pending_refunds(self.presale)
+        if waiting:
+            messages.warning(
+                self.request,
+                ngettext(
+                    "%(count)d refund could not be made now: the payment provider refused it or could not be "
+                    "reached. It is asked again every 10 minutes.",
+                    "%(count)d refunds could not be made now: the payment provider refused them or could not be "
+                    "reached. They are asked again every 10 minutes.",
+                    waiting,
+                )
+                % {"count": waiting},
+            )
         return redirect("presales:index")
 
 

@@ -5,19 +5,22 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from catalog.models import PreSale, Stock, StockMovement
 from catalog.presales import PreSaleError, presale_left
 from orders.aid.reconciliation import reconcile
 from orders.checkout import SoldOut, cart_summary
 from orders.fulfilment.services import mark_fulfilment_ready, mark_fulfilment_shipped
-from orders.models import Order, OrderStatus, PreSaleRefund, Refund
-from orders.presales.services import receive_harvest, shortfall_plan
+from orders.models import Order, OrderStatus, PreSaleRefund, ProviderEvent, Refund
+from orders.presales.services import pending_refunds, receive_harvest, refund_pending_presales, shortfall_plan
 from orders.state import OrderError
+from orders.tasks import process_provider_event
 from tests import factories
 from tests.fixtures.races import run_together
 from tests.orders.helpers import cart_with, checkout, pickup_at
 from tests.orders.presale_helpers import buy, close, make_presale
+from tests.payments.test_wechat_provider import UNREACHABLE_NOTIFY_URL, paid_notification, post, start
 from worker.models import Notification
 
 # 20 orders, 50 units, in order of purchase.
@@ -224,3 +227,30 @@ def test_latest_first_takes_the_last_needed_order_in_part():
     statuses = [Order.objects.get(pk=o.pk).status for o in (first, second, third)]
     assert statuses == [OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED]
     assert ledger_balanced()
+
+
+@pytest.mark.django_db
+def test_a_refund_wechat_pay_cannot_take_stays_pending_and_the_beat_asks_again_once(wechatpay_fake, settings, operator):
+    """Against the local WeChat Pay fake over HTTP: down while the harvest is received, up again for the beat."""
+    settings.WECHATPAY_NOTIFY_URL = UNREACHABLE_NOTIFY_URL  # the test posts the fake's notification itself
+    presale = make_presale(planned=10)
+    order = buy(presale, 3, paid=False)
+    start(order)
+    headers, body = paid_notification(wechatpay_fake, order)
+    assert post(Client(), headers, body).status_code == 204
+    process_provider_event(ProviderEvent.objects.get(type="TRANSACTION.SUCCESS").pk)
+    close(presale)
+    wechatpay_fake.down()
+
+    receive_harvest(presale, 1, actor=operator)  # 2 of the 3 units go back
+
+    assert pending_refunds(presale) == 1
+    assert Refund.objects.get(order=order).status == Refund.Status.FAILED
+    wechatpay_fake.up()
+    assert refund_pending_presales() == 1
+    assert refund_pending_presales() == 0  # asked once: now awaiting WeChat Pay's notification
+    assert pending_refunds(presale) == 0
+    asked = PreSaleRefund.objects.get(presale=presale).refund
+    assert (asked.status, asked.amount) == (Refund.Status.PENDING, 2 * 6800)
+    assert [item["quantity"] for item in asked.lines] == [2]
+    assert Refund.objects.filter(order=order).count() == 2  # the failed one and the one asked again
