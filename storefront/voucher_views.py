@@ -16,9 +16,8 @@ from django.views.decorators.http import require_POST
 
 from core.money import format_fen
 from core.qr import qr_svg
-from orders.coupons.selectors import customer_problem
 from orders.models import Voucher, VoucherBatch
-from orders.vouchers.selectors import claim_problem, my_vouchers, open_batches
+from orders.vouchers.selectors import claim_problem, customer_problem, my_vouchers, open_batches
 from orders.vouchers.services import VoucherError, choose_for_cart, claim
 from storefront.cart import request_cart
 from storefront.cart_views import safe_next

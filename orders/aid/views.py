@@ -142,7 +142,7 @@ class ReportView(AidPageMixin, TemplateView):
             campaigns = campaign_discounts(with_certification(entries, certification))
         fmt = request.GET.get("export")
         if result is not None and fmt in EXPORT_FORMATS:
-            return self.export(result, apart, certification, fmt)
+            return self.export(result, apart, certification, fmt, campaigns)
         return self.render_to_response(
             self.get_context_data(
                 form=form, report=result, apart=apart, certification=certification, campaigns=campaigns
@@ -158,7 +158,9 @@ class ReportView(AidPageMixin, TemplateView):
             entries = entries.filter(channel=data["channel"])
         return entries
 
-    def export(self, result: Report, apart: list, certification: str, fmt: str) -> HttpResponse:
+    def export(self, result: Report, apart: list, certification: str, fmt: str, campaigns: list) -> HttpResponse:
+        """The rows, the total and what is totalled apart; then, under a blank row and their own headings, the
+        campaign discounts by sponsor (as on the page)."""
         header = [
             str(DIMENSIONS[result.dimension][0]),
             _("Sales (yuan)"),
@@ -189,6 +191,21 @@ class ReportView(AidPageMixin, TemplateView):
                     totals["entries"],
                 )
             )
+        if campaigns:
+            rows.append(("", "", "", "", ""))
+            rows.append(
+                (
+                    _("Campaign discounts by sponsor"),
+                    _("Kind"),
+                    _("Orders"),
+                    _("Discount given"),
+                    _("Goods moved to producers"),
+                )
+            )
+            rows += [
+                (row.sponsor, row.kind_label, row.documents, fen_to_decimal(row.discount), fen_to_decimal(row.goods))
+                for row in campaigns
+            ]
         stamp = timezone.localdate().isoformat()
         suffix = "" if certification == CERTIFIED_ONLY else f"-{certification}"
         return spreadsheet_response(f"aid-report-{result.dimension}{suffix}-{stamp}", header, rows, fmt)

@@ -8,9 +8,9 @@ nothing (no order, no stock change).
 from django.utils.translation import gettext as _
 
 from orders.checkout.errors import CartChanged
-from orders.coupons.selectors import CouponCustomer, customer_problem
+from orders.coupons.selectors import CouponCustomer
 from orders.models import Order
-from orders.vouchers.selectors import BUDGET_USED_UP, VoucherQuote
+from orders.vouchers.selectors import BUDGET_USED_UP, VoucherQuote, customer_problem
 from orders.vouchers.services import mark_used, take_budget
 
 

@@ -22,9 +22,16 @@ from django.utils.translation import gettext_lazy
 from catalog.models import Product
 from core.money import format_fen, split_by_weight
 from orders.coupons.selectors import CouponCustomer, eligible_product_ids, normalize_code
+from orders.coupons.selectors import customer_problem as coupon_customer_problem
 from orders.models import Voucher, VoucherBatch
 
 BUDGET_USED_UP = gettext_lazy("This voucher batch's budget has been used up.")
+SIGN_IN = gettext_lazy("Sign in with your mobile number to claim a consumption voucher.")
+
+
+def customer_problem(customer: CouponCustomer | None) -> str:
+    """Vouchers, like coupons, need a signed-in shopper with a verified mobile number; said for vouchers."""
+    return str(SIGN_IN) if coupon_customer_problem(customer) else ""
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from django.utils.translation import gettext_lazy
 
 from core.scopes import User
 from core.text import site_text
-from orders.coupons.selectors import CouponCustomer, customer_problem
+from orders.coupons.selectors import CouponCustomer
 from orders.coupons.services import CODE_ALPHABET
 from orders.events import record_order_event
 from orders.models import Cart, CounterSale, Order, OrderEvent, Voucher, VoucherBatch
 from orders.state import OrderError
-from orders.vouchers.selectors import BUDGET_USED_UP, batch_problem, claims_of, voucher_problem
+from orders.vouchers.selectors import BUDGET_USED_UP, batch_problem, claims_of, customer_problem, voucher_problem
 
 CODE_LENGTH = 8
 NOTE_RELEASED = gettext_lazy("Consumption voucher %(code)s freed: the order was not paid.")
@@ -56,7 +56,7 @@ def claim(batch: VoucherBatch, customer: CouponCustomer | None) -> Voucher:
     """
     problem = customer_problem(customer)
     if problem:
-        raise VoucherError(_("Sign in with your mobile number to claim a consumption voucher."))
+        raise VoucherError(problem)
     with transaction.atomic():
         locked = VoucherBatch.objects.select_for_update().get(pk=batch.pk)
         problem = batch_problem(locked)

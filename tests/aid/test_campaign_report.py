@@ -36,7 +36,16 @@ def test_coupons_and_vouchers_appear_by_sponsor(client, operator, prog):
     response = client.get(reverse("aid:report"), {"group_by": "merchant", "certification": "all"})
     assert response.context["campaigns"] == rows
     html = response.content.decode()
-    assert "Campaign discounts by sponsor" in html or "按出资方" in html
+    assert "按出资方统计的活动优惠" in html  # the back office speaks the operator's Chinese
     assert SPONSOR in html and "秀山电商协会" in html
     assert 'data-campaign-total="discount">¥60.00<' in html
     assert 'data-campaign-total="goods">¥119.70<' in html
+
+    exported = client.get(reverse("aid:report"), {"group_by": "merchant", "certification": "all", "export": "csv"})
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    heading = lines.index("按出资方统计的活动优惠,类型,订单,优惠金额,带动商户销售额")
+    assert lines[heading - 1] == ",,,,"
+    assert lines[heading + 1 :] == [
+        f"{SPONSOR},消费券,2,60.00,174.28",
+        "秀山电商协会,优惠券,1,20.00,119.70",
+    ]

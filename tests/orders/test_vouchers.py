@@ -353,3 +353,32 @@ def test_a_hundred_redemptions_at_once_of_a_batch_with_budget_for_forty_give_for
     warehouse_oil = next(r for r in rows if r[:2] == (prog.oil.pk, prog.warehouse.pk))
     assert warehouse_oil[3] == 40
     spent_invariant(batch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claims_at_once_never_pass_the_batchs_limit_nor_one_persons():
+    batch = make_batch(claim_limit=10, per_person_limit=1)
+    customers = [shopper()[1] for _ in range(30)]
+    twice = shopper()[1]
+
+    results = run_together(*[lambda c=c: _claim_closing(batch, c) for c in customers])
+
+    claimed = [r for r in results if isinstance(r, Voucher)]
+    refused = [r for r in results if isinstance(r, VoucherError)]
+    assert (len(claimed), len(refused)) == (10, 20), [r for r in results if not isinstance(r, Voucher | VoucherError)]
+    assert all("have been claimed" in str(exc) for exc in refused)
+    batch.refresh_from_db()
+    assert batch.claimed == 10 == Voucher.objects.filter(batch=batch).count()
+
+    other = make_batch(per_person_limit=1)
+    results = run_together(*[lambda: _claim_closing(other, twice)] * 5)  # one shopper, five taps at once
+    assert len([r for r in results if isinstance(r, Voucher)]) == 1
+    assert Voucher.objects.filter(batch=other, user_id=twice.user_id).count() == 1
+
+
+def _claim_closing(batch, customer):
+    """A claim from a racing thread, which gives its connection back."""
+    try:
+        return claim(batch, customer)
+    finally:
+        connection.close()
