@@ -1151,3 +1151,25 @@ INSTITUTION_RECIPIENTS = [
     ("王建军", "13905341102", "山东省", "德州市", "陵城区", "安德街道府前街22号"),
     ("张丽", "13905341103", "山东省", "德州市", "禹城市", "市中街道行政街8号"),
 ]
+
+# Campaign tools (issue 20), each made once and then left alone (their dates follow the day the demo was loaded).
+# A consumption-voucher batch funded by the programme, for certified aid products: ¥20 off from ¥99.
+VOUCHER_BATCH = {
+    "name": "德州味消费券（演示）",
+    "sponsor": "德州市商务局消费帮扶资金（演示）",
+    "face_value": 2000,
+    "min_spend": 9900,
+    "per_person_limit": 1,
+    "claim_limit": 0,
+    "budget": 10_000_000,  # ¥100,000
+    "valid_days": 60,
+}
+# A pre-sale of next season's cold-pressed camellia oil: orders open for 30 days, sent in the fortnight after.
+PRESALE = {
+    "source_sku": "DX-CYLH-2X500",
+    "sku": "DX-CYLH-2X500-PS",
+    "planned_quantity": 300,
+    "price": 14800,
+    "order_days": 30,
+    "ship_days": 14,
+}

@@ -31,6 +31,7 @@ from catalog.models import (
     Merchant,
     Pack,
     PackItem,
+    PreSale,
     Product,
     ProductImage,
     SearchSynonym,
@@ -38,6 +39,7 @@ from catalog.models import (
     StockMovement,
     Variant,
 )
+from catalog.presales import open_presale, presale_of
 from catalog.services import StockChange, apply_stock_changes
 from cms.models import HomePage, HomePageFeaturedProduct
 from core import roles
@@ -49,7 +51,7 @@ from orders.institutions.recipients import COLUMNS as RECIPIENT_COLUMNS
 from orders.institutions.recipients import upload_recipients
 from orders.institutions.services import register_organisation
 from orders.institutions.transfers import record_transfer
-from orders.models import BulkOrder, Membership, Organisation, OrganisationAddress
+from orders.models import BulkOrder, Coupon, Membership, Organisation, OrganisationAddress, VoucherBatch
 
 PERISHABLE_SHELF_LIFE_DAYS = 30
 
@@ -350,7 +352,12 @@ def _load_stock(
     Each location's goods arrive as one delivery: one ledger entry per variant, one shared reference.
     """
     existing = set(Stock.objects.values_list("variant_id", "location_id"))
-    variants = [(spec, variant) for spec, product in products for variant in product.variants.order_by("sort_order")]
+    variants = [
+        (spec, variant)
+        for spec, product in products
+        # A pre-sale's own variant holds its planned harvest only (``_load_campaigns``), never opening stock.
+        for variant in product.variants.filter(presale__isnull=True).order_by("sort_order")
+    ]
     for location in locations:
         arrivals = []
         for spec, variant in variants:
@@ -491,6 +498,40 @@ def _load_institution(operator: User, created: Counter) -> tuple[list[DemoLogin]
     return logins, organisation
 
 
+def _load_campaigns(created: Counter) -> None:
+    """The demo voucher batch and camellia-oil pre-sale (``data.VOUCHER_BATCH``, ``data.PRESALE``), each made only
+    when missing, so their dates stay those of the first load."""
+    now = timezone.now()
+    spec = dict(data.VOUCHER_BATCH)
+    valid_days = spec.pop("valid_days")
+    if not VoucherBatch.objects.filter(name=spec["name"]).exists():
+        VoucherBatch.objects.create(
+            **spec,
+            valid_from=now - datetime.timedelta(days=1),
+            valid_until=now + datetime.timedelta(days=valid_days),
+            eligibility=Coupon.Eligibility.CERTIFIED,
+        )
+        created[VoucherBatch._meta.label] += 1
+    spec = data.PRESALE
+    source = Variant.objects.get(sku=spec["source_sku"])
+    if presale_of(source) is None and not Variant.objects.filter(sku=spec["sku"]).exists():
+        closes_at = now + datetime.timedelta(days=spec["order_days"])
+        ships_from = timezone.localdate(closes_at) + datetime.timedelta(days=1)
+        open_presale(
+            source_variant=source,
+            location=Location.objects.get(code=data.WAREHOUSE.code),
+            planned_quantity=spec["planned_quantity"],
+            price=spec["price"],
+            opens_at=now - datetime.timedelta(hours=1),
+            closes_at=closes_at,
+            ships_from=ships_from,
+            ships_until=ships_from + datetime.timedelta(days=spec["ship_days"]),
+            actor=None,
+            sku=spec["sku"],
+        )
+        created[PreSale._meta.label] += 1
+
+
 def load_demo(*, with_users: bool) -> DemoSummary:
     """Load (or top up) the demo catalogue; demo users only when ``with_users`` is true."""
     summary = DemoSummary()
@@ -507,6 +548,7 @@ def load_demo(*, with_users: bool) -> DemoSummary:
         actor = User.objects.filter(username="operator").first() if with_users else None
         _load_stock(products, locations, actor, created)
         _load_pack(created)
+        _load_campaigns(created)
         if with_users:
             institution_logins, union = _load_institution(actor, created)
             summary.logins += institution_logins

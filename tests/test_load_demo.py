@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image as PILImage
 from wagtail.images.models import Image
 
@@ -26,6 +26,7 @@ from catalog.models import (
     StockMovement,
     Variant,
 )
+from catalog.presales import presale_left
 from catalog.regions import DezhouCounty, XiushanTownship
 from catalog.search import search
 from cms.models import HomePage, HomePageFeaturedProduct
@@ -108,6 +109,19 @@ def test_demo_catalogue_without_debug(demo_settings, client):
     check_stock_arrived_through_the_ledger(actor=None)
     check_home_page()
     check_demo_batch(client)
+    check_campaigns(client)
+
+
+def check_campaigns(client):
+    """A voucher batch a shopper can claim, and a pre-sale taking orders on the camellia-oil gift box's page."""
+    with translation.override("zh-hans"):
+        vouchers = client.get("/vouchers/").content.decode()
+        page = client.get("/products/camellia-oil-gift-box/").content.decode()
+    assert data.VOUCHER_BATCH["name"] in vouchers
+    presale = Variant.objects.get(sku=data.PRESALE["sku"]).presale
+    assert presale.opens_at <= timezone.now() < presale.closes_at
+    assert presale_left(presale) == data.PRESALE["planned_quantity"]
+    assert "预售" in page and "148.00" in page
 
 
 def check_merchants():
@@ -192,15 +206,19 @@ def check_counters_and_stock():
 def check_stock_arrived_through_the_ledger(actor):
     """Opening stock was received through the ledger; the only other movements are the demo union's paid bulk
     order's (its units allocated, then sold), with the users."""
+    presale = Variant.objects.get(sku=data.PRESALE["sku"])  # its stock is the planned harvest, not goods
+    (plan,) = StockMovement.objects.filter(stock__variant=presale)
+    assert (plan.kind, plan.quantity) == (StockMovement.Kind.PLAN, data.PRESALE["planned_quantity"])
+    shelf = Stock.objects.filter(on_hand__gt=0).exclude(variant=presale)
     movements = StockMovement.objects.filter(kind=StockMovement.Kind.RECEIVE)
-    assert movements.count() == Stock.objects.filter(on_hand__gt=0).count()
+    assert movements.count() == shelf.count()
     assert set(movements.values_list("kind", "reason", "actor")) == {
         (StockMovement.Kind.RECEIVE, data.STOCK_REASON, actor)
     }
     bulk_numbers = set(Order.objects.filter(bulk_order__isnull=False).values_list("number", flat=True))
-    others = StockMovement.objects.exclude(kind=StockMovement.Kind.RECEIVE)
+    others = StockMovement.objects.exclude(kind=StockMovement.Kind.RECEIVE).exclude(pk=plan.pk)
     assert set(others.values_list("reference", flat=True)) <= bulk_numbers
-    for stock in Stock.objects.filter(on_hand__gt=0)[:50]:
+    for stock in shelf[:50]:
         (movement,) = stock.movements.filter(kind=StockMovement.Kind.RECEIVE)
         sold = sum(stock.movements.exclude(pk=movement.pk).values_list("quantity", flat=True))
         assert movement.quantity == movement.on_hand_after == stock.on_hand - sold

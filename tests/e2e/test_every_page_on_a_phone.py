@@ -36,6 +36,8 @@ PAGES = {
     "trace": "/trace/QC5K26XB/",  # the demo's batch (demo/data.py: BATCH)
     "packs": "/packs/",
     "pack": "/packs/xiushan-nianhuo-libao/",  # the demo's gift pack (demo/data.py: PACK)
+    "presale": "/products/camellia-oil-gift-box/",  # with the demo's pre-sale (demo/data.py: PRESALE)
+    "vouchers": "/vouchers/",  # the demo's voucher batch (demo/data.py: VOUCHER_BATCH), to a guest
     "about": "/about/",
     "contact": "/contact/",
     "login": "/account/login/",
