@@ -86,8 +86,10 @@ def _order_data(order: Order, language: str, lines: Any = None) -> dict[str, Any
         "shipping_fee": order.shipping_fee,
         "total": order.total,
         "lines": _lines(order.lines.all() if lines is None else lines),
-        # A coupon's discount (``orders.coupons``), only when there is one.
-        **({"discount": order.discount, "coupon_code": order.coupon_code} if order.discount else {}),
+        # A coupon's discount (``orders.coupons``) and a consumption voucher's (``orders.vouchers``), each only
+        # when there is one.
+        **({"discount": order.coupon_discount, "coupon_code": order.coupon_code} if order.coupon_discount else {}),
+        **({"voucher_discount": order.voucher_discount} if order.voucher_discount else {}),
     }
 
 

@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -104,7 +105,7 @@ def spent_invariant(batch: VoucherBatch) -> None:
 # --- totals to the fen -----------------------------------------------------------------------------------
 
 
-def test_a_voucher_after_a_coupon_over_three_merchants_is_right_to_the_fen(prog):
+def test_a_voucher_after_a_coupon_over_three_merchants_is_right_to_the_fen(prog, django_capture_on_commit_callbacks):
     certify(prog.oil_coop, prog.veg_farm)  # the orange's orchard has no certificate: not eligible for the voucher
     make_coupon()  # 20.00 off every product, sponsored by the e-commerce association
     batch = make_batch()  # 30.00 off certified goods from 50.00 (after the coupon)
@@ -141,7 +142,11 @@ def test_a_voucher_after_a_coupon_over_three_merchants_is_right_to_the_fen(prog)
     cart.refresh_from_db()
     assert cart.voucher_id is None
 
-    pay(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order)
+    consumer = next(m for m in mail.outbox if m.to == [order.contact_email])
+    # The shopper's e-mail shows each discount on its own line: the coupon's 20.00 (its code), the voucher's 30.00.
+    assert "-¥20.00 (SPRING20)" in consumer.body and "-¥30.00" in consumer.body and "¥101.70" in consumer.body
     credits = {e.merchant_id: (e.amount, e.sponsored, e.sponsor) for e in AidLedgerEntry.objects.filter(order=order)}
     # Each producer receives what its buyer paid plus what the budget pays for its goods.
     assert credits == {
