@@ -82,16 +82,28 @@ def find_code(text: str) -> CouponCode | None:
     return CouponCode.objects.select_related("coupon").filter(code=code).first()
 
 
+def period_problem(campaign: object, now: datetime | None, *, inactive: str, not_yet: str, expired: str) -> str:
+    """Which of the three messages applies to a campaign (a coupon, a voucher batch: ``is_active``, ``valid_from``,
+    ``valid_until``) at ``now``, or "": usable while active and ``valid_from <= now < valid_until``."""
+    now = now or timezone.now()
+    if not campaign.is_active:
+        return inactive
+    if now < campaign.valid_from:
+        return not_yet
+    if now >= campaign.valid_until:
+        return expired
+    return ""
+
+
 def validity_problem(coupon: Coupon, now: datetime | None = None) -> str:
     """Why the coupon cannot be used at ``now`` (inactive, not yet, expired), or ""."""
-    now = now or timezone.now()
-    if not coupon.is_active:
-        return _("This coupon code is no longer valid.")
-    if now < coupon.valid_from:
-        return _("This coupon code is not valid yet.")
-    if now >= coupon.valid_until:
-        return _("This coupon code has expired.")
-    return ""
+    return period_problem(
+        coupon,
+        now,
+        inactive=_("This coupon code is no longer valid."),
+        not_yet=_("This coupon code is not valid yet."),
+        expired=_("This coupon code has expired."),
+    )
 
 
 def eligible_product_ids(coupon: Coupon, products: Iterable[Product], now: datetime | None = None) -> frozenset[int]:

@@ -4,9 +4,10 @@
 lock: refuse while orders are still taken or unpaid orders hold units; choose the units to refund by the
 pre-sale's policy (``shortfall_plan``); write one ``PreSaleRefund`` per line given back (unique per pre-sale and
 line); set on hand to what is left of the harvest after the units kept (a ``harvest`` movement: who, why); mark
-the pre-sale harvested. Then each ``PreSaleRefund`` without its refund is refunded once through
-``orders.payments.refund_order`` (no restock: the goods never came), under that row's lock. A repeated or
-concurrent call finds the pre-sale harvested and only finishes refunds still pending, so nothing is refunded twice.
+the pre-sale harvested. Then each pending ``PreSaleRefund`` is refunded through ``orders.payments.refund_order``
+(no restock: the goods never came), linked to its ``Refund`` before the provider is asked (``_refund_pending``).
+A repeated or concurrent call finds the pre-sale harvested and only asks for refunds still pending, so nothing is
+refunded twice; ``refund_pending_presales`` (beat) asks again for those a provider refused or could not take.
 """
 
 import logging

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import Product
 from core.money import format_fen, split_by_weight
-from orders.coupons.selectors import CouponCustomer, eligible_product_ids, normalize_code
+from orders.coupons.selectors import CouponCustomer, eligible_product_ids, normalize_code, period_problem
 from orders.coupons.selectors import customer_problem as coupon_customer_problem
 from orders.models import Voucher, VoucherBatch
 
@@ -55,14 +55,13 @@ class VoucherQuote:
 
 def batch_problem(batch: VoucherBatch, now: datetime | None = None) -> str:
     """Why the batch's vouchers cannot be claimed or used at ``now`` (inactive, not yet, expired), or ""."""
-    now = now or timezone.now()
-    if not batch.is_active:
-        return _("This consumption voucher is no longer valid.")
-    if now < batch.valid_from:
-        return _("This consumption voucher is not valid yet.")
-    if now >= batch.valid_until:
-        return _("This consumption voucher has expired.")
-    return ""
+    return period_problem(
+        batch,
+        now,
+        inactive=_("This consumption voucher is no longer valid."),
+        not_yet=_("This consumption voucher is not valid yet."),
+        expired=_("This consumption voucher has expired."),
+    )
 
 
 def voucher_problem(voucher: Voucher, now: datetime | None = None) -> str:
