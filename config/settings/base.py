@@ -154,6 +154,10 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late, a worker holds one unacknowledged task at a time
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
+# Celery closes the database connection before and after every task unless told to reuse it; a worker keeps
+# its connection for this many tasks instead, and Django's own rule (DB_CONN_MAX_AGE, a health check, an
+# unusable connection dropped) applies around each task (worker.connections). 0 = a new connection per task.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Publishing gives up quickly when the broker is down: the outbox row waits for the sweeper.

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool
+from config.env import env_bool, env_int
 
 from .base import *  # noqa: F403
 from .base import DATABASES
@@ -12,7 +12,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Connections close after each request or task, unless DB_CONN_MAX_AGE says otherwise (the real worker of
+# the outbox integration tests keeps its connection, as in production).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
 # Tasks run in-process, right after the transaction that queues them commits; the worker integration
 # tests start a real `celery worker` with CELERY_EAGER=0.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", True)

@@ -75,6 +75,7 @@ class WorkerProcess:
             "DATABASE_URL": test_database_url(),
             "REDIS_URL": BROKER_URL,
             "CELERY_EAGER": "0",
+            "DB_CONN_MAX_AGE": "600",  # connections kept between tasks, as in production (worker.connections)
         }
         name = f"outbox-test-{uuid.uuid4().hex[:8]}@localhost"
         with self.log.open("w") as log:
@@ -136,7 +137,7 @@ def live_broker(transactional_db, fast_outbox):
 
 @pytest.fixture(scope="module")
 def worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One worker for the module (it opens a database connection per task, so it outlives each test's flush)."""
+    """One worker for the module (its connection holds no lock between tasks, so it outlives each test's flush)."""
     redis.Redis.from_url(BROKER_URL).delete("celery", "unacked", "unacked_index")
     with django_db_blocker.unblock():
         worker = WorkerProcess(tmp_path_factory.mktemp("celery"))

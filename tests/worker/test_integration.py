@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.urls import reverse
 
 from core import roles
@@ -15,7 +16,7 @@ from orders.payments import mark_paid
 from tests import factories
 from tests.fixtures.users import english_admin
 from tests.worker.helpers import broker_down, unpaid_pickup_order, wait_until
-from worker.models import Notification, NotificationAttempt
+from worker.models import FailedTask, Notification, NotificationAttempt
 from worker.tasks import sweep_outbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,6 +59,35 @@ def test_paying_an_order_posts_a_signed_prepare_request_to_the_counter(celery_wo
     assert wait_until(lambda: delivered(notification), 5)
     wrong = hmac.new(b"another counter's secret", f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
     assert request.headers["X-Dexiu-Signature"] != f"sha256={wrong}"
+
+
+def worker_backends() -> set[int]:
+    """The PostgreSQL connections to the test database other than this test's own: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_worker_keeps_its_database_connection_and_replaces_one_that_was_dropped(celery_worker, receiver):
+    counter = webhook_counter(receiver)
+    first, second = unpaid_pickup_order(counter), unpaid_pickup_order(counter)
+
+    mark_paid(first)
+    assert receiver.wait_for(1, timeout=10), celery_worker.logs()
+    assert wait_until(lambda: delivered(webhook_of(first)), 5)
+    assert wait_until(worker_backends, 5), "the worker closed its database connection after its tasks"
+    kept = worker_backends()
+    with connection.cursor() as cursor:  # as a restarted database, or an operator killing a stalled session
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [sorted(kept)])
+
+    mark_paid(second)
+    assert receiver.wait_for(2, timeout=10), celery_worker.logs()  # no retry: the dead connection was replaced
+    assert wait_until(lambda: delivered(webhook_of(second)), 5)
+    assert worker_backends() - kept
+    assert not FailedTask.objects.exists()
 
 
 def test_broker_down_while_paying_delays_the_message_and_the_sweeper_delivers_it_once(celery_worker, receiver):
