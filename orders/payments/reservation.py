@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import StockMovement
-from catalog.services import StockChange, apply_stock_changes
+from catalog.services import StockChange, StockError, apply_stock_changes
 from core.scopes import User
 from core.text import clean_text, site_text
 from core.transactions import joined_atomic
@@ -130,7 +130,7 @@ def mark_paid_locked(
         )
         raise LatePayment(_("This order is %(status)s and can no longer be paid.") % {"status": status_label})
     check_transition(order, OrderStatus.PAID)
-    _move_order_stock(order, kind=StockMovement.Kind.SALE, actor=acting_user(actor), reason=REASON_SOLD)
+    order_lines(order)  # read once: the ledger, the messages and the stock change share them
     order.paid_at = paid_at or timezone.now()
     credit_order(order, at=order.paid_at)
     parts = [clean_text(note)]
@@ -140,6 +140,15 @@ def mark_paid_locked(
     notify.order_paid(order)
     if order.bulk_order_id is not None:
         on_bulk_order_paid(order, actor=actor)
+    # Last: the stock rows stay locked to the commit, and a sale's rows are shared by every order paid for the
+    # same goods (a flash sale's burst of payments queues on them). The units were allocated to this order, so
+    # a refusal means the counts were broken meanwhile: the transaction is doomed, whoever catches the error,
+    # and the payment's earlier writes go with it.
+    try:
+        _move_order_stock(order, kind=StockMovement.Kind.SALE, actor=acting_user(actor), reason=REASON_SOLD)
+    except StockError:
+        transaction.set_rollback(True)
+        raise
     return order
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import StockMovement
 from orders.checkout import SoldOut, cart_summary, new_checkout_token
-from orders.models import Order
+from orders.models import AidLedgerEntry, Order
 from orders.payments import expire_overdue_orders, mark_paid
 from orders.state import InvalidTransition
 from tests import factories
@@ -109,3 +109,22 @@ def test_payment_racing_expiry_has_exactly_one_winner():
         assert order.status == "expired" and expired == 1 and isinstance(paid, InvalidTransition)
         assert (stock.on_hand, stock.allocated) == (10, 0)
     assert StockMovement.objects.filter(kind__in=["sale", "release"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_payments_for_the_same_goods_sells_each_unit_once_without_deadlock():
+    """A flash sale's payments all end on the same stock rows (taken last in ``mark_paid``, in the same order)."""
+    warehouse = factories.make_location(kind="warehouse")
+    first, second = stocked_variant((warehouse, 100)), stocked_variant((warehouse, 100))
+    orders = [
+        checkout(cart_with((first, 1), (second, 2)) if i % 2 else cart_with((second, 2), (first, 1))) for i in range(16)
+    ]
+
+    results = run_together(*[lambda pk=order.pk: mark_paid(Order.objects.get(pk=pk)) for order in orders])
+
+    assert [r for r in results if not isinstance(r, Order)] == []
+    assert set(Order.objects.values_list("status", flat=True)) == {"paid"}
+    assert (stock_of(first, warehouse).on_hand, stock_of(first, warehouse).allocated) == (84, 0)
+    assert (stock_of(second, warehouse).on_hand, stock_of(second, warehouse).allocated) == (68, 0)
+    assert StockMovement.objects.filter(kind="sale").count() == 32
+    assert AidLedgerEntry.objects.filter(kind="order_paid").count() == 32

@@ -2,16 +2,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import StockMovement
+from catalog.models import Stock, StockMovement
+from catalog.services import InsufficientStock
 from orders.fulfilment import complete_fulfilment, mark_fulfilling, mark_fulfilment_ready, mark_fulfilment_shipped
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import AidLedgerEntry, Order, OrderEvent, OrderStatus
 from orders.payments import cancel_order, expire_order, expire_overdue_orders, mark_paid
 from orders.selectors import order_history
 from orders.state import InvalidTransition, OrderError, can_transition, transition
 from tests import factories
 from tests.orders.helpers import cart_with, checkout, pickup_at, stock_of, stocked_variant
+from worker.models import Notification
 
 S = OrderStatus
 # The issue's state machine, written out independently of orders/state.py.
@@ -107,6 +110,28 @@ def test_paying_twice_is_refused_and_sells_nothing_more(order, variant, warehous
 
     assert stock_of(variant, warehouse).on_hand == 7
     assert StockMovement.objects.filter(kind="sale").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_whose_stock_change_is_refused_writes_nothing(order, variant, warehouse):
+    """The sale is the last step of ``mark_paid``: refused, it takes the ledger, the move and the messages with it,
+    in its own transaction or in its caller's (which can then only roll back)."""
+    Stock.objects.filter(variant=variant, location=warehouse).update(on_hand=2, allocated=2)  # counted short meanwhile
+
+    with pytest.raises(InsufficientStock):
+        mark_paid(order, payment_reference="pi_short")
+    with transaction.atomic():
+        with pytest.raises(InsufficientStock):
+            mark_paid(Order.objects.get(pk=order.pk), payment_reference="pi_short")
+        assert transaction.get_rollback()
+
+    order.refresh_from_db()
+    assert order.status == "pending_payment" and order.paid_at is None
+    assert (stock_of(variant, warehouse).on_hand, stock_of(variant, warehouse).allocated) == (2, 2)
+    assert not StockMovement.objects.filter(kind="sale").exists()
+    assert not AidLedgerEntry.objects.filter(order=order).exists()
+    assert not order.events.filter(to_status="paid").exists()
+    assert not Notification.objects.filter(key__startswith=f"order-{order.pk}-paid").exists()
 
 
 def test_overdue_orders_expire_once_and_release_their_stock(order, variant, warehouse):
