@@ -360,6 +360,7 @@ def test_a_cart_sold_out_since_the_page_is_refused_at_once_with_a_short_409(clie
     assert f"Sorry, {honey} is sold out or not enough is left (0). Please check your cart." in html
     assert 'href="/en/cart/"' in html and "Back to your cart" in html
     assert 'name="phone"' not in html and 'type="submit" class="button--large"' not in html
+    assert "<h1>Sold out</h1>" in html and 'class="site-nav"' not in html  # the light shell of the busy page
     # Refused before the cart is priced: no order or stock row read for update, no counters, no pricing.
     sqls = [q["sql"] for q in captured.captured_queries]
     assert not [sql for sql in sqls if "FOR UPDATE" in sql]
