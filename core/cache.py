@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import redis
 from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,26 @@ class CacheUnavailable(redis.ConnectionError):
     """Redis was skipped because it failed moments ago (a ``redis.ConnectionError``, as the failure was)."""
 
 
+class SharedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis client, with one ``redis.Redis`` per connection pool instead of one per cache call.
+
+    Building a ``redis.Redis`` copies redis-py's table of response callbacks (about 0.16 ms here), and a page
+    makes about ten cache calls. A client is safe to share between threads: each command takes a connection
+    from the pool, which starts afresh in a forked process.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, redis.Redis] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         params = dict(params)
@@ -40,6 +60,7 @@ class ResilientRedisCache(RedisCache):
         self.retry_after = float(options.pop("RETRY_AFTER", 5))
         params["OPTIONS"] = options
         super().__init__(server, params)
+        self._class = SharedClientRedisCacheClient
         self._down_key = ",".join(self._servers)
 
     def _guard(self, operation: str, call: Callable[[], T], fallback: T, *, strict: bool = False) -> T:
