@@ -157,6 +157,17 @@ def get_with_clock(key: str, cache: Any = default_cache) -> tuple[Any, int]:
     return found.get(key), int(found.get(CLOCK_KEY) or 0)
 
 
+def get_with_marks(
+    keys: list[str], tags: Any, cache: Any = default_cache
+) -> tuple[dict[str, Any], dict[str, int], int]:
+    """The values stored under ``keys`` (those missing are left out), each tag's mark and the clock's reading, in
+    one round trip; with the cache away, nothing stored and every mark and the clock 0."""
+    tags = list(tags)
+    found = cache.get_many([*keys, CLOCK_KEY, *(_tag_key(tag) for tag in tags)]) if keys or tags else {}
+    values = {key: found[key] for key in keys if key in found}
+    return values, {tag: int(found.get(_tag_key(tag)) or 0) for tag in tags}, int(found.get(CLOCK_KEY) or 0)
+
+
 def tag_marks(tags: Any, cache: Any = default_cache) -> dict[str, int]:
     """Each tag's mark (0 for tags never stamped, and for all of them with the cache away)."""
     tags = list(tags)

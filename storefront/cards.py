@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from catalog.models import Product
-from core.cache import clock, tag_marks
+from core.cache import get_with_marks
 from storefront import selectors
 from storefront.page_cache import depends_on, product_tags
 
@@ -47,8 +47,9 @@ def render_cards(request: HttpRequest | None, refs: Sequence[Ref]) -> list[SafeS
     language = get_language()
     keys = {pk: _key(language, pk) for pk, _merchant_id in refs}
     keep = settings.FRAGMENT_CACHE_SECONDS
-    stored = cache.get_many(list(keys.values())) if keys and keep else {}
-    marks = tag_marks({tag for each in tags.values() for tag in each}) if stored else {}
+    stored, marks, built_at = {}, {}, 0
+    if keys and keep:  # the cards, their tags' marks and the clock in one round trip
+        stored, marks, built_at = get_with_marks(list(keys.values()), {tag for each in tags.values() for tag in each})
     cards: dict[int, SafeString] = {}
     for pk, key in keys.items():
         entry = stored.get(key)
@@ -56,7 +57,6 @@ def render_cards(request: HttpRequest | None, refs: Sequence[Ref]) -> list[SafeS
             cards[pk] = mark_safe(entry[1])  # noqa: S308 (rendered here from a template)
     missing = [pk for pk in keys if pk not in cards]
     if missing:
-        built_at = clock()
         products = selectors.prepare_for_display(
             selectors.shape_products(selectors.public_products().filter(pk__in=missing))
         )

@@ -39,7 +39,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
-from core.cache import clock, get_with_clock, marks, stamp
+from core.cache import get_with_clock, get_with_marks, marks, stamp
 from storefront.cart import COOKIE_NAME as CART_COOKIE
 from storefront.cart import HeaderCart
 
@@ -93,10 +93,10 @@ def fragment(key: str, tags: Iterable[str], build: Callable[[], T], timeout: int
     if not timeout:
         return build()
     tags = list(tags)
-    entry = cache.get(key)
-    if entry is not None and marks(tags) <= entry[0]:
+    stored, tag_marks, built_at = get_with_marks([key], tags)  # one round trip; the clock as read before building
+    entry = stored.get(key)
+    if entry is not None and max(tag_marks.values(), default=0) <= entry[0]:
         return entry[1]
-    built_at = clock()
     value = build()
     cache.set(key, (built_at, value), timeout)
     return value
