@@ -295,7 +295,7 @@ def check_demo_union(output, client):
     # Paid by a bank transfer the operator recorded, so the ledger reconciles with the money.
     assert bulk_order.transfers.get().amount == bulk_order.total
     assert reconcile().balanced
-    report = organisation_report(union, period_of(MONTH, bulk_order.paid_at.date()))
+    report = organisation_report(union, period_of(MONTH, timezone.localdate(bulk_order.paid_at)))
     assert report.total == sum(entries.values_list("amount", flat=True)) > 0
     assert report.certified > 0 and report.target_share is not None
 
