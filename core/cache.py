@@ -151,12 +151,6 @@ def clock(cache: Any = default_cache) -> int:
     return int(cache.get(CLOCK_KEY) or 0)
 
 
-def get_with_clock(key: str, cache: Any = default_cache) -> tuple[Any, int]:
-    """The value under ``key`` (None when missing) and the clock's reading, in one round trip."""
-    found = cache.get_many([key, CLOCK_KEY])
-    return found.get(key), int(found.get(CLOCK_KEY) or 0)
-
-
 def get_with_marks(
     keys: list[str], tags: Any, cache: Any = default_cache
 ) -> tuple[dict[str, Any], dict[str, int], int]:
@@ -168,16 +162,11 @@ def get_with_marks(
     return values, {tag: int(found.get(_tag_key(tag)) or 0) for tag in tags}, int(found.get(CLOCK_KEY) or 0)
 
 
-def tag_marks(tags: Any, cache: Any = default_cache) -> dict[str, int]:
-    """Each tag's mark (0 for tags never stamped, and for all of them with the cache away)."""
-    tags = list(tags)
-    found = cache.get_many([_tag_key(tag) for tag in tags]) if tags else {}
-    return {tag: int(found.get(_tag_key(tag)) or 0) for tag in tags}
-
-
 def marks(tags: Any, cache: Any = default_cache) -> int:
     """The latest mark among ``tags`` (0 for tags never stamped); with the cache away, 0."""
-    return max(tag_marks(tags, cache).values(), default=0)
+    keys = [_tag_key(tag) for tag in tags]
+    found = cache.get_many(keys) if keys else {}
+    return max((int(found.get(key) or 0) for key in keys), default=0)
 
 
 def stamp(tags: Any, cache: Any = default_cache) -> None:

@@ -39,7 +39,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
-from core.cache import get_with_clock, get_with_marks, marks, stamp
+from core.cache import get_with_marks, marks, stamp
 from storefront.cart import COOKIE_NAME as CART_COOKIE
 from storefront.cart import HeaderCart
 
@@ -93,9 +93,9 @@ def fragment(key: str, tags: Iterable[str], build: Callable[[], T], timeout: int
     if not timeout:
         return build()
     tags = list(tags)
-    stored, tag_marks, built_at = get_with_marks([key], tags)  # one round trip; the clock as read before building
+    stored, latest, built_at = get_with_marks([key], tags)  # one round trip; the clock as read before building
     entry = stored.get(key)
-    if entry is not None and max(tag_marks.values(), default=0) <= entry[0]:
+    if entry is not None and max(latest.values(), default=0) <= entry[0]:
         return entry[1]
     value = build()
     cache.set(key, (built_at, value), timeout)
@@ -209,7 +209,8 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = _key(request)
         # The clock is read with the entry: a page rendered now began after this reading.
-        cached, built_at = get_with_clock(key)
+        stored, _, built_at = get_with_marks([key], [])
+        cached = stored.get(key)
         if cached is not None:
             stored_at, tags, content_type, content = cached
             if marks(tags) <= stored_at:
