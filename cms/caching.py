@@ -1,7 +1,7 @@
 """The editorial cache: menus, footers, home-page facts and pages' translations, per generation.
 
-Every key carries the current generation; ``invalidate()`` moves to the next one, so a page
-published, moved or renamed, a footer, figure or counter changed, drops every entry at once. With
+Every entry carries the generation it was built in; ``invalidate()`` moves to the next one, so a page
+published, moved or renamed, a footer, figure or counter changed, makes every entry stale at once. With
 Redis away, every value is built afresh (``core.cache``).
 """
 
@@ -18,21 +18,23 @@ TIMEOUT = 3600
 T = TypeVar("T")
 
 
-def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
+def cached(name: str, build: Callable[[], T]) -> T:
+    """The value cached under ``name`` while the generation it was built in is current, else built now.
+
+    The generation and the entry are read in one round trip; the entry keeps the generation read before it
+    was built, so a value built while ``invalidate()`` ran is stale at the next read.
+    """
+    key = f"cms:{name}"
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
     if generation is None:
         generation = 1
         cache.add(GENERATION_KEY, generation, None)
-    return generation
-
-
-def cached(name: str, build: Callable[[], T]) -> T:
-    """The value cached under ``name`` for the current generation, built when missing."""
-    key = f"cms:{_generation()}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, TIMEOUT)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()
+    cache.set(key, (generation, value), TIMEOUT)
     return value
 
 
