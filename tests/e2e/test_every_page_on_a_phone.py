@@ -1,8 +1,8 @@
 """Every public page on a phone, in both languages: at 360, 390 and 414 px nothing sticks out of the screen and
 no element is wider than it, every control a thumb taps is at least 44 px tall, and axe finds no serious or
-critical problem. The shopping pages (cart, checkout, pay, order, the signed-in shopper's orders) are reached as
-a shopper reaches them. A screenshot of each page at 390 px lands in the artifacts (``E2E_ARTIFACTS``/phone/),
-which CI keeps.
+critical problem. The shopping pages (cart, checkout, pay, order, the signed-in shopper's orders, the flash
+sale's sold-out answer) are reached as a shopper reaches them. A screenshot of each page at 390 px lands in the
+artifacts (``E2E_ARTIFACTS``/phone/), which CI keeps.
 """
 
 import re
@@ -47,6 +47,30 @@ PAGES = {
     "not-found": "/404/",  # the shoppers' 404 page (the site under test runs with DEBUG on: config/urls.py)
 }
 SHOPPER = ("phone-shopper", "a-long-demo-passphrase-2026")
+# One unit of a product of its own per language, for the sold-out answer (the demo's stock stays as it is); its
+# name matches no search of the other tests, and it is unpublished afterwards.
+LAST_UNIT = """
+from catalog.models import Category, Location, Merchant, Product, Variant
+from catalog.services import receive_stock
+product, _ = Product.objects.update_or_create(slug="{slug}", defaults=dict(
+    merchant=Merchant.objects.order_by("pk").first(), category=Category.objects.order_by("pk").first(),
+    name="手机测试 · 最后一件", is_published=True))
+variant, _ = Variant.objects.get_or_create(product=product, sku="{slug}", defaults=dict(name="5kg", price=5900))
+receive_stock(variant=variant, location=Location.objects.get(kind="warehouse"), quantity=1, actor=None,
+    reason="phone test")
+"""
+UNPUBLISH = """
+from catalog.models import Product
+product = Product.objects.get(slug="{slug}")
+product.is_published = False
+product.save()
+"""
+SELL_LAST_UNIT = """
+from catalog.models import Location, Variant
+from catalog.services import adjust_stock
+adjust_stock(variant=Variant.objects.get(sku="{slug}"), location=Location.objects.get(kind="warehouse"),
+    quantity=-1, actor=None, reason="sold at the counter meanwhile")
+"""
 CREATE_SHOPPER = f"""
 from django.contrib.auth import get_user_model
 get_user_model().objects.filter(username="{SHOPPER[0]}").exists() or get_user_model().objects.create_user(
@@ -131,3 +155,35 @@ def test_shopping_pages_fit_a_phone(page, shopper, language):
     page.goto(prefix + "/account/orders/")
     expect(page.locator("main")).to_contain_text(number)
     fits_every_phone(page, language, "my-orders")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_sold_out_answer_fits_a_phone(page, site, language):
+    """A flash sale's late buyer: the last unit went while the checkout form was open; placing the order gets
+    the short sold-out page (409), and it fits the phone like every other page."""
+    slug = f"phone-last-unit-{language}"
+    site.manage("shell", "-c", LAST_UNIT.format(slug=slug))
+    try:
+        buy_the_unit_sold_meanwhile(page, site, LANGUAGES[language], slug)
+    finally:
+        site.manage("shell", "-c", UNPUBLISH.format(slug=slug))
+    expect(page.locator("h1")).to_have_text("已售罄" if language == "zh" else "Sold out")
+    expect(page.locator("a[href$='/cart/']").first).to_be_visible()
+    fits_every_phone(page, language, "sold-out")
+
+
+def buy_the_unit_sold_meanwhile(page: Page, site: Site, prefix: str, slug: str) -> None:
+    page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": 844})
+    page.goto(f"{prefix}/products/{slug}/")
+    page.locator("form[action$='/cart/add/'] [type=submit]").first.click()
+    page.goto(prefix + "/checkout/")
+    page.fill("input[name=name]", "王小红")
+    page.fill("input[name=phone]", "13912345678")
+    page.check("input[name=method][value=delivery]")
+    address = {"province": "山东省", "city": "德州市", "district": "德城区", "street": "东风中路 1 号"}
+    for field, value in address.items():
+        page.fill(f"input[name={field}]", value)
+    site.manage("shell", "-c", SELL_LAST_UNIT.format(slug=slug))
+    with page.expect_response(lambda response: response.request.method == "POST") as placed:
+        page.locator("form.checkout-form button.button--large").click()
+    assert placed.value.status == 409
