@@ -224,8 +224,11 @@ def _keep_as_template(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}_template" TEMPLATE "{name}"')
 
 
-def run_burst(count: int) -> dict:
-    """A burst of ``count`` webhooks with the worker running, then ``count`` events drained by a fresh worker."""
+def run_burst(count: int, database_url: str | None = None, redis_url: str | None = None) -> dict:
+    """A burst of ``count`` webhooks with the worker running, then ``count`` events drained by a fresh worker.
+
+    ``database_url`` is dropped and made again (from its template when there is one); ``redis_url``'s database is
+    emptied."""
     import tempfile
     from pathlib import Path
 
@@ -233,8 +236,10 @@ def run_burst(count: int) -> dict:
 
     from bench import server
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dexiu_bench_worker")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+    database_url = database_url or os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dexiu_bench_worker"
+    )
+    redis_url = redis_url or os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
     stripe_secret = "whsec_bench_" + secrets.token_hex(16)
     workdir = Path(tempfile.mkdtemp(prefix="dexiu-burst-"))
     env = {**server.bench_env(database_url, redis_url, workdir), "STRIPE_WEBHOOK_SECRET": stripe_secret}
