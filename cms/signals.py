@@ -7,7 +7,6 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from catalog.models import Location
-from cms import caching
 from cms.models import Footer, HeadlineFigure, StoryPage
 from cms.services import story_search_text
 from storefront import page_cache
@@ -31,9 +30,8 @@ def story_saving(sender, instance: StoryPage, raw: bool = False, **kwargs) -> No
 @receiver(post_save, sender=Location, dispatch_uid="cms_cache_location_saved")
 @receiver(post_delete, sender=Location, dispatch_uid="cms_cache_location_deleted")
 def editorial_content_changed(sender, **kwargs) -> None:
-    """Menus, footers, home-page facts and translations are cached, and shown on every cached page:
-    start a new generation of both."""
-    caching.invalidate()
+    """Menus, footers, home-page facts and translations are cached (``cms.caching``), and shown on every cached
+    page: both are tagged with the whole site, which is stamped now."""
     page_cache.bump()
     # Again once the change is visible to other connections: a page rendered in between is dropped too.
     transaction.on_commit(page_cache.bump)

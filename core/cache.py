@@ -4,7 +4,7 @@
 timed out, reset) is logged as a warning and the call answers as a cache without the key would
 (``get`` → default, ``get_many`` → ``{}``, ``add``/``touch``/``delete``/``has_key`` → ``False``, ``set`` →
 nothing stored). Counters are the exception: ``incr``/``decr`` raise the Redis error, so a caller that
-counts (the rate limiter, ``next_generation``) decides what an uncounted call means.
+counts (the rate limiter) decides what an uncounted call means.
 
 After a failure the cache skips Redis for ``RETRY_AFTER`` seconds (an option in ``CACHES``, default 5):
 a Redis that is down, or stalled until ``socket_timeout``, costs one failed call per process in that
@@ -116,17 +116,6 @@ class ResilientRedisCache(RedisCache):
 
     def incr(self, key, delta=1, version=None):
         return self._guard("incr", lambda: super(ResilientRedisCache, self).incr(key, delta, version), 0, strict=True)
-
-
-def next_generation(key: str, cache: Any = default_cache) -> None:
-    """Move the generation counter under ``key`` on (every entry keyed by the old one is stale);
-    with the cache away, log and carry on: its entries are out of reach anyway."""
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 2, None)
-    except redis.RedisError as exc:
-        logger.warning("cache unavailable: generation %s not moved on (%s)", key, exc.__class__.__name__)
 
 
 # Tags: a logical clock and, per tag, the clock reading when it last changed. ``stamp`` moves the clock on
