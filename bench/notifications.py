@@ -187,20 +187,42 @@ def measure(
     }
 
 
-def drain(orders: list[dict], receiver: Receiver, started: float, timeout: float = 120) -> dict:
-    """The worker alone: every event was queued before it started at ``started``; how fast it paid them all."""
+def drain(orders: list[dict], receiver: Receiver, started: float, database_url: str, timeout: float = 120) -> dict:
+    """The worker alone: every event was queued before it started at ``started``; how fast it paid them all (the
+    counters' messages), and how long until every message of theirs was delivered (the e-mails wait behind)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(o["number"] not in receiver.arrived for o in orders):
         time.sleep(0.05)
     arrived = [receiver.arrived[o["number"]] for o in orders if o["number"] in receiver.arrived]
     seconds = max(arrived, default=started) - started
+    everything = wait_until_all_sent(database_url, timeout) - started
     return {
         "orders": len(orders),
         "delivered": len(arrived),
         "lost": len(orders) - len(arrived),
         "seconds": round(seconds, 2),
         "orders_per_second": round(len(arrived) / seconds, 1) if arrived and seconds > 0 else None,
+        "all_messages_seconds": round(everything, 2),
+        "orders_per_second_all_messages": round(len(arrived) / everything, 1) if arrived and everything > 0 else None,
     }
+
+
+def wait_until_all_sent(database_url: str, timeout: float = 120) -> float:
+    """When no notification was left to send (pending or being sent), polling the database; raises past timeout."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        while True:
+            now = time.perf_counter()
+            waiting = conn.execute(
+                "SELECT count(*) FROM worker_notification WHERE status IN ('pending', 'sending')"
+            ).fetchone()[0]
+            if not waiting:
+                return now
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{waiting} notifications still unsent after {timeout} s")
+            time.sleep(0.05)
 
 
 def _fresh_database(url: str) -> bool:
@@ -261,7 +283,9 @@ def run_burst(count: int, database_url: str | None = None, redis_url: str | None
     try:
         worker = server.CeleryWorker(env, workdir)
         try:
+            first_post = time.perf_counter()
             results["burst"] = measure(gunicorn.base, burst_orders, stripe_secret, receiver, rate=None)
+            results["burst"]["all_messages_seconds"] = round(wait_until_all_sent(database_url) - first_post, 2)
         finally:
             worker.stop()
         _accepted, failures = post_events(gunicorn.base, drain_orders, stripe_secret, rate=None, first=count)
@@ -269,7 +293,10 @@ def run_burst(count: int, database_url: str | None = None, redis_url: str | None
         worker = server.CeleryWorker(env, workdir / "drain")
         started = time.perf_counter()  # from the worker's "ready" (its start-up is not its throughput)
         try:
-            results["drain"] = {**drain(drain_orders, receiver, started), "webhook_failures": len(failures)}
+            results["drain"] = {
+                **drain(drain_orders, receiver, started, database_url),
+                "webhook_failures": len(failures),
+            }
         finally:
             worker.stop()
     finally:

@@ -3,9 +3,11 @@
 A publishing failure (broker down) never reaches the caller: the row stays pending and
 `worker.sweep_outbox` dispatches it again once its next attempt is due.
 
-Every notification a transaction writes is handed over in one task after its commit (an order paid
-writes several: the consumer's e-mail, the counter's webhook…), so a paid order costs the broker one
-message, and the worker one task, for all of them.
+The notifications a transaction writes are handed over together after its commit (an order paid writes
+several: the counter's webhook, the shopper's text message, e-mails…): those that should arrive at once in one
+task, its e-mails in a second one queued behind the payments still to apply (``worker.tasks.LATER``). So in a
+burst of payments the counters hear of each order as soon as it is paid, and the confirmation e-mails follow
+when the rush is applied; when nothing is waiting, both tasks run at once.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from worker.models import Notification
-from worker.tasks import dispatch, dispatch_many
+from worker.tasks import LATER, dispatch, dispatch_many
 
 logger = logging.getLogger(__name__)
+
+# Channels whose messages may wait behind bulk work (see the module's docstring).
+CAN_WAIT = frozenset({Notification.Channel.EMAIL})
 
 
 def enqueue(
@@ -60,7 +65,7 @@ def enqueue(
         defaults.update(status=Notification.Status.DELIVERED, delivered_at=now, attempts=1)
     notification, created = _insert(Notification(key=key, **defaults))
     if created and notification.status == Notification.Status.PENDING:
-        _dispatch_on_commit(notification.pk)
+        _dispatch_on_commit(notification.pk, can_wait=channel in CAN_WAIT)
     return notification
 
 
@@ -89,18 +94,21 @@ def _insert(notification: Notification) -> tuple[Notification, bool]:
 
 
 class _Dispatch:
-    """The on-commit callback of one transaction: publishes every notification it wrote in one task."""
+    """The on-commit callback of one transaction: publishes the notifications it wrote, those that can wait in a
+    task of their own behind the rest (``LATER``)."""
 
     def __init__(self) -> None:
         self.ids: list[int] = []
+        self.later: list[int] = []
         self.called = False
 
     def __call__(self) -> None:
         self.called = True  # a callback run early (tests capture and run them) takes no more ids
         dispatch_many(self.ids)
+        dispatch_many(self.later, priority=LATER)
 
 
-def _dispatch_on_commit(notification_id: int) -> None:
+def _dispatch_on_commit(notification_id: int, *, can_wait: bool = False) -> None:
     """Hand the notification to the worker after the commit, with the others this transaction writes.
 
     The transaction's callback is found among those Django keeps (``run_on_commit``): one dropped with a
@@ -109,10 +117,10 @@ def _dispatch_on_commit(notification_id: int) -> None:
     if connection.in_atomic_block:
         for _savepoints, callback, _robust in connection.run_on_commit:
             if isinstance(callback, _Dispatch) and not callback.called:
-                callback.ids.append(notification_id)
+                (callback.later if can_wait else callback.ids).append(notification_id)
                 return
     callback = _Dispatch()
-    callback.ids.append(notification_id)
+    (callback.later if can_wait else callback.ids).append(notification_id)
     transaction.on_commit(callback)
 
 

@@ -1,4 +1,5 @@
-"""A transaction's notifications leave in one task; a batch is delivered once per row, whatever is replayed."""
+"""A transaction's notifications leave together (those that can wait in a second task, behind the payments); a
+batch is delivered once per row, whatever is replayed."""
 
 from unittest import mock
 
@@ -18,7 +19,9 @@ def email(key: str) -> Notification:
     return enqueue(channel="email", template="order_refunded", recipient="a@example.com", payload={}, key=key)
 
 
-def test_the_notifications_of_one_transaction_are_published_in_one_task(db, django_capture_on_commit_callbacks):
+def test_the_e_mails_of_one_transaction_are_published_in_one_task_behind_the_payments(
+    db, django_capture_on_commit_callbacks
+):
     with (
         mock.patch.object(tasks.deliver_notifications, "apply_async") as publish,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -27,7 +30,8 @@ def test_the_notifications_of_one_transaction_are_published_in_one_task(db, djan
         first, second = email("batch-1"), email("batch-2")
         email("batch-1")  # the same key again: no row, nothing more to send
     assert len(callbacks) == 1
-    publish.assert_called_once_with(([first.pk, second.pk],))
+    publish.assert_called_once_with(([first.pk, second.pk],), priority=tasks.LATER)
+    assert tasks.LATER > tasks.AFTER_DELIVERIES  # on Redis, a larger number is taken later
 
 
 def test_a_notification_of_a_rolled_back_savepoint_is_dropped_and_the_rest_still_leave(
@@ -46,18 +50,29 @@ def test_a_notification_of_a_rolled_back_savepoint_is_dropped_and_the_rest_still
             pass
         kept, other = email("kept"), email("other")
     assert not Notification.objects.filter(key="dropped").exists()
-    publish.assert_called_once_with(([kept.pk, other.pk],))
+    publish.assert_called_once_with(([kept.pk, other.pk],), priority=tasks.LATER)
 
 
-def test_a_paid_order_sends_all_its_messages_with_one_task(db, receiver, django_capture_on_commit_callbacks):
+def test_a_paid_order_sends_its_urgent_messages_in_one_task_and_its_e_mails_in_another(
+    db, receiver, django_capture_on_commit_callbacks
+):
     counter = factories.make_location(webhook_url=receiver.url, notification_email="counter@example.com")
     variant = stocked_variant((counter, 10), price=1280)
     order = checkout(cart_with((variant, 1)), pickup_at(counter), contact=CONTACT)
-    with mock.patch.object(tasks, "dispatch", wraps=tasks.dispatch) as single:
+    publish = tasks.deliver_notifications.apply_async
+    with (
+        mock.patch.object(tasks, "dispatch", wraps=tasks.dispatch) as single,
+        mock.patch.object(tasks.deliver_notifications, "apply_async", wraps=publish) as many,
+    ):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             mark_paid(order)
         assert not single.called
     assert len([c for c in callbacks if type(c).__name__ == "_Dispatch"]) == 1
+    published = [
+        (sorted(Notification.objects.filter(pk__in=c.args[0][0]).values_list("channel", flat=True)), c.kwargs)
+        for c in many.call_args_list
+    ]
+    assert published == [(["sms", "webhook"], {"priority": None}), (["email", "email"], {"priority": tasks.LATER})]
     assert receiver.wait_for(1, timeout=5)
     sent = Notification.objects.exclude(channel="counter")
     assert sorted(sent.values_list("channel", "status")) == [
@@ -100,5 +115,5 @@ def test_a_slow_batch_passes_the_rest_on_to_a_new_task(db, settings, django_capt
         ids = [email(f"slow-{n}").pk for n in range(3)]
     with mock.patch.object(tasks.deliver_notifications, "apply_async") as publish:
         assert tasks.deliver_notifications.run(ids) == {"delivered": 1, "passed_on": 2}
-    publish.assert_called_once_with((ids[1:],))
+    publish.assert_called_once_with((ids[1:],), priority=None)
     assert len(mail.outbox) == 1

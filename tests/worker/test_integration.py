@@ -197,3 +197,28 @@ def test_a_client_error_is_a_permanent_failure_shown_to_operators(celery_worker,
     content = page.content.decode()
     assert "HTTP 400" in content
     assert reverse("notifications:inspect", args=[notification.pk]) in content
+
+
+def test_in_a_burst_the_counters_hear_of_every_paid_order_before_the_e_mails_go(celery_worker, receiver):
+    counter = factories.make_location(
+        name="德百专柜", code="dz-debai", webhook_url=receiver.url, notification_email="counter@example.com"
+    )
+    orders = [unpaid_pickup_order(counter) for _ in range(3)]
+    celery_worker.stop()  # the payments' messages queue up, as while the worker is busy with a burst
+    for order in orders:
+        mark_paid(order)
+    celery_worker.start()
+
+    def all_sent() -> bool:
+        return not Notification.objects.filter(status__in=["pending", "sending"]).exists()
+
+    assert wait_until(all_sent, 20), celery_worker.logs()
+    sent = Notification.objects.exclude(channel=Notification.Channel.COUNTER)
+    urgent = sent.filter(channel__in=[Notification.Channel.WEBHOOK, Notification.Channel.SMS])
+    emails = sent.filter(channel=Notification.Channel.EMAIL)
+    assert (urgent.count(), emails.count()) == (6, 6)
+    assert set(sent.values_list("status", flat=True)) == {"delivered"}
+    assert max(urgent.values_list("delivered_at", flat=True)) < min(emails.values_list("delivered_at", flat=True))
+    assert sorted(json.loads(r.body)["data"]["order_number"] for r in receiver.requests) == sorted(
+        o.number for o in orders
+    )
