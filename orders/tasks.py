@@ -22,6 +22,7 @@ from orders.payments.reservation import expire_overdue_orders as expire_now
 from orders.payments.services import EventProcessingError, process_event, process_pending_events
 from orders.payments.services import reconcile_payments as reconcile_now
 from orders.presales.services import refund_pending_presales as refund_pending_presales_now
+from worker.outbox import delivered_here
 from worker.tasks import AFTER_DELIVERIES, BACKOFF, IDEMPOTENT
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,12 @@ logger = logging.getLogger(__name__)
     **BACKOFF,
 )
 def process_stripe_event(event_id: str) -> bool:
-    """Apply a stored Stripe event (a processed one is skipped); retried with backoff, recorded if it gives up."""
-    return process_event(event_id)
+    """Apply a stored Stripe event (a processed one is skipped); retried with backoff, recorded if it gives up.
+
+    The counter's and the shopper's messages of a payment it applies are delivered by this task after the commit
+    (``delivered_here``); the e-mails are queued behind the payments."""
+    with delivered_here():
+        return process_event(event_id)
 
 
 def publish_stripe_event(event_id: str) -> bool:
@@ -67,8 +72,10 @@ def sweep_stripe_events() -> int:
     **BACKOFF,
 )
 def process_provider_event(event_pk: int) -> bool:
-    """Apply a stored notification of WeChat Pay (or another provider but Stripe), once; retried with backoff."""
-    return process_provider_event_now(event_pk)
+    """Apply a stored notification of WeChat Pay (or another provider but Stripe), once; retried with backoff.
+    The payment's urgent messages are delivered by this task after the commit, as for Stripe's events."""
+    with delivered_here():
+        return process_provider_event_now(event_pk)
 
 
 def publish_provider_event(event_pk: int) -> bool:

@@ -7,24 +7,42 @@ The notifications a transaction writes are handed over together after its commit
 several: the counter's webhook, the shopper's text message, e-mails…): those that should arrive at once in one
 task, its e-mails in a second one queued behind the payments still to apply (``worker.tasks.LATER``). So in a
 burst of payments the counters hear of each order as soon as it is paid, and the confirmation e-mails follow
-when the rush is applied; when nothing is waiting, both tasks run at once.
+when the rush is applied; when nothing is waiting, both tasks run at once. A worker task that writes notifications
+(applying a payment) may deliver the urgent ones itself after its commit (``delivered_here``) instead of
+publishing them: one task and one broker round trip less for each paid order.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from worker.models import Notification
-from worker.tasks import LATER, dispatch, dispatch_many
+from worker.tasks import LATER, deliver_batch, dispatch, dispatch_many
 
 logger = logging.getLogger(__name__)
 
 # Channels whose messages may wait behind bulk work (see the module's docstring).
 CAN_WAIT = frozenset({Notification.Channel.EMAIL})
+_delivered_here: ContextVar[bool] = ContextVar("outbox_delivered_here", default=False)
+
+
+@contextmanager
+def delivered_here() -> Iterator[None]:
+    """Within this block (a worker task), the notifications that should arrive at once are delivered by this
+    process right after each commit, not published as a task of their own; those that can wait are still
+    published. If delivering fails, they are published instead (and the sweeper covers a crash)."""
+    token = _delivered_here.set(True)
+    try:
+        yield
+    finally:
+        _delivered_here.reset(token)
 
 
 def enqueue(
@@ -104,8 +122,15 @@ class _Dispatch:
 
     def __call__(self) -> None:
         self.called = True  # a callback run early (tests capture and run them) takes no more ids
-        dispatch_many(self.ids)
         dispatch_many(self.later, priority=LATER)
+        if not (self.ids and _delivered_here.get()):
+            dispatch_many(self.ids)
+            return
+        try:
+            deliver_batch(self.ids)
+        except Exception:  # the rows are stored: a task of their own tries again (the sweeper, if it cannot)
+            logger.warning("could not deliver notifications %s here; publishing them", self.ids, exc_info=True)
+            dispatch_many(self.ids)
 
 
 def _dispatch_on_commit(notification_id: int, *, can_wait: bool = False) -> None:

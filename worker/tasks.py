@@ -42,7 +42,12 @@ def deliver_notification(notification_id: int) -> str:
     name="worker.deliver_notifications", autoretry_for=(DatabaseError,), max_retries=5, **IDEMPOTENT, **BACKOFF
 )
 def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
-    """One delivery attempt of each of these notifications (those written together, or a batch of the sweeper).
+    """One delivery attempt of each of these notifications (those written together, or a batch of the sweeper)."""
+    return deliver_batch(notification_ids)
+
+
+def deliver_batch(notification_ids: list[int]) -> dict[str, int]:
+    """One delivery attempt of each of these notifications, here and now (in a task).
 
     They are claimed together and their attempts recorded together (``delivery.deliver_many``), so a retry of
     the whole task (a database error) skips those already sent; one that must be tried again later is

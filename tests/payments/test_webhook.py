@@ -3,6 +3,7 @@
 import json
 import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -13,6 +14,8 @@ from orders.models import Order, OrderStatus, Payment, StripeEvent
 from orders.payments import expire_overdue_orders
 from tests.fixtures.races import errors_in, run_together
 from tests.payments.helpers import intent_event, placed_order, post_event, stripe_payment
+from worker import outbox, tasks
+from worker.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -281,3 +284,19 @@ def test_a_charge_refunded_event_for_an_unknown_payment_is_stored_and_changes_no
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_PAYMENT
     assert StripeEvent.objects.get().processed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)  # the task's own commit runs its callbacks, as in the worker
+def test_the_task_applying_a_payment_sends_the_shoppers_text_itself_and_queues_the_e_mails_behind(client):
+    order = placed_order()
+    stripe_payment(order)
+
+    with mock.patch.object(outbox, "dispatch_many", wraps=outbox.dispatch_many) as publish:
+        assert post_event(client, intent_event(order)).status_code == 200
+
+    published = [
+        (set(Notification.objects.filter(pk__in=c.args[0]).values_list("channel", flat=True)), c.kwargs)
+        for c in publish.call_args_list
+    ]
+    assert published == [({"email"}, {"priority": tasks.LATER})]
+    assert Notification.objects.get(channel="sms").status == Notification.Status.DELIVERED

@@ -5,12 +5,12 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from orders.payments import mark_paid
 from tests import factories
 from tests.orders.helpers import CONTACT, cart_with, checkout, pickup_at, stocked_variant
-from worker import tasks
+from worker import outbox, tasks
 from worker.models import Notification, NotificationAttempt
 from worker.outbox import enqueue
 
@@ -56,9 +56,7 @@ def test_a_notification_of_a_rolled_back_savepoint_is_dropped_and_the_rest_still
 def test_a_paid_order_sends_its_urgent_messages_in_one_task_and_its_e_mails_in_another(
     db, receiver, django_capture_on_commit_callbacks
 ):
-    counter = factories.make_location(webhook_url=receiver.url, notification_email="counter@example.com")
-    variant = stocked_variant((counter, 10), price=1280)
-    order = checkout(cart_with((variant, 1)), pickup_at(counter), contact=CONTACT)
+    order = pickup_order(receiver)
     publish = tasks.deliver_notifications.apply_async
     with (
         mock.patch.object(tasks, "dispatch", wraps=tasks.dispatch) as single,
@@ -68,11 +66,10 @@ def test_a_paid_order_sends_its_urgent_messages_in_one_task_and_its_e_mails_in_a
             mark_paid(order)
         assert not single.called
     assert len([c for c in callbacks if type(c).__name__ == "_Dispatch"]) == 1
-    published = [
-        (sorted(Notification.objects.filter(pk__in=c.args[0][0]).values_list("channel", flat=True)), c.kwargs)
-        for c in many.call_args_list
+    assert published_channels(many) == [
+        (["email", "email"], {"priority": tasks.LATER}),
+        (["sms", "webhook"], {"priority": None}),
     ]
-    assert published == [(["sms", "webhook"], {"priority": None}), (["email", "email"], {"priority": tasks.LATER})]
     assert receiver.wait_for(1, timeout=5)
     sent = Notification.objects.exclude(channel="counter")
     assert sorted(sent.values_list("channel", "status")) == [
@@ -82,6 +79,56 @@ def test_a_paid_order_sends_its_urgent_messages_in_one_task_and_its_e_mails_in_a
         ("webhook", "delivered"),
     ]
     assert sorted(m.to[0] for m in mail.outbox) == sorted([CONTACT.email, "counter@example.com"])
+
+
+def pickup_order(receiver):
+    counter = factories.make_location(webhook_url=receiver.url, notification_email="counter@example.com")
+    variant = stocked_variant((counter, 10), price=1280)
+    return checkout(cart_with((variant, 1)), pickup_at(counter), contact=CONTACT)
+
+
+def published_channels(publish: mock.MagicMock) -> list[tuple[list[str], dict]]:
+    return [
+        (sorted(Notification.objects.filter(pk__in=c.args[0][0]).values_list("channel", flat=True)), c.kwargs)
+        for c in publish.call_args_list
+    ]
+
+
+def test_a_worker_task_delivers_its_urgent_messages_itself_after_the_commit(
+    db, receiver, django_capture_on_commit_callbacks
+):
+    order = pickup_order(receiver)
+    publish = tasks.deliver_notifications.apply_async
+    with (
+        mock.patch.object(tasks.deliver_notifications, "apply_async", wraps=publish) as many,
+        outbox.delivered_here(),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        mark_paid(order)
+    assert published_channels(many) == [(["email", "email"], {"priority": tasks.LATER})]
+    assert receiver.wait_for(1, timeout=5)
+    assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_if_a_worker_task_cannot_deliver_its_urgent_messages_it_publishes_them(
+    db, receiver, django_capture_on_commit_callbacks
+):
+    """The database failing under the delivery is simulated (a mock): the rows, written before, are published."""
+    order = pickup_order(receiver)
+    publish = tasks.deliver_notifications.apply_async
+    with (
+        mock.patch.object(tasks.deliver_notifications, "apply_async", wraps=publish) as many,
+        mock.patch.object(outbox, "deliver_batch", side_effect=DatabaseError("connection lost")),
+        outbox.delivered_here(),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        mark_paid(order)
+    assert published_channels(many) == [
+        (["email", "email"], {"priority": tasks.LATER}),
+        (["sms", "webhook"], {"priority": None}),
+    ]
+    assert receiver.wait_for(1, timeout=5)
+    assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
 
 
 @pytest.mark.parametrize("replays", [1, 2])
