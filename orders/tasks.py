@@ -41,8 +41,8 @@ logger = logging.getLogger(__name__)
 def process_stripe_event(event_id: str) -> bool:
     """Apply a stored Stripe event (a processed one is skipped); retried with backoff, recorded if it gives up.
 
-    The counter's and the shopper's messages of a payment it applies are delivered by this task after the commit
-    (``delivered_here``); the e-mails are queued behind the payments."""
+    The messages of a payment it applies are delivered by this task after the commit (``delivered_here``): the
+    counter's and the shopper's text first, then the e-mails, before the next payment is taken."""
     with delivered_here():
         return process_event(event_id)
 
@@ -73,7 +73,7 @@ def sweep_stripe_events() -> int:
 )
 def process_provider_event(event_pk: int) -> bool:
     """Apply a stored notification of WeChat Pay (or another provider but Stripe), once; retried with backoff.
-    The payment's urgent messages are delivered by this task after the commit, as for Stripe's events."""
+    The payment's messages are delivered by this task after the commit, as for Stripe's events."""
     with delivered_here():
         return process_provider_event_now(event_pk)
 

@@ -187,13 +187,14 @@ class BatchResult:
 
 def deliver_many(notification_ids: list[int], *, deadline: float | None = None) -> BatchResult:
     """One delivery attempt of each due notification among ``notification_ids``: claimed together, sent one by
-    one, recorded together. When the monotonic ``deadline`` passes before all are sent, the rest are released
-    untried (their attempt uncounted) for a task of their own.
+    one in the order given, recorded together. When the monotonic ``deadline`` passes before all are sent, the
+    rest are released untried (their attempt uncounted) for a task of their own.
 
     Outcomes are recorded after the batch is sent: a worker killed meanwhile leaves its rows 'sending', and the
     sweeper sends them again after ``OUTBOX_STUCK_SECONDS`` (receivers dedupe by the idempotency key).
     """
-    claimed = claim_many(notification_ids)
+    position = {pk: n for n, pk in reversed(list(enumerate(notification_ids)))}
+    claimed = sorted(claim_many(notification_ids), key=lambda notification: position[notification.pk])
     result = BatchResult()
     if len(claimed) < len(set(notification_ids)):
         result.outcomes[SKIPPED] = len(set(notification_ids)) - len(claimed)

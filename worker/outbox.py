@@ -3,13 +3,11 @@
 A publishing failure (broker down) never reaches the caller: the row stays pending and
 `worker.sweep_outbox` dispatches it again once its next attempt is due.
 
-The notifications a transaction writes are handed over together after its commit (an order paid writes
-several: the counter's webhook, the shopper's text message, e-mails…): those that should arrive at once in one
-task, its e-mails in a second one queued behind the payments still to apply (``worker.tasks.LATER``). So in a
-burst of payments the counters hear of each order as soon as it is paid, and the confirmation e-mails follow
-when the rush is applied; when nothing is waiting, both tasks run at once. A worker task that writes notifications
-(applying a payment) may deliver the urgent ones itself after its commit (``delivered_here``) instead of
-publishing them: one task and one broker round trip less for each paid order.
+Every notification a transaction writes is handed over in one task after its commit (an order paid
+writes several: the counter's webhook, the shopper's text message, e-mails…), so a paid order costs the broker
+one message, and the worker one task, for all of them; those that should arrive at once are sent first, the
+e-mails after them. A worker task that writes notifications (applying a payment) delivers them itself after its
+commit (``delivered_here``) instead of publishing them: no task and no broker round trip of their own.
 """
 
 from __future__ import annotations
@@ -24,20 +22,20 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from worker.models import Notification
-from worker.tasks import LATER, deliver_batch, dispatch, dispatch_many
+from worker.tasks import deliver_batch, dispatch, dispatch_many
 
 logger = logging.getLogger(__name__)
 
-# Channels whose messages may wait behind bulk work (see the module's docstring).
+# Channels whose messages are sent after the others of their transaction (see the module's docstring).
 CAN_WAIT = frozenset({Notification.Channel.EMAIL})
 _delivered_here: ContextVar[bool] = ContextVar("outbox_delivered_here", default=False)
 
 
 @contextmanager
 def delivered_here() -> Iterator[None]:
-    """Within this block (a worker task), the notifications that should arrive at once are delivered by this
-    process right after each commit, not published as a task of their own; those that can wait are still
-    published. If delivering fails, they are published instead (and the sweeper covers a crash)."""
+    """Within this block (a worker task), the notifications of each transaction are delivered by this process
+    right after its commit, not published as a task of their own. If delivering fails, they are published
+    instead (and the sweeper covers a crash)."""
     token = _delivered_here.set(True)
     try:
         yield
@@ -112,8 +110,8 @@ def _insert(notification: Notification) -> tuple[Notification, bool]:
 
 
 class _Dispatch:
-    """The on-commit callback of one transaction: publishes the notifications it wrote, those that can wait in a
-    task of their own behind the rest (``LATER``)."""
+    """The on-commit callback of one transaction: publishes the notifications it wrote in one task (or delivers
+    them here, ``delivered_here``), those that can wait last."""
 
     def __init__(self) -> None:
         self.ids: list[int] = []
@@ -122,15 +120,15 @@ class _Dispatch:
 
     def __call__(self) -> None:
         self.called = True  # a callback run early (tests capture and run them) takes no more ids
-        dispatch_many(self.later, priority=LATER)
-        if not (self.ids and _delivered_here.get()):
-            dispatch_many(self.ids)
+        ids = self.ids + self.later
+        if not (ids and _delivered_here.get()):
+            dispatch_many(ids)
             return
         try:
-            deliver_batch(self.ids)
+            deliver_batch(ids)
         except Exception:  # the rows are stored: a task of their own tries again (the sweeper, if it cannot)
-            logger.warning("could not deliver notifications %s here; publishing them", self.ids, exc_info=True)
-            dispatch_many(self.ids)
+            logger.warning("could not deliver notifications %s here; publishing them", ids, exc_info=True)
+            dispatch_many(ids)
 
 
 def _dispatch_on_commit(notification_id: int, *, can_wait: bool = False) -> None:

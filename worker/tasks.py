@@ -16,11 +16,9 @@ logger = logging.getLogger(__name__)
 
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 BACKOFF = {"retry_backoff": 30, "retry_backoff_max": 3600, "retry_jitter": True}
-# Task priorities on Redis: 0 (the default) is taken first, then 3, 6, 9 (kombu's priority steps); tasks of one
-# priority keep their order. Bulk work (applying payments) yields to deliveries; deliveries that can wait (e-mails)
-# yield to both, so in a burst of payments the counters and the shoppers' text messages are not kept behind them.
+# A task priority for bulk work that should yield to deliveries: on Redis, 0 (the default) is taken first,
+# then 3, 6, 9 (kombu's priority steps); tasks of one priority keep their order.
 AFTER_DELIVERIES = 3
-LATER = 6
 
 
 @shared_task(name="worker.ping")
@@ -73,10 +71,10 @@ def sweep_outbox(limit: int = 500) -> int:
     return sum(len(batch) for batch in _batches(due) if dispatch_many(batch))
 
 
-def dispatch(notification_id: int, *, countdown: float | None = None, priority: int | None = None) -> bool:
+def dispatch(notification_id: int, *, countdown: float | None = None) -> bool:
     """Publish the delivery task; False (logged, row left pending for the sweeper) if the broker refuses."""
     try:
-        deliver_notification.apply_async((notification_id,), countdown=countdown, priority=priority)
+        deliver_notification.apply_async((notification_id,), countdown=countdown)
     except Exception:
         logger.warning("could not publish notification %s; the sweeper will retry", notification_id, exc_info=True)
         return False
@@ -90,14 +88,14 @@ def _batches(ids: list[int]) -> list[list[int]]:
     return [ids[n : n + SWEEP_BATCH] for n in range(0, len(ids), SWEEP_BATCH)]
 
 
-def dispatch_many(notification_ids: list[int], *, priority: int | None = None) -> bool:
+def dispatch_many(notification_ids: list[int]) -> bool:
     """Publish one delivery task for several notifications; False (logged, rows left for the sweeper) if refused."""
     if len(notification_ids) == 1:
-        return dispatch(notification_ids[0], priority=priority)
+        return dispatch(notification_ids[0])
     if not notification_ids:
         return True
     try:
-        deliver_notifications.apply_async((list(notification_ids),), priority=priority)
+        deliver_notifications.apply_async((list(notification_ids),))
     except Exception:
         logger.warning("could not publish notifications %s; the sweeper will retry", notification_ids, exc_info=True)
         return False

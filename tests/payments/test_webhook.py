@@ -14,7 +14,7 @@ from orders.models import Order, OrderStatus, Payment, StripeEvent
 from orders.payments import expire_overdue_orders
 from tests.fixtures.races import errors_in, run_together
 from tests.payments.helpers import intent_event, placed_order, post_event, stripe_payment
-from worker import outbox, tasks
+from worker import channels, outbox
 from worker.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -287,16 +287,17 @@ def test_a_charge_refunded_event_for_an_unknown_payment_is_stored_and_changes_no
 
 
 @pytest.mark.django_db(transaction=True)  # the task's own commit runs its callbacks, as in the worker
-def test_the_task_applying_a_payment_sends_the_shoppers_text_itself_and_queues_the_e_mails_behind(client):
+def test_the_task_applying_a_payment_sends_its_messages_itself_the_e_mails_last(client):
     order = placed_order()
     stripe_payment(order)
 
-    with mock.patch.object(outbox, "dispatch_many", wraps=outbox.dispatch_many) as publish:
+    with (
+        mock.patch.object(outbox, "dispatch_many", wraps=outbox.dispatch_many) as publish,
+        mock.patch.object(channels, "send", wraps=channels.send) as send,  # watched, still sending
+    ):
         assert post_event(client, intent_event(order)).status_code == 200
 
-    published = [
-        (set(Notification.objects.filter(pk__in=c.args[0]).values_list("channel", flat=True)), c.kwargs)
-        for c in publish.call_args_list
-    ]
-    assert published == [({"email"}, {"priority": tasks.LATER})]
-    assert Notification.objects.get(channel="sms").status == Notification.Status.DELIVERED
+    assert not publish.called
+    sent = [c.args[0].channel for c in send.call_args_list]
+    assert sent[0] == "sms" and set(sent[1:]) == {"email"}
+    assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}

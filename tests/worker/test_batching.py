@@ -1,5 +1,5 @@
-"""A transaction's notifications leave together (those that can wait in a second task, behind the payments); a
-batch is delivered once per row, whatever is replayed."""
+"""A transaction's notifications leave in one task (or are delivered by the worker task that wrote them), those
+that can wait last; a batch is delivered once per row, whatever is replayed."""
 
 from unittest import mock
 
@@ -10,7 +10,7 @@ from django.db import DatabaseError, transaction
 from orders.payments import mark_paid
 from tests import factories
 from tests.orders.helpers import CONTACT, cart_with, checkout, pickup_at, stocked_variant
-from worker import outbox, tasks
+from worker import channels, outbox, tasks
 from worker.models import Notification, NotificationAttempt
 from worker.outbox import enqueue
 
@@ -19,9 +19,7 @@ def email(key: str) -> Notification:
     return enqueue(channel="email", template="order_refunded", recipient="a@example.com", payload={}, key=key)
 
 
-def test_the_e_mails_of_one_transaction_are_published_in_one_task_behind_the_payments(
-    db, django_capture_on_commit_callbacks
-):
+def test_the_notifications_of_one_transaction_are_published_in_one_task(db, django_capture_on_commit_callbacks):
     with (
         mock.patch.object(tasks.deliver_notifications, "apply_async") as publish,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -30,8 +28,7 @@ def test_the_e_mails_of_one_transaction_are_published_in_one_task_behind_the_pay
         first, second = email("batch-1"), email("batch-2")
         email("batch-1")  # the same key again: no row, nothing more to send
     assert len(callbacks) == 1
-    publish.assert_called_once_with(([first.pk, second.pk],), priority=tasks.LATER)
-    assert tasks.LATER > tasks.AFTER_DELIVERIES  # on Redis, a larger number is taken later
+    publish.assert_called_once_with(([first.pk, second.pk],))
 
 
 def test_a_notification_of_a_rolled_back_savepoint_is_dropped_and_the_rest_still_leave(
@@ -50,10 +47,10 @@ def test_a_notification_of_a_rolled_back_savepoint_is_dropped_and_the_rest_still
             pass
         kept, other = email("kept"), email("other")
     assert not Notification.objects.filter(key="dropped").exists()
-    publish.assert_called_once_with(([kept.pk, other.pk],), priority=tasks.LATER)
+    publish.assert_called_once_with(([kept.pk, other.pk],))
 
 
-def test_a_paid_order_sends_its_urgent_messages_in_one_task_and_its_e_mails_in_another(
+def test_a_paid_order_sends_all_its_messages_with_one_task_the_e_mails_last(
     db, receiver, django_capture_on_commit_callbacks
 ):
     order = pickup_order(receiver)
@@ -66,10 +63,7 @@ def test_a_paid_order_sends_its_urgent_messages_in_one_task_and_its_e_mails_in_a
             mark_paid(order)
         assert not single.called
     assert len([c for c in callbacks if type(c).__name__ == "_Dispatch"]) == 1
-    assert published_channels(many) == [
-        (["email", "email"], {"priority": tasks.LATER}),
-        (["sms", "webhook"], {"priority": None}),
-    ]
+    assert published_channels(many) == [["sms", "webhook", "email", "email"]]
     assert receiver.wait_for(1, timeout=5)
     sent = Notification.objects.exclude(channel="counter")
     assert sorted(sent.values_list("channel", "status")) == [
@@ -87,30 +81,31 @@ def pickup_order(receiver):
     return checkout(cart_with((variant, 1)), pickup_at(counter), contact=CONTACT)
 
 
-def published_channels(publish: mock.MagicMock) -> list[tuple[list[str], dict]]:
-    return [
-        (sorted(Notification.objects.filter(pk__in=c.args[0][0]).values_list("channel", flat=True)), c.kwargs)
-        for c in publish.call_args_list
-    ]
+def published_channels(publish: mock.MagicMock) -> list[list[str]]:
+    """The channels of each published batch, in the order the task will send them."""
+    channels = dict(Notification.objects.values_list("pk", "channel"))
+    return [[channels[pk] for pk in c.args[0][0]] for c in publish.call_args_list]
 
 
-def test_a_worker_task_delivers_its_urgent_messages_itself_after_the_commit(
+def test_a_worker_task_delivers_the_messages_it_writes_itself_after_the_commit_e_mails_last(
     db, receiver, django_capture_on_commit_callbacks
 ):
     order = pickup_order(receiver)
     publish = tasks.deliver_notifications.apply_async
     with (
         mock.patch.object(tasks.deliver_notifications, "apply_async", wraps=publish) as many,
+        mock.patch.object(channels, "send", wraps=channels.send) as send,  # watched, still sending
         outbox.delivered_here(),
         django_capture_on_commit_callbacks(execute=True),
     ):
         mark_paid(order)
-    assert published_channels(many) == [(["email", "email"], {"priority": tasks.LATER})]
+    assert not many.called
+    assert [c.args[0].channel for c in send.call_args_list] == ["sms", "webhook", "email", "email"]
     assert receiver.wait_for(1, timeout=5)
     assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
 
 
-def test_if_a_worker_task_cannot_deliver_its_urgent_messages_it_publishes_them(
+def test_if_a_worker_task_cannot_deliver_its_messages_it_publishes_them(
     db, receiver, django_capture_on_commit_callbacks
 ):
     """The database failing under the delivery is simulated (a mock): the rows, written before, are published."""
@@ -123,10 +118,7 @@ def test_if_a_worker_task_cannot_deliver_its_urgent_messages_it_publishes_them(
         django_capture_on_commit_callbacks(execute=True),
     ):
         mark_paid(order)
-    assert published_channels(many) == [
-        (["email", "email"], {"priority": tasks.LATER}),
-        (["sms", "webhook"], {"priority": None}),
-    ]
+    assert published_channels(many) == [["sms", "webhook", "email", "email"]]
     assert receiver.wait_for(1, timeout=5)
     assert set(Notification.objects.values_list("status", flat=True)) == {"delivered"}
 
@@ -162,5 +154,5 @@ def test_a_slow_batch_passes_the_rest_on_to_a_new_task(db, settings, django_capt
         ids = [email(f"slow-{n}").pk for n in range(3)]
     with mock.patch.object(tasks.deliver_notifications, "apply_async") as publish:
         assert tasks.deliver_notifications.run(ids) == {"delivered": 1, "passed_on": 2}
-    publish.assert_called_once_with((ids[1:],), priority=None)
+    publish.assert_called_once_with((ids[1:],))
     assert len(mail.outbox) == 1

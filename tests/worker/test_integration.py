@@ -13,8 +13,11 @@ from django.urls import reverse
 from core import roles
 from orders.models import OrderStatus
 from orders.payments import mark_paid
+from orders.payments.services import record_event
+from orders.tasks import publish_stripe_event
 from tests import factories
 from tests.fixtures.users import english_admin
+from tests.payments.helpers import intent_event, stripe_payment
 from tests.worker.helpers import broker_down, unpaid_pickup_order, wait_until
 from worker.models import FailedTask, Notification, NotificationAttempt
 from worker.tasks import sweep_outbox
@@ -199,26 +202,29 @@ def test_a_client_error_is_a_permanent_failure_shown_to_operators(celery_worker,
     assert reverse("notifications:inspect", args=[notification.pk]) in content
 
 
-def test_in_a_burst_the_counters_hear_of_every_paid_order_before_the_e_mails_go(celery_worker, receiver):
+def test_the_task_applying_payments_delivers_their_messages_itself(celery_worker, receiver):
     counter = factories.make_location(
         name="德百专柜", code="dz-debai", webhook_url=receiver.url, notification_email="counter@example.com"
     )
     orders = [unpaid_pickup_order(counter) for _ in range(3)]
-    celery_worker.stop()  # the payments' messages queue up, as while the worker is busy with a burst
+    celery_worker.stop()  # the payments queue up, as in a burst
     for order in orders:
-        mark_paid(order)
+        stripe_payment(order, intent_id=f"pi_{order.number}")
+        event, _created = record_event(intent_event(order, intent_id=f"pi_{order.number}"))
+        assert publish_stripe_event(event.id)
     celery_worker.start()
 
     def all_sent() -> bool:
-        return not Notification.objects.filter(status__in=["pending", "sending"]).exists()
+        sent = Notification.objects.exclude(channel=Notification.Channel.COUNTER)
+        return sent.count() == 12 and not sent.exclude(status="delivered").exists()
 
     assert wait_until(all_sent, 20), celery_worker.logs()
     sent = Notification.objects.exclude(channel=Notification.Channel.COUNTER)
-    urgent = sent.filter(channel__in=[Notification.Channel.WEBHOOK, Notification.Channel.SMS])
-    emails = sent.filter(channel=Notification.Channel.EMAIL)
-    assert (urgent.count(), emails.count()) == (6, 6)
+    assert sorted(sent.values_list("channel", flat=True)) == ["email"] * 6 + ["sms"] * 3 + ["webhook"] * 3
     assert set(sent.values_list("status", flat=True)) == {"delivered"}
-    assert max(urgent.values_list("delivered_at", flat=True)) < min(emails.values_list("delivered_at", flat=True))
     assert sorted(json.loads(r.body)["data"]["order_number"] for r in receiver.requests) == sorted(
         o.number for o in orders
     )
+    logs = celery_worker.log.read_text()  # this start's log: the payments' tasks only
+    assert logs.count("Task worker.process_stripe_event[") >= 3  # "received" and "succeeded" lines
+    assert "Task worker.deliver_notification" not in logs  # no task of their own (deliver_notification[s])
