@@ -189,7 +189,7 @@ def measure(
 
 def drain(orders: list[dict], receiver: Receiver, started: float, database_url: str, timeout: float = 120) -> dict:
     """The worker alone: every event was queued before it started at ``started``; how fast it paid them all (the
-    counters' messages), and how long until every message of theirs was delivered (the e-mails wait behind)."""
+    counters' messages), and how long until every message of theirs was delivered (e-mails included)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(o["number"] not in receiver.arrived for o in orders):
         time.sleep(0.05)

@@ -27,7 +27,7 @@ from worker.tasks import deliver_batch, dispatch, dispatch_many
 logger = logging.getLogger(__name__)
 
 # Channels whose messages are sent after the others of their transaction (see the module's docstring).
-CAN_WAIT = frozenset({Notification.Channel.EMAIL})
+SENT_LAST = frozenset({Notification.Channel.EMAIL})
 _delivered_here: ContextVar[bool] = ContextVar("outbox_delivered_here", default=False)
 
 
@@ -81,7 +81,7 @@ def enqueue(
         defaults.update(status=Notification.Status.DELIVERED, delivered_at=now, attempts=1)
     notification, created = _insert(Notification(key=key, **defaults))
     if created and notification.status == Notification.Status.PENDING:
-        _dispatch_on_commit(notification.pk, can_wait=channel in CAN_WAIT)
+        _dispatch_on_commit(notification.pk, last=channel in SENT_LAST)
     return notification
 
 
@@ -111,16 +111,16 @@ def _insert(notification: Notification) -> tuple[Notification, bool]:
 
 class _Dispatch:
     """The on-commit callback of one transaction: publishes the notifications it wrote in one task (or delivers
-    them here, ``delivered_here``), those that can wait last."""
+    them here, ``delivered_here``), those of ``SENT_LAST`` channels last."""
 
     def __init__(self) -> None:
         self.ids: list[int] = []
-        self.later: list[int] = []
+        self.last: list[int] = []
         self.called = False
 
     def __call__(self) -> None:
         self.called = True  # a callback run early (tests capture and run them) takes no more ids
-        ids = self.ids + self.later
+        ids = self.ids + self.last
         if not (ids and _delivered_here.get()):
             dispatch_many(ids)
             return
@@ -131,7 +131,7 @@ class _Dispatch:
             dispatch_many(ids)
 
 
-def _dispatch_on_commit(notification_id: int, *, can_wait: bool = False) -> None:
+def _dispatch_on_commit(notification_id: int, *, last: bool = False) -> None:
     """Hand the notification to the worker after the commit, with the others this transaction writes.
 
     The transaction's callback is found among those Django keeps (``run_on_commit``): one dropped with a
@@ -140,10 +140,10 @@ def _dispatch_on_commit(notification_id: int, *, can_wait: bool = False) -> None
     if connection.in_atomic_block:
         for _savepoints, callback, _robust in connection.run_on_commit:
             if isinstance(callback, _Dispatch) and not callback.called:
-                (callback.later if can_wait else callback.ids).append(notification_id)
+                (callback.last if last else callback.ids).append(notification_id)
                 return
     callback = _Dispatch()
-    (callback.later if can_wait else callback.ids).append(notification_id)
+    (callback.last if last else callback.ids).append(notification_id)
     transaction.on_commit(callback)
 
 
