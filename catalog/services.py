@@ -88,12 +88,13 @@ def apply_stock_changes(
 
     Every change is checked before the first row is written, so a refusal (``InsufficientStock``) leaves
     nothing to undo and needs no savepoint inside the caller's transaction (the rows stay locked to its end).
-    Changes that only take units away never create a missing row: the check refuses them.
+    Only a change that puts units on hand creates a missing row: one that takes units away or reserves them
+    could never be met by an empty row, so the check refuses it (and a reservation costs no insert).
     """
     changes = list(changes)
     reason = _clean_reason(reason)
     with joined_atomic():
-        adds = any(change.quantity > 0 or change.allocated_change > 0 for change in changes)
+        adds = any(change.quantity > 0 for change in changes)
         stocks = lock_stocks(((c.variant.pk, c.location.pk) for c in changes), create=adds)
         planned, levels = [], {}  # levels: each row's (on hand, allocated) after the changes checked so far
         for change in changes:

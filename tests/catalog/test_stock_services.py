@@ -251,3 +251,14 @@ def test_taking_units_from_a_location_without_a_row_is_refused_without_creating_
             [StockChange(variant, counter, -1)], kind=StockMovement.Kind.ADJUST, actor=operator, reason="出库"
         )
     assert not Stock.objects.filter(variant=variant, location=counter).exists()
+
+
+def test_reserving_units_at_a_location_without_a_row_is_refused_without_creating_one(variant, counter, operator):
+    """A reservation never finds units in a row it would have to create: refused, no empty row left behind in
+    the caller's transaction (checkout catches the refusal and plans again), and one statement fewer each time."""
+    with transaction.atomic():
+        with pytest.raises(InsufficientStock):
+            apply_stock_changes(
+                [StockChange(variant, counter, 0, 1)], kind=StockMovement.Kind.ALLOCATE, actor=operator, reason="预留"
+            )
+        assert not Stock.objects.filter(variant=variant, location=counter).exists()
