@@ -5,6 +5,8 @@ The ledger figures come from ``orders.aid.impact_figures``: a few aggregate quer
 cached and dropped after every ledger write (or after a few minutes), never recomputed per request. They count
 certified sales only (``orders.aid.selectors``); uncertified sales are one line apart, never in the aid total.
 A breakdown with nothing in it is left out; an empty ledger shows one line instead of zeros.
+
+The page itself is kept in the page cache like any other and dropped with the figures (``IMPACT_TAG``).
 """
 
 from dataclasses import dataclass
@@ -19,8 +21,9 @@ from cms.figures import programme_figures
 from cms.page_forms import PinyinSlugPageMixin
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
 from core.charts import Bar, bars
-from orders.aid import impact_figures
+from orders.aid import IMPACT_TAG, impact_figures
 from orders.aid.impact import Amount
+from storefront.page_cache import depends_on
 
 MONTHS_SHOWN = 12
 
@@ -52,6 +55,7 @@ class ImpactPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, Page):
 
     def get_context(self, request, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
+        depends_on(request, [IMPACT_TAG])  # kept in the page cache until the ledger's next write
         figures = impact_figures()
         if len(figures.monthly) > MONTHS_SHOWN:
             months_heading = _("The last %(months)s months") % {"months": MONTHS_SHOWN}

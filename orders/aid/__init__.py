@@ -10,7 +10,14 @@ from orders.aid.certificates import (
     hidden_for_expired_certificate,
     is_hidden_for_expired_certificate,
 )
-from orders.aid.impact import Amount, ImpactFigures, compute_impact_figures, forget_impact_figures, impact_figures
+from orders.aid.impact import (
+    IMPACT_TAG,
+    Amount,
+    ImpactFigures,
+    compute_impact_figures,
+    forget_impact_figures,
+    impact_figures,
+)
 from orders.aid.reconciliation import Document, Reconciliation, reconcile
 from orders.aid.reports import (
     CHOICE_LABELS,
@@ -51,6 +58,7 @@ __all__ = [
     "CERTIFIED",
     "CHOICE_LABELS",
     "DIMENSIONS",
+    "IMPACT_TAG",
     "PERIODS",
     "UNCERTIFIED",
     "Amount",

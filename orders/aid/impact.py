@@ -4,7 +4,8 @@ Every aid figure counts certified entries only (``orders.aid.selectors.CERTIFIED
 certified when it was sold); the net of uncertified sales is kept apart (``uncertified``), never added in.
 
 The result is cached (``IMPACT_CACHE_KEY``) and dropped when the ledger changes, so a page view never
-aggregates the whole ledger itself.
+aggregates the whole ledger itself; then ``IMPACT_TAG`` is stamped, so pages kept in the page cache that show the
+figures (the impact page) are stale at once.
 """
 
 from dataclasses import dataclass
@@ -14,12 +15,14 @@ from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
+from core.cache import stamp
 from orders.aid.reports import CHOICE_LABELS, period_label
 from orders.aid.selectors import CERTIFIED, UNCERTIFIED, certified_entries
 from orders.models import AidLedgerEntry
 
 IMPACT_CACHE_KEY = "aid:impact:v3"  # a new version whenever ``ImpactFigures`` changes shape
 IMPACT_CACHE_SECONDS = 300
+IMPACT_TAG = "aid-impact"  # what a cached page showing the figures depends on (``core.cache`` tags)
 TOP_PRODUCTS = 5
 
 
@@ -142,4 +145,7 @@ def impact_figures() -> ImpactFigures:
 
 
 def forget_impact_figures() -> None:
+    """Drop the cached figures, then stamp ``IMPACT_TAG`` (in that order: a page rendered after the stamp finds
+    no figures cached and computes them from the ledger as committed)."""
     cache.delete(IMPACT_CACHE_KEY)
+    stamp([IMPACT_TAG])

@@ -108,3 +108,41 @@ def test_a_ledger_write_refreshes_the_cached_figures(client, prog, impact_page, 
     with django_capture_on_commit_callbacks(execute=True):
         sell_at_counter(prog.decheng_counter, (prog.oil, 1))
     assert 'data-figure="total">¥38.00<' in client.get(impact_page.url).content.decode()
+
+
+def test_the_page_is_stored_and_every_ledger_write_drops_it_at_once(
+    client, prog, impact_page, operator, settings, django_capture_on_commit_callbacks
+):
+    """On a campaign day the impact page is shared widely: it is served from the page cache like any page
+    (rendering it afresh for every reader set the tail of the sale-day mix, issue 14), and a sale, a payment or
+    a refund shows on it at once."""
+    settings.PAGE_CACHE_SECONDS = 300
+    certify(prog.oil_coop, prog.brocade)
+    assert client.get(impact_page.url)["X-Page-Cache"] == "miss"
+    stored = client.get(impact_page.url)
+    assert stored["X-Page-Cache"] == "hit"
+    assert 'data-figure="total"' not in stored.content.decode()  # nothing recorded yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sell_at_counter(prog.decheng_counter, (prog.oil, 1))
+    after_sale = client.get(impact_page.url)
+    assert after_sale["X-Page-Cache"] == "miss"
+    assert 'data-figure="total">¥38.00<' in after_sale.content.decode()
+    assert client.get(impact_page.url)["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        paid = pay(order_of((prog.orange, 1)))
+    assert 'data-figure="total">¥63.00<' in client.get(impact_page.url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_order(paid, actor=operator, reason="坏果")
+    assert 'data-figure="total">¥38.00<' in client.get(impact_page.url).content.decode()
+
+
+def test_a_cached_page_is_kept_while_the_ledger_is_unchanged(client, prog, impact_page, settings):
+    """Stored once, read by every later reader without touching the database."""
+    settings.PAGE_CACHE_SECONDS = 300
+    client.get(impact_page.url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(impact_page.url)
+    assert response["X-Page-Cache"] == "hit"
+    assert len(queries) == 0
