@@ -1,5 +1,6 @@
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Stock, StockMovement
 from catalog.services import (
@@ -255,10 +256,11 @@ def test_taking_units_from_a_location_without_a_row_is_refused_without_creating_
 
 def test_reserving_units_at_a_location_without_a_row_is_refused_without_creating_one(variant, counter, operator):
     """A reservation never finds units in a row it would have to create: refused, no empty row left behind in
-    the caller's transaction (checkout catches the refusal and plans again), and one statement fewer each time."""
+    the caller's transaction (checkout catches the refusal and plans again), and no insert tried on the way."""
     with transaction.atomic():
-        with pytest.raises(InsufficientStock):
+        with CaptureQueriesContext(connection) as queries, pytest.raises(InsufficientStock):
             apply_stock_changes(
                 [StockChange(variant, counter, 0, 1)], kind=StockMovement.Kind.ALLOCATE, actor=operator, reason="预留"
             )
+        assert not [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
         assert not Stock.objects.filter(variant=variant, location=counter).exists()
