@@ -277,6 +277,7 @@ def run_burst(count: int, database_url: str | None = None, redis_url: str | None
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     prepared = json.loads(server.run(env, sys.executable, "-m", "bench.notifications", str(2 * count), receiver.url))
     receiver.secret = prepared["secret"]
+    server.analyze(database_url)  # the statistics autovacuum keeps in production (it may be off here)
     burst_orders, drain_orders = prepared["orders"][:count], prepared["orders"][count:]
     gunicorn = server.Gunicorn(env, workdir)
     results: dict = {"load_average_before": os.getloadavg()}

@@ -1,6 +1,8 @@
 """`make bench`: the whole benchmark, end to end, on loopback. Writes bench/results.json.
 
-1. A fresh PostgreSQL database with the scaled catalogue (bench/scaled.py), Redis for the cache.
+1. A fresh PostgreSQL database with the scaled catalogue (bench/scaled.py), analysed (``VACUUM ANALYZE``: the
+   planner's statistics, which autovacuum keeps in production but which a database built just now lacks where
+   autovacuum is off, as on the CI machine), Redis for the cache.
 2. gunicorn with production settings (bench/settings.py: plain HTTP, no rate limits).
 3. wrk, 16 connections from a separate process, against the baseline (a bare Django view rendering a
    template of similar size) and each page; ratios are page rps / baseline rps from this same run.
@@ -228,6 +230,7 @@ def main() -> int:
     mixed = server.run(env, sys.executable, "-m", "bench.mix", "setup", str(workdir / "mix.tsv"), str(mix_urls))
     prepared = json.loads(mixed)
     queries = json.loads(server.run(env, sys.executable, "-m", "bench.queries", *[p for p, _ in PAGES.values()]))
+    server.analyze(database_url)  # statistics, as on a shop that has been open (autovacuum may be off here)
 
     gunicorn = server.Gunicorn(env, workdir)
     results: dict = {"products": products, "seconds_per_url": seconds, "connections": 16, "pages": {}}
