@@ -3,9 +3,10 @@
 Every aid figure counts certified entries only (``orders.aid.selectors.CERTIFIED``: the line's product was
 certified when it was sold); the net of uncertified sales is kept apart (``uncertified``), never added in.
 
-The result is cached (``IMPACT_CACHE_KEY``) and dropped when the ledger changes, so a page view never
-aggregates the whole ledger itself; then ``IMPACT_TAG`` is stamped, so pages kept in the page cache that show the
-figures (the impact page) are stale at once.
+The result is cached (``IMPACT_CACHE_KEY``) so a page view never aggregates the whole ledger itself. Every ledger
+write stamps ``IMPACT_TAG`` once it commits (``core.cache`` tags): figures computed before that moment are stale
+from then on, even those stored after it by a reader that was still computing, and so are pages kept in the page
+cache that show them (the impact page).
 """
 
 from dataclasses import dataclass
@@ -15,12 +16,12 @@ from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
-from core.cache import stamp
+from core.cache import get_with_marks, stamp
 from orders.aid.reports import CHOICE_LABELS, period_label
 from orders.aid.selectors import CERTIFIED, UNCERTIFIED, certified_entries
 from orders.models import AidLedgerEntry
 
-IMPACT_CACHE_KEY = "aid:impact:v3"  # a new version whenever ``ImpactFigures`` changes shape
+IMPACT_CACHE_KEY = "aid:impact:v4"  # a new version whenever what is stored changes shape (v4: with its clock)
 IMPACT_CACHE_SECONDS = 300
 IMPACT_TAG = "aid-impact"  # what a cached page showing the figures depends on (``core.cache`` tags)
 TOP_PRODUCTS = 5
@@ -136,16 +137,17 @@ def compute_impact_figures() -> ImpactFigures:
 
 
 def impact_figures() -> ImpactFigures:
-    """The cached impact figures: recomputed at most every ``IMPACT_CACHE_SECONDS`` or after a ledger write."""
-    figures = cache.get(IMPACT_CACHE_KEY)
-    if figures is None:
-        figures = compute_impact_figures()
-        cache.set(IMPACT_CACHE_KEY, figures, IMPACT_CACHE_SECONDS)
+    """The cached impact figures: recomputed at most every ``IMPACT_CACHE_SECONDS``, and once the ledger changed
+    (``IMPACT_TAG`` stamped after they were computed). Stored with the clock as read before computing them."""
+    stored, latest, computed_at = get_with_marks([IMPACT_CACHE_KEY], [IMPACT_TAG])
+    entry = stored.get(IMPACT_CACHE_KEY)
+    if entry is not None and latest[IMPACT_TAG] <= entry[0]:
+        return entry[1]
+    figures = compute_impact_figures()
+    cache.set(IMPACT_CACHE_KEY, (computed_at, figures), IMPACT_CACHE_SECONDS)
     return figures
 
 
 def forget_impact_figures() -> None:
-    """Drop the cached figures, then stamp ``IMPACT_TAG`` (in that order: a page rendered after the stamp finds
-    no figures cached and computes them from the ledger as committed)."""
-    cache.delete(IMPACT_CACHE_KEY)
+    """The figures and every cached page showing them are stale from now on (after a ledger write commits)."""
     stamp([IMPACT_TAG])

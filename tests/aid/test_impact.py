@@ -146,3 +146,24 @@ def test_a_cached_page_is_kept_while_the_ledger_is_unchanged(client, prog, impac
         response = client.get(impact_page.url)
     assert response["X-Page-Cache"] == "hit"
     assert len(queries) == 0
+
+
+def test_figures_read_while_a_sale_commits_are_not_kept_after_it(prog, monkeypatch, django_capture_on_commit_callbacks):
+    """The race a busy sale day makes: a reader computes the figures from the ledger as it was, a sale commits
+    (dropping the cached figures) before that reader stores them, and the stale figures must not then be served
+    for minutes. The interleaving is forced by wrapping the computation (a real database and cache throughout)."""
+    from orders.aid import impact
+
+    certify(prog.oil_coop)
+    real = impact.compute_impact_figures
+
+    def read_then_sale_commits():
+        figures = real()  # the ledger as it was: nothing recorded
+        with django_capture_on_commit_callbacks(execute=True):
+            sell_at_counter(prog.decheng_counter, (prog.oil, 1))
+        return figures
+
+    monkeypatch.setattr(impact, "compute_impact_figures", read_then_sale_commits)
+    assert impact_figures().total == 0  # that reader shows what it read
+    monkeypatch.setattr(impact, "compute_impact_figures", real)
+    assert impact_figures().total == 3800  # the next one the sale
