@@ -9,7 +9,8 @@ built afresh (``core.cache``).
 from collections.abc import Callable
 from typing import TypeVar
 
-from storefront.page_cache import SITE, fragment
+from core.cache import fragment
+from storefront.page_cache import SITE
 
 TIMEOUT = 3600
 

@@ -9,7 +9,8 @@ from django.utils.translation import get_language
 
 from catalog.models import Product
 from cms import selectors
-from storefront.page_cache import SEARCH, SITE, fragment
+from core.cache import fragment
+from storefront.page_cache import SEARCH, SITE
 
 STORIES_SECONDS = 3600
 SEARCH_STORIES = 4

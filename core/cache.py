@@ -13,7 +13,7 @@ window, not one per cache call.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import redis
@@ -183,3 +183,19 @@ def stamp(tags: Any, cache: Any = default_cache) -> None:
         if isinstance(cache, ResilientRedisCache) and not isinstance(exc, CacheUnavailable):
             _down_until[cache._down_key] = time.monotonic() + cache.retry_after
         logger.warning("cache unavailable: tags %s not stamped (%s)", ", ".join(tags), exc.__class__.__name__)
+
+
+def fragment(key: str, tags: Iterable[str], build: Callable[[], T], timeout: int, cache: Any = default_cache) -> T:
+    """The value stored under ``key`` while none of ``tags`` was stamped since it was built; else built now and
+    kept ``timeout`` seconds at most (0 keeps nothing). Stored with the clock as read before building, so a value
+    built across a stamp is stale at once, even when stored after it."""
+    if not timeout:
+        return build()
+    tags = list(tags)
+    stored, latest, built_at = get_with_marks([key], tags, cache)  # one round trip
+    entry = stored.get(key)
+    if entry is not None and max(latest.values(), default=0) <= entry[0]:
+        return entry[1]
+    value = build()
+    cache.set(key, (built_at, value), timeout)
+    return value

@@ -29,7 +29,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -58,8 +57,6 @@ ACCOUNT_REGION = re.compile(re.escape(ACCOUNT_START) + ".*?" + re.escape(ACCOUNT
 # The liveness and readiness probes must not wait on the cache (config/urls.py).
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 
-T = TypeVar("T")
-
 
 def product_tags(product_id: int, merchant_id: int | None = None) -> list[str]:
     """The tags of what a product card or page shows of a product (and of its merchant)."""
@@ -85,21 +82,6 @@ def changed(tags: Iterable[str]) -> None:
 def changed_on_commit(tags: Iterable[str]) -> None:
     tags = list(tags)
     transaction.on_commit(lambda: changed(tags))
-
-
-def fragment(key: str, tags: Iterable[str], build: Callable[[], T], timeout: int) -> T:
-    """The value stored under ``key`` while none of ``tags`` changed since it was built; else built now
-    (and kept ``timeout`` seconds at most; 0 keeps nothing)."""
-    if not timeout:
-        return build()
-    tags = list(tags)
-    stored, latest, built_at = get_with_marks([key], tags)  # one round trip; the clock as read before building
-    entry = stored.get(key)
-    if entry is not None and max(latest.values(), default=0) <= entry[0]:
-        return entry[1]
-    value = build()
-    cache.set(key, (built_at, value), timeout)
-    return value
 
 
 def bump() -> None:

@@ -23,8 +23,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from catalog.models import Product
+from core.cache import fragment
 from storefront import selectors
-from storefront.page_cache import SITE, fill_csrf, fragment, punch_csrf
+from storefront.page_cache import SITE, fill_csrf, punch_csrf
 
 # Counters listed before the rest are folded away.
 COUNTERS_SHOWN = 3

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_safe
 from catalog.models import Product
 from catalog.regions import XiushanTownship
 from catalog.search import plan_search
+from core.cache import fragment
 from storefront import product_page, selectors
 from storefront.cards import render_cards
 from storefront.extensions import product_sections, search_sections
 from storefront.forms import SEARCH_MAX_LENGTH, ProductFilterForm
-from storefront.page_cache import CATALOGUE, CERTIFIED, SEARCH, cache_public_page, depends_on, fragment
+from storefront.page_cache import CATALOGUE, CERTIFIED, SEARCH, cache_public_page, depends_on
 
 FILTER_OPTIONS_SECONDS = 3600
 # Suggestions: browsers and proxies may keep an answer a minute; the server keeps it ten at most (and

@@ -15,8 +15,8 @@ from orders.aid.impact import (
     Amount,
     ImpactFigures,
     compute_impact_figures,
-    forget_impact_figures,
     impact_figures,
+    mark_impact_stale,
 )
 from orders.aid.reconciliation import Document, Reconciliation, reconcile
 from orders.aid.reports import (
@@ -83,11 +83,11 @@ __all__ = [
     "entries_for_user",
     "expired_certificate_condition",
     "expired_certificates",
-    "forget_impact_figures",
     "hidden_for_expired_certificate",
     "impact_figures",
     "in_period",
     "is_hidden_for_expired_certificate",
+    "mark_impact_stale",
     "paid_at",
     "period_label",
     "platform_fee",

@@ -12,11 +12,10 @@ cache that show them (the impact page).
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
-from core.cache import get_with_marks, stamp
+from core.cache import fragment, stamp
 from orders.aid.reports import CHOICE_LABELS, period_label
 from orders.aid.selectors import CERTIFIED, UNCERTIFIED, certified_entries
 from orders.models import AidLedgerEntry
@@ -138,16 +137,10 @@ def compute_impact_figures() -> ImpactFigures:
 
 def impact_figures() -> ImpactFigures:
     """The cached impact figures: recomputed at most every ``IMPACT_CACHE_SECONDS``, and once the ledger changed
-    (``IMPACT_TAG`` stamped after they were computed). Stored with the clock as read before computing them."""
-    stored, latest, computed_at = get_with_marks([IMPACT_CACHE_KEY], [IMPACT_TAG])
-    entry = stored.get(IMPACT_CACHE_KEY)
-    if entry is not None and latest[IMPACT_TAG] <= entry[0]:
-        return entry[1]
-    figures = compute_impact_figures()
-    cache.set(IMPACT_CACHE_KEY, (computed_at, figures), IMPACT_CACHE_SECONDS)
-    return figures
+    (``IMPACT_TAG`` stamped after they were computed)."""
+    return fragment(IMPACT_CACHE_KEY, [IMPACT_TAG], compute_impact_figures, IMPACT_CACHE_SECONDS)
 
 
-def forget_impact_figures() -> None:
+def mark_impact_stale() -> None:
     """The figures and every cached page showing them are stale from now on (after a ledger write commits)."""
     stamp([IMPACT_TAG])

@@ -31,7 +31,7 @@ from catalog.notifications import notify_operators
 from core.scopes import User
 from core.users import acting_user
 from orders.aid.certificates import expired_certificates, newly_expired_certificates
-from orders.aid.impact import forget_impact_figures
+from orders.aid.impact import mark_impact_stale
 from orders.aid.settings import aid_settings
 from orders.aid.statements import statement
 from orders.models import (
@@ -91,7 +91,7 @@ def _write(entries: list[AidLedgerEntry]) -> list[AidLedgerEntry]:
     if not entries:
         return []
     created = AidLedgerEntry.objects.bulk_create(entries)
-    transaction.on_commit(forget_impact_figures)
+    transaction.on_commit(mark_impact_stale)
     return created
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from catalog.certificates import revoke_certificate
 from catalog.models import Certificate
-from orders.aid import forget_impact_figures, impact_figures, reconcile, statement
+from orders.aid import impact_figures, mark_impact_stale, reconcile, statement
 from orders.models import AidLedgerEntry
 from orders.payments.services import refund_order
 from tests.aid.helpers import certify, order_of, pay, sell_at_counter
@@ -37,7 +37,7 @@ def mixed(prog, operator):
     order = pay(order_of((prog.oil, 2), (prog.cabbage, 1)))
     refund_order(order, actor=operator, reason="破损", lines={order.lines.get(variant=prog.oil).pk: 1})
     sell_at_counter(prog.decheng_counter, (prog.oil, 1), (prog.orange, 2))
-    forget_impact_figures()
+    mark_impact_stale()
     prog.certificate = certificate
     prog.order = order
     return prog
@@ -147,12 +147,12 @@ def test_a_merchant_sees_its_uncertified_sales_apart_from_its_aid(client, mixed)
 def test_revoking_the_certificate_later_changes_no_past_figure(mixed, operator):
     revoke_certificate(mixed.certificate, actor=operator, reason="认定被撤销")
     Certificate.objects.filter(pk=mixed.certificate.pk).update(number="XSXF-CHANGED")
-    forget_impact_figures()
+    mark_impact_stale()
     assert (impact_figures().total, impact_figures().uncertified) == (CERTIFIED, UNCERTIFIED)
 
     # Sold after the revocation: uncertified, the aid figure does not move.
     pay(order_of((mixed.oil, 3)))
-    forget_impact_figures()
+    mark_impact_stale()
     assert (impact_figures().total, impact_figures().uncertified) == (CERTIFIED, UNCERTIFIED + 3 * 3800)
     result = reconcile()
     assert result.balanced and (result.certified, result.uncertified) == (CERTIFIED, UNCERTIFIED + 3 * 3800)
@@ -197,11 +197,11 @@ def test_sales_before_and_after_the_certificate_expires_are_certified_and_uncert
     sale made after it expired is uncertified; the figures before the expiry do not move."""
     yesterday = timezone.localdate() - timezone.timedelta(days=1)
     Certificate.objects.filter(pk=mixed.certificate.pk).update(valid_until=yesterday)  # it ran out yesterday
-    forget_impact_figures()
+    mark_impact_stale()
     assert (impact_figures().total, impact_figures().uncertified) == (CERTIFIED, UNCERTIFIED)
 
     after = pay(order_of((mixed.oil, 1)))
-    forget_impact_figures()
+    mark_impact_stale()
     assert (impact_figures().total, impact_figures().uncertified) == (CERTIFIED, UNCERTIFIED + 3800)
     assert AidLedgerEntry.objects.get(order=after).certificate_number == ""
     assert AidLedgerEntry.objects.filter(order=mixed.order, certificate_number=mixed.certificate.number).exists()
