@@ -37,6 +37,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from core.cache import get_with_marks, marks, stamp
 from storefront.cart import COOKIE_NAME as CART_COOKIE
@@ -51,6 +52,7 @@ CART_START, CART_END = "<!--dx:cart-->", "<!--/dx:cart-->"
 CART_HOLE = "<!--dx:cart-hole-->"
 ACCOUNT_START, ACCOUNT_END = "<!--dx:account-->", "<!--/dx:account-->"
 ACCOUNT_HOLE = "<!--dx:account-hole-->"
+PLAIN_HEADERS = 64  # at most this many kept per process (one for each language and view)
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CART_REGION = re.compile(re.escape(CART_START) + ".*?" + re.escape(CART_END), re.S)
 ACCOUNT_REGION = re.compile(re.escape(ACCOUNT_START) + ".*?" + re.escape(ACCOUNT_END), re.S)
@@ -150,22 +152,30 @@ def fill_csrf(request: HttpRequest, content: str) -> str:
     return content.replace(CSRF_HOLE, get_token(request)) if CSRF_HOLE in content else content
 
 
-# The header of a visitor with neither a session nor a cart, per language: the same for all of them.
-_plain_headers: dict[str, tuple[str, str]] = {}
+# The header's links of a visitor with neither a session nor a cart, per language and view (the cart link and
+# "my orders" mark the page they lead to as current): the same for all of them.
+_plain_headers: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _header(request: HttpRequest) -> tuple[str, str]:
-    """The visitor's cart link and account links."""
+    """The visitor's cart link and account links (worked out once per request: the header and the tab bar)."""
+    header = getattr(request, "_visitor_header", None)
+    if header is not None:
+        return header
     plain = settings.SESSION_COOKIE_NAME not in request.COOKIES and CART_COOKIE not in request.COOKIES
-    if plain and request.LANGUAGE_CODE in _plain_headers:
-        return _plain_headers[request.LANGUAGE_CODE]
-    header = (_cart_link(request), _account_links(request))
-    if plain:
-        _plain_headers[request.LANGUAGE_CODE] = header
+    match = getattr(request, "resolver_match", None)
+    key = (get_language(), match.view_name if match else "")
+    header = _plain_headers.get(key) if plain else None
+    if header is None:
+        header = (_cart_link(request), _account_links(request))
+        if plain and len(_plain_headers) < PLAIN_HEADERS:
+            _plain_headers[key] = header
+    request._visitor_header = header
     return header
 
 
-def _fill(request: HttpRequest, content: str) -> str:
+def fill_visitor(request: HttpRequest, content: str) -> str:
+    """``content`` with the visitor's parts filled in: CSRF tokens, the cart link, the account links."""
     content = fill_csrf(request, content)
     if CART_HOLE in content or ACCOUNT_HOLE in content:
         cart_link, account_links = _header(request)
@@ -173,10 +183,11 @@ def _fill(request: HttpRequest, content: str) -> str:
     return content
 
 
-def _punch(content: str) -> str:
-    """The page with the per-visitor parts replaced by holes."""
-    content = CART_REGION.sub(CART_HOLE, punch_csrf(content))
-    return ACCOUNT_REGION.sub(ACCOUNT_HOLE, content)
+def punch_visitor(content: str) -> str:
+    """``content`` with the visitor's parts replaced by holes (``fill_visitor``); the regions' markers stay, so
+    content punched and filled again (the site's chrome, ``cms.chrome``) can be punched again."""
+    content = CART_REGION.sub(CART_START + CART_HOLE + CART_END, punch_csrf(content))
+    return ACCOUNT_REGION.sub(ACCOUNT_START + ACCOUNT_HOLE + ACCOUNT_END, content)
 
 
 class PageCacheMiddleware:
@@ -196,13 +207,13 @@ class PageCacheMiddleware:
         if cached is not None:
             stored_at, tags, content_type, content = cached
             if marks(tags) <= stored_at:
-                response = HttpResponse(_fill(request, content), content_type=content_type)
+                response = HttpResponse(fill_visitor(request, content), content_type=content_type)
                 response["X-Page-Cache"] = "hit"
                 return response
         response = self.get_response(request)
         if self._storable(request, response):
             tags = sorted(getattr(request, "page_tags", set()) | {SITE})
-            entry = (built_at, tags, response["Content-Type"], _punch(response.content.decode()))
+            entry = (built_at, tags, response["Content-Type"], punch_visitor(response.content.decode()))
             cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response

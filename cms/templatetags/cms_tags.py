@@ -4,14 +4,15 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
 from cms import bodies, selectors
 from cms.caching import cached
+from cms.chrome import render_part
 from cms.querysets import active_language_code
+from core.templatetags.links import translated_url
 from core.templatetags.seo import absolute, json_ld
 
 register = template.Library()
@@ -42,6 +43,13 @@ def site_chrome() -> dict[str, Any]:
 
 
 @register.simple_tag(takes_context=True)
+def chrome(context: template.Context, part: str, menus: dict[str, Any]) -> SafeString:
+    """The site's ``header`` or ``footer`` (with the tab bar) for this page and visitor (``cms.chrome``), from
+    ``menus`` (``site_chrome``)."""
+    return render_part(context, part, menus)
+
+
+@register.simple_tag(takes_context=True)
 def alternate_links(context: template.Context) -> list[tuple[str, str]]:
     """(language, absolute URL) of this page in every language it exists in, for ``hreflang``."""
     request = context.get("request")
@@ -51,7 +59,7 @@ def alternate_links(context: template.Context) -> list[tuple[str, str]]:
     if isinstance(page, Page) and page.pk:
         return [(code, absolute(request, url)) for code, url in page_alternates(page, request)]
     path = request.get_full_path()
-    return [(code, absolute(request, translate_url(path, code))) for code, _name in settings.LANGUAGES]
+    return [(code, absolute(request, translated_url(path, code))) for code, _name in settings.LANGUAGES]
 
 
 def page_alternates(page: Page, request) -> list[tuple[str, str]]:

@@ -1,8 +1,11 @@
-"""``{% fixed_url %}``: the address of a view with fixed arguments, worked out once per language and process."""
+"""``{% fixed_url %}``: the address of a view with fixed arguments, worked out once per language and process; and
+``translated_url``: a page's address in another language, kept for the addresses asked most."""
+
+from functools import lru_cache
 
 from django import template
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse, translate_url
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -24,3 +27,24 @@ def fixed_url(viewname: str, *args: str) -> str:
         if len(_urls) < KEPT_URLS:
             _urls[key] = url
     return url
+
+
+# Addresses in another language kept per process (the most recently asked; a query string makes a new one), and
+# only addresses up to this long: a long query string is worked out each time, so the kept ones stay small.
+KEPT_TRANSLATIONS = 4096
+LONGEST_KEPT = 300
+
+
+@lru_cache(maxsize=KEPT_TRANSLATIONS)
+def _translated(url: str, language: str, _active: str | None, _prefix: str, _urlconf: str) -> str:
+    return translate_url(url, language)
+
+
+def translated_url(url: str, language: str) -> str:
+    """Django's ``translate_url``: ``url`` (a path and query) in ``language``, or ``url`` itself when it names no
+    view. Resolving and reversing depend only on the address, both languages, the script prefix and the URLconf,
+    none of which changes while a process runs, so the answer is kept (hreflang links, the language switcher)."""
+    if len(url) > LONGEST_KEPT:
+        return translate_url(url, language)
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _translated(url, language, get_language(), get_script_prefix(), urlconf)

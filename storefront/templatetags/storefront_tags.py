@@ -6,12 +6,12 @@ Money is ``{% load money %}`` (``core.templatetags.money``).
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
 from django.utils.safestring import SafeString
 from wagtail.images.models import AbstractImage, ResponsiveImage
 from wagtail.images.shortcuts import get_renditions_or_not_found
 
 from core.money import fen_to_yuan
+from core.templatetags.links import translated_url
 from core.templatetags.seo import absolute, json_ld
 from storefront.cards import render_card
 from storefront.page_cache import depends_on, product_tags
@@ -57,7 +57,7 @@ def default_language_url(context: template.Context) -> str:
     request = context.get("request")
     if request is None:
         return "/"
-    return translate_url(request.get_full_path(), settings.LANGUAGE_CODE)
+    return translated_url(request.get_full_path(), settings.LANGUAGE_CODE)
 
 
 @register.filter
