@@ -8,7 +8,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
@@ -41,11 +44,14 @@ from cms.querysets import (
 from cms.renditions import attach_renditions, product_pictures
 from cms.restrictions import ViewRestrictionsInOneQueryMixin
 from cms.services import record_form_submission
+from core.cache import fragment
 from core.form_submissions import SafeSubmissionsListView
 from storefront import ratelimit
 from storefront.cards import render_cards
-from storefront.page_cache import CATALOGUE, depends_on, product_tags
+from storefront.page_cache import CATALOGUE, SITE, depends_on, product_tags
 from storefront.selectors import featured_refs
+
+SECTIONS_SECONDS = 3600  # sections of story cards (the home page's, a story's more stories) kept at most this long
 
 
 def route_in_default_language(page: Page, request, path_components: list[str]):
@@ -104,20 +110,32 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
         depends_on(request, [CATALOGUE])
         chosen = [item.product_id for item in self.featured_products.all()]
         context["featured_cards"] = render_cards(request, featured_refs(chosen))
-        context["featured_stories"] = StoryPage.objects.featured(self.locale_id, renditions=False)
-        context["current_campaign"] = CampaignPage.objects.current(self.locale_id)
-        attach_renditions(
-            [
-                (self, "hero_image"),
-                (context["current_campaign"], "hero_image"),
-                *((story, "hero_image") for story in context["featured_stories"]),
-            ]
-        )
+        context["campaign_section"], context["stories_section"] = self.sections(request)
+        attach_renditions([(self, "hero_image")])
         facts = self.facts()
         context["counters_teaser"] = facts.counters
         context["programme_figures"] = facts.figures
         context["impact_url"] = facts.impact_url
         return context
+
+    def sections(self, request) -> tuple[SafeString, SafeString]:
+        """The running campaign's teaser and the featured stories, rendered; kept until a page is published,
+        moved or restricted (the site's mark) or a merchant changes (the catalogue's), and for the day at most
+        (a campaign runs by dates)."""
+        locale_id = self.locale_id
+
+        def build() -> tuple[str, str]:
+            stories = StoryPage.objects.featured(locale_id, renditions=False)
+            campaign = CampaignPage.objects.current(locale_id)
+            attach_renditions([(campaign, "hero_image"), *((story, "hero_image") for story in stories)])
+            return (
+                render_to_string("cms/includes/home_campaign.html", {"current_campaign": campaign}, request),
+                render_to_string("cms/includes/home_stories.html", {"featured_stories": stories}, request),
+            )
+
+        key = f"home-sections:{get_language()}:{locale_id}:{timezone.localdate().isoformat()}"
+        campaign, stories = fragment(key, [SITE, CATALOGUE], build, SECTIONS_SECONDS)
+        return mark_safe(campaign), mark_safe(stories)  # noqa: S308 (rendered by the template engine)
 
     def facts(self) -> "HomeFacts":
         """The programme's figures (with their sources), the counters teaser and the impact page's address
@@ -278,15 +296,21 @@ class StoryPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlo
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["more_stories"] = StoryPage.objects.more_like(self, renditions=False)
-        attach_renditions(
-            [
-                (self, "hero_image"),
-                *((story, "hero_image") for story in context["more_stories"]),
-                *product_pictures(prefetched_products()),
-            ]
-        )
+        context["more_section"] = self.more_section(request)
+        attach_renditions([(self, "hero_image"), *product_pictures(prefetched_products())])
         return context
+
+    def more_section(self, request) -> SafeString:
+        """Other stories (about the same merchant first), rendered; kept until a page is published, moved or
+        restricted (the site's mark) or a merchant changes (the catalogue's)."""
+
+        def build() -> str:
+            stories = StoryPage.objects.more_like(self, renditions=False)
+            attach_renditions([(story, "hero_image") for story in stories])
+            return render_to_string("cms/includes/more_stories.html", {"more_stories": stories}, request)
+
+        key = f"more-stories:{get_language()}:{self.pk}"
+        return mark_safe(fragment(key, [SITE, CATALOGUE], build, SECTIONS_SECONDS))  # noqa: S308
 
 
 class CampaignPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlocksMixin, SeoMixin, Page):
