@@ -9,8 +9,11 @@ from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -44,6 +47,20 @@ def _page(request: HttpRequest, paginator: Paginator) -> Page:
     return paginator.get_page(number)
 
 
+def filter_fields(request: HttpRequest, filters: dict, categories: list, merchants: list) -> SafeString:
+    """The filter form's visible fields showing ``filters``, rendered; kept per language and filters (the search
+    words aside, in a field of their own) until the catalogue changes (its categories and merchants)."""
+    chosen = {name: value for name, value in filters.items() if name != "q"}
+
+    def build() -> str:
+        form = ProductFilterForm(initial=chosen, categories=categories, merchants=merchants)
+        return render_to_string("storefront/includes/filter_fields.html", {"filter_form": form}, request)
+
+    digest = hashlib.sha256(urlencode(sorted(chosen.items())).encode()).hexdigest()[:32]
+    key = f"filter-fields:{get_language()}:{digest}"
+    return mark_safe(fragment(key, [CATALOGUE], build, FILTER_OPTIONS_SECONDS))  # noqa: S308 (rendered by the engine)
+
+
 @require_safe
 @cache_public_page
 def product_list(request: HttpRequest) -> HttpResponse:
@@ -61,7 +78,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "cards": render_cards(request, page.object_list),
         "filters": filters,
-        "filter_form": ProductFilterForm(initial=filters, categories=categories, merchants=merchants),
+        "filter_fields": filter_fields(request, filters, categories, merchants),
         "filter_query": form.query_string(),
         "active_filter_count": sum(1 for name in filters if name != "q"),
         "categories": categories,

@@ -108,6 +108,26 @@ def test_filters_are_kept_in_the_form(client, catalogue):
     assert re.search(r'<input type="checkbox" name="in_stock"[^>]*checked', html)
 
 
+def test_the_form_shows_each_pages_own_filters_and_new_options_at_once(
+    client, catalogue, django_capture_on_commit_callbacks
+):
+    """The form's fields are kept rendered per language and filters (``storefront.views.filter_fields``)."""
+    oils, crafts = catalogue["oil"].category, catalogue["scarf"].category
+    client.get(LIST, {"category": oils.slug})
+    html = client.get(LIST, {"category": crafts.slug, "q": "织锦"}).content.decode()
+    assert f'<option value="{crafts.slug}" selected>' in html and f'<option value="{oils.slug}">' in html
+    assert '<input type="hidden" name="q" value="织锦" id="id_q">' in html
+    plain = client.get(LIST).content.decode()
+    assert not re.search(
+        r'<option value="[^"]+" selected>', plain.split('class="filters__form"')[1].split('name="sort"')[0]
+    )
+    assert '<input type="hidden" name="q" id="id_q">' in plain
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.make_product(category=factories.make_category("蔬菜"))
+    assert ">蔬菜</option>" in client.get(LIST, {"category": crafts.slug}).content.decode()
+
+
 def test_every_filter_control_has_a_label(client, catalogue):
     html = client.get(LIST).content.decode()
     form = html[html.index('class="filters__form"') :]
