@@ -46,6 +46,8 @@ def test_each_page_marks_its_own_link_as_current(client, menu_page):
     assert current_links(stories) == ["/stories/"]  # the menu's entry for this page
     assert set(current_links(home)) == {"/"}  # the header's and the tab bar's home links
     assert current_links(packs) == ["/packs/"]
+    for html in (products, stories, home, packs):  # the parts' own comments never reach the page
+        assert "{#" not in html and "{% comment" not in html and "cms.chrome" not in html
 
 
 def test_the_menu_follows_a_new_page_at_once(client, home):
@@ -66,6 +68,8 @@ def test_the_search_box_shows_this_pages_words_escaped(client, db):
     assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in header(second)
     assert "<script>alert(1)" not in second
     assert re.search(r'name="q" value=""', header(plain))
+    holes = client.get("/en/products/", {"q": "__dx_next__ __dx_csrf__"}).content.decode()
+    assert 'name="q" value="__dx_next__ __dx_csrf__"' in header(holes)  # shown as typed, never filled in
 
 
 def test_the_language_switcher_returns_to_this_page(client, db):
