@@ -15,6 +15,7 @@ hence a new entry; translations, static files' addresses and the fixed links can
 runs. Without a request (an error page rendered bare) a part is rendered afresh.
 """
 
+import re
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -38,6 +39,7 @@ CURRENT_VIEWS = frozenset(
 )
 SEARCH_HOLE = "__dx_search__"
 NEXT_HOLE = "__dx_next__"
+HOLES = re.compile(f"{SEARCH_HOLE}|{NEXT_HOLE}")
 KEPT = 256  # rendered parts kept per process at most (for each part, language, current link and menu)
 
 _rendered: dict[tuple, str] = {}
@@ -69,9 +71,7 @@ def render_part(context: Any, name: str, chrome: dict[str, Any]) -> SafeString:
         if len(_rendered) >= KEPT:
             _rendered.clear()
         _rendered[key] = html
-    html = fill_visitor(request, html)
-    if SEARCH_HOLE in html:
-        html = html.replace(SEARCH_HOLE, conditional_escape(str(search)))
-    if NEXT_HOLE in html:
-        html = html.replace(NEXT_HOLE, conditional_escape(default_language_url(context)))
-    return mark_safe(html)  # noqa: S308 (rendered by the template engine; the two values escaped above)
+    fills = {SEARCH_HOLE: lambda: search, NEXT_HOLE: lambda: default_language_url(context)}
+    # One pass, so that neither value is looked at again for the other's hole (a search for "__dx_next__").
+    html = HOLES.sub(lambda hole: conditional_escape(str(fills[hole.group(0)]())), fill_visitor(request, html))
+    return mark_safe(html)  # noqa: S308 (rendered by the template engine; the two values escaped here)
