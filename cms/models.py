@@ -130,7 +130,11 @@ class HomePage(ViewRestrictionsInOneQueryMixin, Page):
             attach_renditions([(campaign, "hero_image"), *((story, "hero_image") for story in stories)])
             return (
                 render_to_string("cms/includes/home_campaign.html", {"current_campaign": campaign}, request),
-                render_to_string("cms/includes/home_stories.html", {"featured_stories": stories}, request),
+                render_to_string(
+                    "cms/includes/story_grid.html",
+                    {"stories": stories, "name": "featured-stories", "heading": _("Merchant stories")},
+                    request,
+                ),
             )
 
         key = f"home-sections:{get_language()}:{locale_id}:{timezone.localdate().isoformat()}"
@@ -307,7 +311,8 @@ class StoryPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlo
         def build() -> str:
             stories = StoryPage.objects.more_like(self, renditions=False)
             attach_renditions([(story, "hero_image") for story in stories])
-            return render_to_string("cms/includes/more_stories.html", {"more_stories": stories}, request)
+            context = {"stories": stories, "name": "more-stories", "heading": _("More stories")}
+            return render_to_string("cms/includes/story_grid.html", context, request)
 
         key = f"more-stories:{get_language()}:{self.pk}"
         return mark_safe(fragment(key, [SITE, CATALOGUE], build, SECTIONS_SECONDS))  # noqa: S308

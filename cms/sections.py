@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from cms import selectors
@@ -24,7 +25,9 @@ def merchant_stories(request: HttpRequest, product: Product) -> SafeString | str
         stories = selectors.stories_about(merchant)
         if not stories:
             return ""
-        return render_to_string("cms/includes/merchant_stories.html", {"stories": stories, "product": product}, request)
+        heading = _("Stories about %(merchant)s") % {"merchant": merchant.display_name}
+        context = {"stories": stories, "name": "merchant-stories", "heading": heading}
+        return render_to_string("cms/includes/story_grid.html", context, request)
 
     # Stories change only when pages are published (the site's mark) or the merchant changes.
     key = f"merchant-stories:{get_language()}:{merchant.pk}"
@@ -38,7 +41,9 @@ def search_stories(request: HttpRequest, query: str) -> SafeString | str:
         stories = selectors.search_stories(query, limit=SEARCH_STORIES)
         if not stories:
             return ""
-        return render_to_string("cms/includes/search_stories.html", {"stories": stories, "query": query}, request)
+        heading = _("Stories about “%(query)s”") % {"query": query}
+        context = {"stories": stories, "name": "search-stories", "heading": heading}
+        return render_to_string("cms/includes/story_grid.html", context, request)
 
     # Found stories change when pages are published (the site's mark) or the operators' synonyms change.
     digest = hashlib.sha256(query.encode()).hexdigest()[:32]

@@ -5,7 +5,6 @@ visitor's own CSRF token, cart and account links, never those of the page or vis
 import re
 from html import unescape
 
-import pytest
 from django.test import Client
 
 from cms.models import StoryIndexPage
@@ -27,15 +26,7 @@ def switcher_next(html: str) -> str:
     return unescape(re.search(r'<input type="hidden" name="next" value="([^"]*)"', html).group(1))
 
 
-@pytest.fixture
-def menu_page(home):
-    index = StoryIndexPage(title="商户故事", slug="stories", show_in_menus=True)
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    return index
-
-
-def test_each_page_marks_its_own_link_as_current(client, menu_page):
+def test_each_page_marks_its_own_link_as_current(client, story_index):
     products = client.get("/products/").content.decode()
     stories = client.get("/stories/").content.decode()
     home = client.get("/").content.decode()
