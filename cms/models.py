@@ -249,6 +249,7 @@ class StoryPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlo
     """A merchant's story: who they are, where, and what they make, with their products inside."""
 
     objects = PageManager.from_queryset(StoryPageQuerySet)()
+    route_related = ("merchant", "hero_image")  # read by its template (cms.routes)
 
     merchant = models.ForeignKey(
         "catalog.Merchant",

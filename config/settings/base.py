@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "storefront.page_cache.PageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "cms.routes.RouteMemoMiddleware",
     # Last: it calls the page create and edit views itself, in one transaction (cms.page_writes).
     "cms.page_writes.PageFormTransactionMiddleware",
 ]
