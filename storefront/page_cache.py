@@ -190,6 +190,12 @@ def punch_visitor(content: str) -> str:
     return ACCOUNT_REGION.sub(ACCOUNT_START + ACCOUNT_HOLE + ACCOUNT_END, content)
 
 
+def _private(response: HttpResponse) -> bool:
+    """Marked by its view as private or not to be stored (Wagtail does so for a page behind a restriction)."""
+    directives = {part.split("=")[0].strip().lower() for part in response.get("Cache-Control", "").split(",")}
+    return bool(directives & {"private", "no-store"})
+
+
 class PageCacheMiddleware:
     """Serve and store public pages (after the session, locale, CSRF, auth and messages middleware, and
     inside the middleware that adds security headers, so hits carry them too)."""
@@ -231,4 +237,5 @@ class PageCacheMiddleware:
             and not response.streaming
             and all(name == settings.CSRF_COOKIE_NAME for name in response.cookies)
             and response["Content-Type"].startswith("text/html")
+            and not _private(response)
         )

@@ -12,14 +12,15 @@ from cms.models import HomePage, StoryIndexPage
 from tests.cms.helpers import make_story
 
 
-def tree_queries(client, path: str, **extra) -> tuple[int, int, int]:
-    """The response's status and how many page and site queries it took."""
+def tree_queries(client, path: str, **extra) -> tuple[int, int, int, int]:
+    """The response's status and how many page, site and view restriction queries it took."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, **extra)
     sql = [query["sql"] for query in queries.captured_queries]
     pages = sum(text.startswith('SELECT "wagtailcore_page"."id"') for text in sql)  # a page's row, specific or not
     sites = sum(text.startswith('SELECT "wagtailcore_site"') for text in sql)
-    return response.status_code, pages, sites
+    restrictions = sum('FROM "wagtailcore_pageviewrestriction"' in text for text in sql)
+    return response.status_code, pages, sites, restrictions
 
 
 def title(response) -> str:
@@ -37,6 +38,7 @@ def test_a_story_is_found_once_then_served_with_its_own_row(client, story_index)
     # and its index (the link above its title), and no site query at all.
     assert first[1] >= 5 and first[2] >= 1
     assert again[1] == 2 and again[2] == 0
+    assert again[3] == 1  # its view restrictions, read once
     assert title(client.get("/stories/brocade/")) == "一梭一线织出好日子"
 
 

@@ -256,11 +256,21 @@ def test_making_a_page_private_drops_it_at_once(db, django_capture_on_commit_cal
     Client().get("/")
     assert Client().get("/")["X-Page-Cache"] == "hit"
     with django_capture_on_commit_callbacks(execute=True):
-        PageViewRestriction.objects.create(page=home, restriction_type="password", password="secret")
+        restriction = PageViewRestriction.objects.create(page=home, restriction_type="password", password="secret")
     private = Client().get("/")
     assert "X-Page-Cache" not in private
     assert 'name="password"' in private.content.decode()
     assert "X-Page-Cache" not in Client().get("/")  # never stored while private
+
+    # A visitor who knows the password sees the page; their copy is not kept for the others.
+    insider = Client()
+    insider.post(
+        f"/_util/authenticate_with_password/{restriction.pk}/{home.pk}/", {"password": "secret", "return_url": "/"}
+    )
+    inside = insider.get("/")
+    assert inside.status_code == 200 and 'name="password"' not in inside.content.decode()
+    assert "X-Page-Cache" not in inside and "X-Page-Cache" not in insider.get("/")
+    assert 'name="password"' in Client().get("/").content.decode()
 
 
 # --- Signed-in shoppers share the stored pages, with their own header -----------------------------------
