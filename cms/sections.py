@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from catalog.models import Product
+from catalog.models import Merchant, Product
 from cms import selectors
 from core.cache import fragment
 from storefront.page_cache import SEARCH, SITE
@@ -19,7 +19,12 @@ SEARCH_STORIES = 4
 
 def merchant_stories(request: HttpRequest, product: Product) -> SafeString | str:
     """The published stories about the product's merchant, as story cards; nothing when there are none."""
-    merchant = product.merchant
+    return stories_about(request, product.merchant)
+
+
+def stories_about(request: HttpRequest, merchant: Merchant) -> SafeString | str:
+    """The published stories about ``merchant``, as story cards (on its products' pages and its own); nothing
+    when there are none."""
 
     def build() -> str:
         stories = selectors.stories_about(merchant)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from cms import products, selectors
+from cms import products, sections
 from storefront.cards import render_cards
 from storefront.forms import SEARCH_MAX_LENGTH
 from storefront.page_cache import CATALOGUE, cache_public_page, depends_on
@@ -33,7 +33,7 @@ def merchant(request: HttpRequest, slug: str) -> HttpResponse:
         "merchant": merchant,
         "cards": render_cards(request, shown),
         "product_count": len(shown) if len(shown) < settings.CATALOG_PAGE_SIZE else refs.count(),
-        "stories": selectors.stories_about(merchant),
+        "stories_section": sections.stories_about(request, merchant),
     }
     return render(request, "cms/merchant.html", context)
 

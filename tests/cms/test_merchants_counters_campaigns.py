@@ -36,6 +36,26 @@ def test_merchant_page_shows_the_merchant_its_products_and_stories(client, story
     assert "别家的茶油" not in html and "别人的故事" not in html
 
 
+def test_merchant_pages_stories_follow_a_new_story_and_the_merchants_new_name_at_once(
+    client, story_index, django_capture_on_commit_callbacks
+):
+    merchant = factories.make_merchant(name="隘口镇土家织锦非遗工坊", slug="aikou")
+    factories.make_product(merchant, name="土家织锦围巾")
+    make_story(story_index, title="一梭一线织出好日子", merchant=merchant)
+    html = client.get("/merchants/aikou/").content.decode()
+    assert "一梭一线织出好日子" in html and "关于隘口镇土家织锦非遗工坊的故事" in html
+
+    make_story(story_index, title="织娘的新订单", merchant=merchant)
+    html = client.get("/merchants/aikou/").content.decode()
+    assert "织娘的新订单" in html and "一梭一线织出好日子" in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        merchant.name = "隘口织锦工坊"
+        merchant.save()
+    html = client.get("/merchants/aikou/").content.decode()
+    assert "关于隘口织锦工坊的故事" in html and "隘口镇土家织锦非遗工坊" not in html
+
+
 def test_unknown_or_inactive_merchants_answer_404(client, db):
     inactive = factories.make_merchant(is_active=False)
     factories.make_product(inactive)
