@@ -19,10 +19,10 @@ SEARCH_STORIES = 4
 
 def merchant_stories(request: HttpRequest, product: Product) -> SafeString | str:
     """The published stories about the product's merchant, as story cards; nothing when there are none."""
-    return stories_about(request, product.merchant)
+    return merchant_section(request, product.merchant)
 
 
-def stories_about(request: HttpRequest, merchant: Merchant) -> SafeString | str:
+def merchant_section(request: HttpRequest, merchant: Merchant) -> SafeString | str:
     """The published stories about ``merchant``, as story cards (on its products' pages and its own); nothing
     when there are none."""
 

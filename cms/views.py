@@ -33,7 +33,7 @@ def merchant(request: HttpRequest, slug: str) -> HttpResponse:
         "merchant": merchant,
         "cards": render_cards(request, shown),
         "product_count": len(shown) if len(shown) < settings.CATALOG_PAGE_SIZE else refs.count(),
-        "stories_section": sections.stories_about(request, merchant),
+        "stories_section": sections.merchant_section(request, merchant),
     }
     return render(request, "cms/merchant.html", context)
 
