@@ -57,17 +57,13 @@ def route(request: HttpRequest, path: str) -> RouteResult | None:
     if kept is not None:
         site, label, pk = kept
         model = apps.get_model(label)
-        page = model.objects.select_related(*model_related(model)).filter(pk=pk, live=True).first()
+        related = getattr(model, "route_related", ())  # what the page's template reads at once
+        page = model.objects.select_related(*related).filter(pk=pk, live=True).first()
         if page is not None:
             # Wagtail keeps the request's site here (``Site.find_for_request``): its links read it.
             request._wagtail_site = site
             return RouteResult(page)
     return Page.route_for_request(request, path)
-
-
-def model_related(model: type[Page]) -> tuple[str, ...]:
-    """The relations a page's template reads at once (``route_related`` on the page class)."""
-    return tuple(getattr(model, "route_related", ()))
 
 
 class RouteMemoMiddleware:

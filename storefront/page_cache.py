@@ -37,6 +37,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.cache import cc_delim_re
 from django.utils.translation import get_language
 
 from core.cache import get_with_marks, marks, stamp
@@ -192,7 +193,7 @@ def punch_visitor(content: str) -> str:
 
 def _private(response: HttpResponse) -> bool:
     """Marked by its view as private or not to be stored (Wagtail does so for a page behind a restriction)."""
-    directives = {part.split("=")[0].strip().lower() for part in response.get("Cache-Control", "").split(",")}
+    directives = {part.split("=")[0].strip().lower() for part in cc_delim_re.split(response.get("Cache-Control", ""))}
     return bool(directives & {"private", "no-store"})
 
 
