@@ -13,6 +13,7 @@ Nothing in them is per visitor: the counter a shopper chose is remembered by the
 (``storefront/js/product.js``), not by the page.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.utils.translation import get_language
 from catalog.models import Product
 from core.cache import fragment
 from storefront import selectors
-from storefront.page_cache import SITE, fill_csrf, punch_csrf
+from storefront.page_cache import CATALOGUE, SITE, fill_csrf, punch_csrf
 
 # Counters listed before the rest are folded away.
 COUNTERS_SHOWN = 3
@@ -38,6 +39,29 @@ class ProductPage:
     head: SafeString
     main: SafeString
     product: Product | None  # shaped for display when rendered now (None when the parts were stored)
+
+
+def find(slug: str) -> Product:
+    """The public product ``slug`` names (``selectors.public_product``: 404 if none), remembered per day.
+
+    Which product a slug names, and its row with its merchant's and category's, change only with a save that
+    stamps ``CATALOGUE`` (a product, variant, merchant, category, certificate or pre-sale) or ``SITE`` (the aid
+    settings, which hide products whose certificate expired); the day is in the key, as certificates expire by
+    the day. A slug that names no public product is never kept. The pre-sale edges follow the clock: read afresh
+    (one plain query) for a remembered product that has pre-sales.
+    """
+    found: list[Product] = []
+
+    def build() -> Product:
+        found.append(selectors.public_product(slug))
+        return found[0]
+
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:32]
+    key = f"product-slug:{timezone.localdate().isoformat()}:{digest}"
+    product = fragment(key, [CATALOGUE, SITE], build, settings.FRAGMENT_CACHE_SECONDS)
+    if not found and product.presale_edges:
+        product.presale_edges = selectors.presale_edges(product.pk)
+    return product
 
 
 def tags(product: Product) -> list[str]:

@@ -359,20 +359,34 @@ def presale_phase(product: Product) -> str:
     return f":ps{product.presale_edges}" if getattr(product, "presale_edges", 0) else ""
 
 
+def _presale_edges_sql(product_id: str) -> str:
+    """How many order-window edges (openings and closings) of the pre-sales of the product ``product_id`` (an SQL
+    expression) have passed; 1 more per pre-sale, so a product with pre-sales never counts 0."""
+    quote = connection.ops.quote_name
+    presale, variant = (quote(model._meta.db_table) for model in (PreSale, Variant))
+    return (
+        "SELECT COALESCE(SUM(CASE WHEN p.opens_at <= %s THEN 1 ELSE 0 END"  # noqa: S608 (names from the models)
+        " + CASE WHEN p.closes_at <= %s THEN 1 ELSE 0 END + 1), 0)"
+        f" FROM {presale} p JOIN {variant} v ON v.id = p.variant_id WHERE v.product_id = {product_id}"
+    )
+
+
 def _presale_edges() -> RawSQL:
-    """How many order-window edges (openings and closings) of the product's pre-sales have passed.
+    """The product's pre-sale edges (``_presale_edges_sql``), as an annotation.
 
     Plain SQL: it is read on every product page, where the ORM's grouped subquery took a millisecond to build.
     """
     now = timezone.now()
-    quote = connection.ops.quote_name
-    presale, variant, product = (quote(model._meta.db_table) for model in (PreSale, Variant, Product))
-    sql = (
-        "SELECT COALESCE(SUM(CASE WHEN p.opens_at <= %s THEN 1 ELSE 0 END"  # noqa: S608 (names from the models)
-        " + CASE WHEN p.closes_at <= %s THEN 1 ELSE 0 END + 1), 0)"
-        f" FROM {presale} p JOIN {variant} v ON v.id = p.variant_id WHERE v.product_id = {product}.id"
-    )
-    return RawSQL(sql, [now, now], output_field=IntegerField())  # noqa: S611 (every value is a parameter)
+    column = f"{connection.ops.quote_name(Product._meta.db_table)}.id"
+    return RawSQL(_presale_edges_sql(column), [now, now], output_field=IntegerField())  # noqa: S611 (parameters)
+
+
+def presale_edges(product_id: int) -> int:
+    """The product's pre-sale edges passed by now (``_presale_edges_sql``), in one plain query."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_presale_edges_sql("%s"), [now, now, product_id])
+        return cursor.fetchone()[0]
 
 
 def public_product(slug: str) -> Product:

@@ -5,6 +5,7 @@
 | a product | the product and the catalogue (which products lists hold, their order and counts) |
 | a variant | its product and the catalogue (prices sort lists); its shown availability is refreshed |
 | a product picture | its product |
+| a pre-sale (opened, its windows or plan changed, deleted) | its product and the catalogue |
 | a stock row (a sale, a receipt) | nothing, unless the shown availability changed (``storefront.availability``) |
 | a stock row whose free units did not change, or stayed above the low-stock level | nothing, nothing checked |
 | a merchant | the merchant (every card of theirs) and the catalogue (filters, merchant pages) |
@@ -72,6 +73,12 @@ def variant_changed(sender, instance: Variant, raw: bool = False, **kwargs) -> N
 def picture_changed(sender, instance: ProductImage, raw: bool = False, **kwargs) -> None:
     if not raw:
         changed_on_commit(product_tags(instance.product_id))
+
+
+def presale_changed(sender, instance: PreSale, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        product_id = Variant.objects.filter(pk=instance.variant_id).values_list("product_id", flat=True).first()
+        changed_on_commit([*(product_tags(product_id) if product_id else []), CATALOGUE])
 
 
 def _is_presale(variant_id: int) -> bool:
@@ -146,6 +153,7 @@ RECEIVERS = {
     Product: product_changed,
     Variant: variant_changed,
     ProductImage: picture_changed,
+    PreSale: presale_changed,
     Stock: stock_changed,
     Merchant: merchant_changed,
     Certificate: certificate_changed,

@@ -112,7 +112,7 @@ def _related_refs(product: Product) -> list[tuple[int, int]]:
 @require_safe
 @cache_public_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = selectors.public_product(slug)
+    product = product_page.find(slug)
     depends_on(request, product_page.tags(product))
     page = product_page.product_page(request, product)
     context = {
