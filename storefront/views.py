@@ -3,6 +3,7 @@ the suggestions offered while a shopper types in the header's search field."""
 
 import hashlib
 from dataclasses import asdict
+from functools import cache
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,7 @@ from storefront import product_page, selectors
 from storefront.cards import render_cards
 from storefront.extensions import product_sections, search_sections
 from storefront.forms import SEARCH_MAX_LENGTH, ProductFilterForm
+from storefront.listing import kept_refs
 from storefront.page_cache import CATALOGUE, CERTIFIED, SEARCH, cache_public_page, depends_on
 
 FILTER_OPTIONS_SECONDS = 3600
@@ -70,8 +72,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if form.errors:
         messages.warning(request, _("Ignored an unknown filter value."))
     query = filters.get("q", "")
-    plan = plan_search(query) if query else None
-    page = _page(request, Paginator(selectors.product_refs(filters, plan), settings.CATALOG_PAGE_SIZE))
+    plan = cache(lambda: plan_search(query) if query else None)  # read only when the list is (or finds nothing)
+    page = _page(request, Paginator(kept_refs(filters, plan, settings.CATALOG_PAGE_SIZE), settings.CATALOG_PAGE_SIZE))
     depends_on(request, [CATALOGUE, SEARCH] if query else [CATALOGUE])
     context = {
         "page_obj": page,
@@ -88,7 +90,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     }
     if query and not page.paginator.count:
         context.update(
-            suggested_words=selectors.search_words(query, plan),
+            suggested_words=selectors.search_words(query, plan()),
             suggested_products=selectors.suggestions(query, EMPTY_STATE_SUGGESTIONS)[0],
             popular_cards=render_cards(request, selectors.popular_refs()),
         )
