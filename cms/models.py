@@ -301,9 +301,16 @@ class StoryPage(PinyinSlugPageMixin, ViewRestrictionsInOneQueryMixin, ProductBlo
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        context["index_url"] = self.index_url(request)
         context["more_section"] = self.more_section(request)
         attach_renditions([(self, "hero_image"), *product_pictures(prefetched_products())])
         return context
+
+    def index_url(self, request) -> str:
+        """The address of the page the story sits under (its index), without reading it: a page's path is its
+        parent's and its own slug, so its parent's address is its own less the last part."""
+        url = self.get_url(request) or ""  # none for a page outside every site
+        return url[: url.rstrip("/").rfind("/") + 1]
 
     def more_section(self, request) -> SafeString:
         """Other stories (about the same merchant first), rendered; kept until a page is published, moved or

@@ -35,11 +35,13 @@ def test_a_story_is_found_once_then_served_with_its_own_row(client, story_index)
 
     assert first[0] == again[0] == 200
     # Found: the site, then the root, its translation, the home, the index and the story; remembered: the story
-    # and its index (the link above its title), and no site query at all.
+    # alone (the link above its title to its index is its own address less its slug), and no site query at all.
     assert first[1] >= 5 and first[2] >= 1
-    assert again[1] == 2 and again[2] == 0
+    assert again[1] == 1 and again[2] == 0
     assert again[3] == 1  # its view restrictions, read once
-    assert title(client.get("/stories/brocade/")) == "一梭一线织出好日子"
+    page = client.get("/stories/brocade/")
+    assert title(page) == "一梭一线织出好日子"
+    assert '<p class="story__kicker"><a href="/stories/">' in page.content.decode()
 
 
 def test_an_unpublished_story_leaves_its_address_at_once(client, story_index):
@@ -82,6 +84,7 @@ def test_an_english_address_shows_the_translation_once_it_is_published(client, h
     translated.save_revision().publish()
 
     assert title(client.get("/en/stories/brocade/")) == "Weaving a living"
+    assert '<p class="story__kicker"><a href="/en/stories/">' in client.get("/en/stories/brocade/").content.decode()
     assert title(client.get("/stories/brocade/")) == "一梭一线织出好日子"
 
 
