@@ -92,7 +92,7 @@ def _render(request: HttpRequest, product: Product, rendered: list[Product]) -> 
 
 
 def product_page(request: HttpRequest, product: Product) -> ProductPage:
-    """The parts of ``product``'s page (a public product from ``selectors.public_product``), from the cache
+    """The parts of ``product``'s page (a public product from ``find``), from the cache
     when still current."""
     rendered: list[Product] = []
     key = f"product-page:{timezone.localdate().isoformat()}:{get_language()}:{request.scheme}://{request.get_host()}:{product.pk}{selectors.presale_phase(product)}"

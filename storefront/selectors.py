@@ -355,7 +355,8 @@ def presale_blocks(product: Product) -> list[PreSaleBlock]:
 
 def presale_phase(product: Product) -> str:
     """A key part that changes when one of the product's pre-sales opens or closes (its windows follow the clock,
-    not a change of stock): ``product.presale_edges`` when ``public_product`` read it."""
+    not a change of stock): ``product.presale_edges`` as ``public_product`` read it (``product_page.find`` reads it
+    afresh for a product it remembered)."""
     return f":ps{product.presale_edges}" if getattr(product, "presale_edges", 0) else ""
 
 

@@ -1,6 +1,6 @@
 """A list's count and first pages are kept (``storefront.listing``): a list, a filtered list and a search seen
-before read nothing from the database; a product published, selling out or renamed shows in them at once, and
-pages past the kept ones are read from the database."""
+before read nothing from the database; a product published, a sell-out and a new search synonym show in them at
+once, and pages past the kept ones are read from the database."""
 
 import pytest
 from django.db import connection
