@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
-from wagtail.models import Site
 
 from orders.cart import CartError, remove_line, set_line_quantity
 from orders.checkout import cart_summary
 from storefront.cart import add_to_request_cart, note_cart_quantity, remember_cart, request_cart
 from storefront.selectors import attach_pictures
+from storefront.sites import site_for_request
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -49,7 +49,7 @@ def _checkout_address(request: HttpRequest) -> str:
 @require_safe
 def cart_detail(request: HttpRequest) -> HttpResponse:
     cart = request_cart(request)
-    summary = cart_summary(cart, site=Site.find_for_request(request))
+    summary = cart_summary(cart, site=site_for_request(request))
     note_cart_quantity(request, sum(item.quantity for item in [*summary.items, *summary.packs]))
     attach_pictures(item.product for item in summary.items)
     return render(request, "storefront/cart.html", {"summary": summary})

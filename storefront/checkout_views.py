@@ -42,6 +42,7 @@ from storefront.coupon_views import coupon_customer
 from storefront.forms import CheckoutForm
 from storefront.phone_sign_in import contact_initial
 from storefront.ratelimit import limit_posts
+from storefront.sites import site_for_request
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -156,7 +157,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if sold_out:
             # Too late in a rush: refused from two small reads, before the cart is priced or an order row locked.
             return _render_sold_out(request, sold_out)
-    site = Site.find_for_request(request)
+    site = site_for_request(request)
     if request.method != "POST":
         summary = cart_summary(cart, site=site)
         if summary.is_empty:

@@ -12,7 +12,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from wagtail.models import Site
 
 from core.money import format_fen
 from orders.checkout import cart_summary, coupon_quote
@@ -22,6 +21,7 @@ from storefront.cart import request_cart
 from storefront.cart_views import safe_next
 from storefront.phone_sign_in import verified_mobile
 from storefront.ratelimit import limit_posts
+from storefront.sites import site_for_request
 
 
 def coupon_customer(request: HttpRequest) -> CouponCustomer | None:
@@ -41,7 +41,7 @@ def cart_coupon(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Your cart is empty."))
         return redirect("storefront:cart")
     text = request.POST.get("code", "")
-    summary = cart_summary(cart, site=Site.find_for_request(request))
+    summary = cart_summary(cart, site=site_for_request(request))
     if summary.is_empty:
         messages.info(request, _("Your cart is empty."))
         return redirect("storefront:cart")
