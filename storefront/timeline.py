@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from catalog.models import Location
+from catalog.models import Location, Merchant
 from core.qr import qr_svg
 from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus, Pickup
 from orders.selectors import order_history, order_pickups
@@ -36,28 +36,39 @@ def _label(choices: type, value: str) -> str:
         return value
 
 
-def _entry(event: OrderEvent) -> TimelineEntry:
-    if event.kind == OrderEvent.Kind.PLACED:
-        return TimelineEntry(event.created_at, _("Order placed"), event.to_status)
-    if event.kind == OrderEvent.Kind.FULFILMENT and event.fulfilment is not None:
+def _entry(at: datetime, kind: str, to_status: str, merchant: Merchant | None) -> TimelineEntry:
+    if kind == OrderEvent.Kind.PLACED:
+        return TimelineEntry(at, _("Order placed"), to_status)
+    if kind == OrderEvent.Kind.FULFILMENT and merchant is not None:
         title = _("%(merchant)s: %(status)s") % {
-            "merchant": event.fulfilment.merchant.display_name,
-            "status": _label(Fulfilment.Status, event.to_status),
+            "merchant": merchant.display_name,
+            "status": _label(Fulfilment.Status, to_status),
         }
-        return TimelineEntry(event.created_at, title, event.to_status)
-    return TimelineEntry(event.created_at, _label(OrderStatus, event.to_status), event.to_status)
+        return TimelineEntry(at, title, to_status)
+    return TimelineEntry(at, _label(OrderStatus, to_status), to_status)
 
 
 def customer_timeline(order: Order) -> list[TimelineEntry]:
-    """The order's placed, status and parcel events, oldest first (one query); not the parts cancelled with it."""
-    events = (
+    """The order's placed, status and parcel events, oldest first (one query, of the columns shown: every buyer
+    opens this page right after checkout); not the parts cancelled with it."""
+    rows = (
         order_history(order)
         .filter(kind__in=CUSTOMER_KINDS)
         # Parts are cancelled with their order: the order's own "cancelled" or "expired" says it once.
         .exclude(kind=OrderEvent.Kind.FULFILMENT, to_status=Fulfilment.Status.CANCELLED)
-        .select_related("fulfilment__merchant")
+        .values_list(
+            "created_at",
+            "kind",
+            "to_status",
+            "fulfilment_id",
+            "fulfilment__merchant__name",
+            "fulfilment__merchant__name_en",
+        )
     )
-    return [_entry(event) for event in events]
+    return [
+        _entry(at, kind, to_status, Merchant(name=name, name_en=name_en) if part is not None else None)
+        for at, kind, to_status, part, name, name_en in rows
+    ]
 
 
 # --- Pickup: the code, its QR and the progress at each counter ---------------------------------------------------

@@ -34,7 +34,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,10 +122,16 @@ def _refuse_changed_cart(summary: CartSummary, expected_fingerprint: str) -> Non
 
 
 def _existing_checkout(token: str, cart: Cart) -> Order | None:
-    order = Order.objects.filter(checkout_token=token).first()
-    if order is not None and order.cart_id != cart.pk:
+    """The order this checkout token already placed (None for a new one, as almost always: asked with a plain
+    query, the order loaded only when there is one); a token used for another cart is refused."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, cart_id FROM {Order._meta.db_table} WHERE checkout_token = %s", [token])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if row[1] != cart.pk:
         raise CheckoutError(_("This checkout form has already been used. Please start checkout again."))
-    return order
+    return Order.objects.get(pk=row[0])
 
 
 def place_order(

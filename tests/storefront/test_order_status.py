@@ -118,3 +118,18 @@ def test_cancel_is_post_only_with_csrf_and_404_for_unknown_tokens(pickup_order):
     assert Client().post("/en/orders/no-such-order/cancel/").status_code == 404
     pickup_order.refresh_from_db()
     assert pickup_order.status == "pending_payment"
+
+
+def test_the_history_names_the_merchant_of_each_parcel_in_the_shoppers_language(client, oil, operator):
+    merchant = oil.product.merchant
+    merchant.name, merchant.name_en = "秀山茶油合作社", "Xiushan Tea Oil Co-op"
+    merchant.save()
+    order = checkout(cart_with((oil, 1)), ADDRESS)
+    mark_paid(order, actor=operator)
+    mark_fulfilment_shipped(order.fulfilments.get(), actor=operator, carrier="顺丰", tracking_number="SF1234567890")
+
+    english = [entry.title for entry in client.get(status_url(order)).context["timeline"]]
+    chinese = [entry.title for entry in client.get(f"/orders/{order.token}/").context["timeline"]]
+
+    assert "Xiushan Tea Oil Co-op: Shipped" in english and english[:2] == ["Order placed", "Paid"]
+    assert any(title.startswith("秀山茶油合作社") for title in chinese)
