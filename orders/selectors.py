@@ -12,8 +12,9 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _order_queryset() -> QuerySet[Order]:
+    # A part's merchant is shown (its name beside a tracking number); its location is not.
     return Order.objects.select_related("pickup_location").prefetch_related(
-        "lines", Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("location", "merchant"))
+        "lines", Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("merchant"))
     )
 
 
