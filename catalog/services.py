@@ -39,6 +39,7 @@ class StockChange:
     quantity: int
     allocated_change: int = 0
     batch: Batch | None = None  # goods received as a batch: its receive movement points to it
+    reference: str = ""  # this change's own reference (several orders paid together), over the call's
 
 
 def _clean_reason(reason: str) -> str:
@@ -89,7 +90,8 @@ def apply_stock_changes(
     Every change is checked before the first row is written, so a refusal (``InsufficientStock``) leaves
     nothing to undo and needs no savepoint inside the caller's transaction (the rows stay locked to its end).
     Only a change that puts units on hand creates a missing row: one that takes units away or reserves them
-    could never be met by an empty row, so the check refuses it (and a reservation costs no insert).
+    could never be met by an empty row, so the check refuses it (and a reservation costs no insert). Each row
+    is written once, at its level after all the changes; each change has its movement.
     """
     changes = list(changes)
     reason = _clean_reason(reason)
@@ -119,11 +121,11 @@ def apply_stock_changes(
                     }
                 )
             planned.append((stock, change, on_hand, allocated))
-        movements, restocked = [], set()
+        movements, restocked, changed = [], set(), {}
         for stock, change, on_hand, allocated in planned:
             available_before = stock.on_hand - stock.allocated
             stock.on_hand, stock.allocated = on_hand, allocated
-            stock.save(update_fields=["on_hand", "allocated", "updated_at"])
+            changed[id(stock)] = stock
             notifications.stock_decreased(stock, available_before)
             if available_before <= 0 < on_hand - allocated:
                 restocked.add(stock.variant_id)  # free units where there were none: alerts may be due
@@ -137,10 +139,12 @@ def apply_stock_changes(
                     allocated_after=allocated,
                     actor=actor,
                     reason=reason,
-                    reference=reference,
+                    reference=change.reference or reference,
                     batch=change.batch,
                 )
             )
+        for stock in changed.values():  # each row written once, at its last level (many changes may share it)
+            stock.save(update_fields=["on_hand", "allocated", "updated_at"])
         alerts.restocked_after_commit(restocked)
         return StockMovement.objects.bulk_create(movements)
 

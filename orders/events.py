@@ -39,3 +39,23 @@ def record_order_event(
         note=str(note)[:NOTE_MAX_LENGTH],
         created_at=at or timezone.now(),
     )
+
+
+def record_order_events(
+    entries: list[dict[str, object]], *, actor: User | AbstractBaseUser | None = None, at: datetime | None = None
+) -> list[OrderEvent]:
+    """Append several entries at once (orders moved together): each a dict of ``order_id``, ``kind``,
+    ``from_status``, ``to_status`` and ``note``, all by ``actor`` at ``at``, cut as ``record_order_event`` cuts."""
+    at = at or timezone.now()
+    return OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order_id=entry["order_id"],
+            actor=acting_user(actor),
+            kind=entry["kind"],
+            from_status=entry.get("from_status", ""),
+            to_status=entry.get("to_status", ""),
+            note=str(entry.get("note", ""))[:NOTE_MAX_LENGTH],
+            created_at=at,
+        )
+        for entry in entries
+    )

@@ -22,7 +22,7 @@ from catalog.notifications import EMAIL, STAFF_LANGUAGE, location_data, merchant
 from core.money import fen_to_yuan
 from orders.models import Fulfilment, Order, OrderLine, OrderStatus, Pickup, Refund
 from worker.models import Notification
-from worker.outbox import enqueue
+from worker.outbox import enqueue, written_together
 from worker.sms import register_template
 
 SMS = Notification.Channel.SMS
@@ -108,8 +108,19 @@ def _lines(lines: Any) -> list[dict[str, Any]]:
     ]
 
 
-def order_paid(order: Order) -> None:
-    """Confirmation to the consumer; 'prepare this order' to each pickup counter; 'ship this order' to merchants."""
+def orders_paid(orders: list[Order]) -> None:
+    """``order_paid`` for each of several orders paid together: their messages written in one statement."""
+    emails: dict[int, list[str]] = {}  # each merchant's addresses read once for the batch
+    with written_together():
+        for order in orders:
+            order_paid(order, emails=emails)
+
+
+def order_paid(order: Order, *, emails: dict[int, list[str]] | None = None) -> None:
+    """Confirmation to the consumer; 'prepare this order' to each pickup counter; 'ship this order' to merchants.
+    Fulfilments prefetched with their location and merchant are used as they are; ``emails`` keeps each
+    merchant's addresses once read."""
+    emails = {} if emails is None else emails
     language = _language(order)
     lines = list(order.lines.all())  # read once: the consumer's list, and each fulfilment's share of it
     _sms_to_consumer(
@@ -124,7 +135,10 @@ def order_paid(order: Order) -> None:
             language=language,
             key=f"order-{order.pk}-paid-consumer",
         )
-    for fulfilment in order.fulfilments.select_related("location", "merchant"):
+    fulfilments = order.fulfilments.all()
+    if "fulfilments" not in getattr(order, "_prefetched_objects_cache", {}):
+        fulfilments = fulfilments.select_related("location", "merchant")
+    for fulfilment in fulfilments:
         payload = {
             "order_number": order.number,
             "fulfilment_id": fulfilment.pk,
@@ -154,7 +168,9 @@ def order_paid(order: Order) -> None:
             "postal_code": order.postal_code,
             "contact_phone": order.contact_phone,
         }
-        for email in merchant_emails(fulfilment.merchant):
+        if fulfilment.merchant_id not in emails:
+            emails[fulfilment.merchant_id] = merchant_emails(fulfilment.merchant)
+        for email in emails[fulfilment.merchant_id]:
             enqueue(
                 channel=EMAIL,
                 template="merchant_ship",

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.scopes import User
 from core.transactions import joined_atomic
-from orders.events import record_order_event
+from orders.events import record_order_event, record_order_events
 from orders.models import DeliveryMethod, Fulfilment, Order, OrderEvent, OrderStatus, Payment, Pickup, Refund
 
 S = OrderStatus
@@ -184,17 +184,41 @@ def transition_locked(
 ) -> Order:
     """``transition`` for a caller that holds the order's lock (``lock_order``) in this transaction, saving
     ``fields`` (such as ``paid_at``) in the same update. A refused move raises before anything is written."""
-    check_transition(order, to_status)
-    from_status = order.status
-    order.status = to_status
-    order.updated_at = timezone.now()
-    for name, value in fields.items():
-        setattr(order, name, value)
-    Order.objects.filter(pk=order.pk).update(status=to_status, updated_at=order.updated_at, **fields)
-    record_order_event(
-        order.pk, OrderEvent.Kind.STATUS, actor=actor, from_status=from_status, to_status=to_status, note=note
-    )
+    transition_many_locked([order], to_status, actor=actor, notes={order.pk: note}, **fields)
     return order
+
+
+def transition_many_locked(
+    orders: list[Order],
+    to_status: str,
+    *,
+    actor: User | None = None,
+    notes: dict[int, str] | None = None,
+    **fields: object,
+) -> list[Order]:
+    """``transition_locked`` for several orders moved together (payments applied as a batch): every move is
+    checked before anything is written, then one update and one insert for all; ``notes`` by order pk."""
+    for order in orders:
+        check_transition(order, to_status)
+    now = timezone.now()
+    entries = []
+    for order in orders:
+        entries.append(
+            {
+                "order_id": order.pk,
+                "kind": OrderEvent.Kind.STATUS,
+                "from_status": order.status,
+                "to_status": to_status,
+                "note": (notes or {}).get(order.pk, ""),
+            }
+        )
+        order.status = to_status
+        order.updated_at = now
+        for name, value in fields.items():
+            setattr(order, name, value)
+    Order.objects.filter(pk__in=[order.pk for order in orders]).update(status=to_status, updated_at=now, **fields)
+    record_order_events(entries, actor=actor, at=now)
+    return orders
 
 
 def transition_fulfilment(

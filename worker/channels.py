@@ -11,7 +11,9 @@ import smtplib
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,12 +50,33 @@ def register_webhook_audience(kind: str, resolve: Callable[[str], WebhookEndpoin
     WEBHOOK_AUDIENCES[kind] = resolve
 
 
+_read_once: ContextVar[dict[str, WebhookEndpoint | None] | None] = ContextVar("webhook_endpoints", default=None)
+
+
 def webhook_endpoint(audience: str) -> WebhookEndpoint | None:
-    """The endpoint of ``audience`` as its app resolves it now; None if it is gone or has no secret."""
+    """The endpoint of ``audience`` as its app resolves it now (once per batch, ``endpoints_read_once``); None if
+    it is gone or has no secret."""
+    read = _read_once.get()
+    if read is not None and audience in read:
+        return read[audience]
     kind, _sep, key = audience.partition(":")
     resolve = WEBHOOK_AUDIENCES.get(kind)
     endpoint = resolve(key) if resolve and key else None
-    return endpoint if endpoint is not None and endpoint.secret else None
+    endpoint = endpoint if endpoint is not None and endpoint.secret else None
+    if read is not None:
+        read[audience] = endpoint
+    return endpoint
+
+
+@contextmanager
+def endpoints_read_once() -> Iterator[None]:
+    """Within this block (one batch of deliveries, a fraction of a second), each audience's endpoint is resolved
+    once: a counter sent many orders' messages is read once, not once a message."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
 
 
 class DeliveryError(Exception):

@@ -199,11 +199,12 @@ def deliver_many(notification_ids: list[int], *, deadline: float | None = None) 
     if len(claimed) < len(set(notification_ids)):
         result.outcomes[SKIPPED] = len(set(notification_ids)) - len(claimed)
     results, untried = [], []
-    for n, notification in enumerate(claimed):
-        if n and deadline is not None and time.monotonic() > deadline:
-            untried = claimed[n:]
-            break
-        results.append((notification, *_outcome(notification)))
+    with channels.endpoints_read_once():
+        for n, notification in enumerate(claimed):
+            if n and deadline is not None and time.monotonic() > deadline:
+                untried = claimed[n:]
+                break
+            results.append((notification, *_outcome(notification)))
     try:
         _finish_many(results)
     finally:

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 # Channels whose messages are sent after the others of their transaction (see the module's docstring).
 SENT_LAST = frozenset({Notification.Channel.EMAIL})
 _delivered_here: ContextVar[bool] = ContextVar("outbox_delivered_here", default=False)
+_together: ContextVar[list[Notification] | None] = ContextVar("outbox_written_together", default=None)
 
 
 @contextmanager
@@ -79,10 +80,31 @@ def enqueue(
         # The in-app counter queue is delivered by being written: counter staff read it in their console.
         now = timezone.now()
         defaults.update(status=Notification.Status.DELIVERED, delivered_at=now, attempts=1)
+    together = _together.get()
+    if together is not None:
+        together.append(Notification(key=key, **defaults))
+        return together[-1]
     notification, created = _insert(Notification(key=key, **defaults))
     if created and notification.status == Notification.Status.PENDING:
         _dispatch_on_commit(notification.pk, last=channel in SENT_LAST)
     return notification
+
+
+@contextmanager
+def written_together() -> Iterator[None]:
+    """Within this block (inside a transaction), ``enqueue`` keeps the notifications and writes them all in one
+    statement as the block ends (a batch of orders paid together): once per key as ever, the first of a
+    key written in the block kept, each dispatched after the commit as if written alone. The notifications
+    ``enqueue`` returns in the block are not saved yet."""
+    together: list[Notification] = []
+    token = _together.set(together)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    for notification in _insert_many(together):
+        if notification.status == Notification.Status.PENDING:
+            _dispatch_on_commit(notification.pk, last=notification.channel in SENT_LAST)
 
 
 def _insert(notification: Notification) -> tuple[Notification, bool]:
@@ -91,22 +113,45 @@ def _insert(notification: Notification) -> tuple[Notification, bool]:
     A concurrent transaction inserting the same key makes this one wait for it; if it commits, the row is
     read back (``created`` False), as ``get_or_create`` would.
     """
+    if not _insert_many([notification]):
+        return Notification.objects.get(key=notification.key), False
+    return notification, True
+
+
+def _insert_many(notifications: list[Notification]) -> list[Notification]:
+    """Insert the rows whose key exists nowhere yet, in one statement (``ON CONFLICT DO NOTHING``); returns
+    those inserted, with their primary keys, in the order given (the first of a repeated key)."""
+    unique: dict[str, Notification] = {}
+    for notification in notifications:
+        unique.setdefault(notification.key, notification)
+    if not unique:
+        return []
     fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(notification, True), connection) for field in fields]
     quote = connection.ops.quote_name
     table, columns = quote(Notification._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    placeholders, pk = ", ".join(["%s"] * len(fields)), quote(Notification._meta.pk.column)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    pk, key = quote(Notification._meta.pk.column), quote("key")
+    values = [
+        field.get_db_prep_save(field.pre_save(notification, True), connection)
+        for notification in unique.values()
+        for field in fields
+    ]
     # Names from the model's metadata; every value is a parameter.
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT (key) DO NOTHING RETURNING {pk}"  # noqa: S608
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(unique))} "  # noqa: S608
+        f"ON CONFLICT (key) DO NOTHING RETURNING {pk}, {key}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return Notification.objects.get(key=notification.key), False
-    notification.pk = row[0]
-    notification._state.adding = False
-    notification._state.db = connection.alias
-    return notification, True
+        inserted = {row_key: row_pk for row_pk, row_key in cursor.fetchall()}
+    created = []
+    for notification in unique.values():
+        if notification.key in inserted:
+            notification.pk = inserted[notification.key]
+            notification._state.adding = False
+            notification._state.db = connection.alias
+            created.append(notification)
+    return created
 
 
 class _Dispatch:
