@@ -15,11 +15,12 @@ from orders.aid.services import check_certificates as check_certificates_now
 from orders.institutions.approval import expire_overdue_bulk_orders as expire_bulk_now
 from orders.institutions.placement import place as place_bulk_now
 from orders.institutions.placement import resume_placements
+from orders.payments.batch import apply_payment_batch
 from orders.payments.profit_sharing import share_profits as share_profits_now
 from orders.payments.provider_events import process_pending_provider_events
 from orders.payments.provider_events import process_provider_event as process_provider_event_now
 from orders.payments.reservation import expire_overdue_orders as expire_now
-from orders.payments.services import EventProcessingError, process_event, process_pending_events
+from orders.payments.services import EventProcessingError, apply_held_events, process_event, process_pending_events
 from orders.payments.services import reconcile_payments as reconcile_now
 from orders.presales.services import refund_pending_presales as refund_pending_presales_now
 from worker.outbox import delivered_here
@@ -40,11 +41,15 @@ logger = logging.getLogger(__name__)
 )
 def process_stripe_event(event_id: str) -> bool:
     """Apply a stored Stripe event (a processed one is skipped); retried with backoff, recorded if it gives up.
+    A payment is applied with the others waiting, as a batch (``orders.payments.batch``), when it can be.
 
     The messages of a payment it applies are delivered by this task after the commit (``delivered_here``): the
     counter's and the shopper's text first, then the e-mails, before the next payment is taken."""
     with delivered_here():
-        return process_event(event_id)
+        applied = apply_payment_batch()  # this event and others of a burst, paid together when they can be
+        if applied:
+            apply_held_events()
+        return event_id in applied or process_event(event_id)
 
 
 def publish_stripe_event(event_id: str) -> bool:

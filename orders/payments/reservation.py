@@ -24,18 +24,18 @@ from core.text import clean_text, site_text
 from core.transactions import joined_atomic
 from core.users import acting_user
 from orders import notifications as notify
-from orders.aid.services import credit_order
+from orders.aid.services import credit_orders
 from orders.coupons.services import release as release_coupon
 from orders.events import record_order_event
 from orders.institutions.placement import on_order_paid as on_bulk_order_paid
-from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
 from orders.state import (
     InvalidTransition,
     cancel_fulfilments,
     check_transition,
     lock_order,
     transition,
-    transition_locked,
+    transition_many_locked,
 )
 from orders.vouchers.services import release as release_voucher
 
@@ -130,26 +130,70 @@ def mark_paid_locked(
         )
         raise LatePayment(_("This order is %(status)s and can no longer be paid.") % {"status": status_label})
     check_transition(order, OrderStatus.PAID)
-    order_lines(order)  # read once: the ledger, the messages and the stock change share them
-    order.paid_at = paid_at or timezone.now()
-    credit_order(order, at=order.paid_at)
     parts = [clean_text(note)]
     if payment_reference:
         parts.append(site_text(NOTE_PAYMENT, reference=payment_reference))
-    transition_locked(order, OrderStatus.PAID, actor=actor, note=" ".join(p for p in parts if p), paid_at=order.paid_at)
-    notify.order_paid(order)
-    if order.bulk_order_id is not None:
-        on_bulk_order_paid(order, actor=actor)
+    _pay_locked([order], actor=actor, notes={order.pk: " ".join(p for p in parts if p)}, paid_at=paid_at)
+    return order
+
+
+def mark_many_paid_locked(orders: list[Order], *, references: dict[int, str], paid_at: datetime) -> list[Order]:
+    """``mark_paid_locked`` for several orders whose locks the caller holds (payments applied as a batch), all
+    paid at ``paid_at`` with one statement per table. Each must be awaiting payment within its reservation and
+    none may belong to an organisation's bulk order: otherwise ``InvalidTransition`` before anything is written
+    (such an order takes ``mark_paid_locked``, with its expiry, flags and bulk order)."""
+    now = timezone.now()
+    for order in orders:
+        if _is_overdue(order, now) or order.bulk_order_id is not None:
+            raise InvalidTransition(_("This order cannot be paid together with others."))
+        check_transition(order, OrderStatus.PAID)
+    notes = {
+        pk: site_text(NOTE_PAYMENT, reference=clean_text(reference)[:64])
+        for pk, reference in references.items()
+        if reference
+    }
+    return _pay_locked(orders, actor=None, notes=notes, paid_at=paid_at)
+
+
+def _pay_locked(
+    orders: list[Order], *, actor: User | None, notes: dict[int, str], paid_at: datetime | None
+) -> list[Order]:
+    """Pay orders checked and locked: the aid ledger, the state change, the messages, any bulk order's progress,
+    then the stock, each in one statement per table however many orders."""
+    prefetch_related_objects(
+        orders,
+        Prefetch("lines", queryset=OrderLine.objects.select_related(*LINE_RELATIONS)),
+        Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("location", "merchant")),
+    )  # read once: the ledger, the messages and the stock change share them
+    paid_at = paid_at or timezone.now()
+    for order in orders:
+        order.paid_at = paid_at
+    credit_orders(orders, at=paid_at)
+    transition_many_locked(orders, OrderStatus.PAID, actor=actor, notes=notes, paid_at=paid_at)
+    notify.orders_paid(orders)
+    for order in orders:
+        if order.bulk_order_id is not None:
+            on_bulk_order_paid(order, actor=actor)
     # Last: the stock rows stay locked to the commit, and a sale's rows are shared by every order paid for the
-    # same goods (a flash sale's burst of payments queues on them). The units were allocated to this order, so
+    # same goods (a flash sale's burst of payments queues on them). The units were allocated to these orders, so
     # a refusal means the counts were broken meanwhile: the transaction is doomed, whoever catches the error,
     # and the payment's earlier writes go with it.
     try:
-        _move_order_stock(order, kind=StockMovement.Kind.SALE, actor=acting_user(actor), reason=REASON_SOLD)
+        apply_stock_changes(
+            [
+                StockChange(line.variant, line.location, -line.quantity, -line.quantity, reference=order.number)
+                for order in orders
+                for line in order.lines.all()
+            ],
+            kind=StockMovement.Kind.SALE,
+            actor=acting_user(actor),
+            reason=site_text(REASON_SOLD),
+            reference=orders[0].number,
+        )
     except StockError:
         transaction.set_rollback(True)
         raise
-    return order
+    return orders
 
 
 def cancel_order(order: Order, *, actor: User | None, reason: str = "") -> Order:

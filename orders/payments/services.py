@@ -279,7 +279,7 @@ def _payment_for_intent(intent: Any) -> Payment | None:
     return payment
 
 
-def _method_type(intent: Any) -> str:
+def intent_method_type(intent: Any) -> str:
     payment_method = _value(intent, "payment_method")
     kind = _value(payment_method, "type") if not isinstance(payment_method, str) else None
     types = _value(intent, "payment_method_types") or []
@@ -296,7 +296,7 @@ def _on_intent_succeeded(intent: Any) -> None:
         payment,
         amount=int(received if received is not None else _value(intent, "amount", 0)),
         currency=str(_value(intent, "currency", "")),
-        method_type=_method_type(intent),
+        method_type=intent_method_type(intent),
     )
 
 
@@ -313,7 +313,7 @@ def _on_intent_ended(intent: Any, status: str) -> None:
         message = str(_value(error, "message", "") or "")[:500]
         payment.status = status
         payment.failure_message = message
-        payment.method_type = payment.method_type or _method_type(intent)[:32]
+        payment.method_type = payment.method_type or intent_method_type(intent)[:32]
         payment.save(update_fields=["status", "failure_message", "method_type", "updated_at"])
         note = NOTE_PAYMENT_FAILED if status == Payment.Status.FAILED else NOTE_PAYMENT_CANCELED
         record_order_event(
@@ -549,7 +549,7 @@ def process_event(event_id: str) -> bool:
         _record_event_error(event_id, error)
         raise EventProcessingError(error) from exc
     if event.type == "payment_intent.succeeded":
-        _apply_held_events()
+        apply_held_events()
     return True
 
 
@@ -569,7 +569,7 @@ def _stripe_order(events):
     )
 
 
-def _apply_held_events() -> None:
+def apply_held_events() -> None:
     """Apply the events held for a payment that was not applied yet (one that now may be), in Stripe's order."""
     held = StripeEvent.objects.filter(processed_at__isnull=True, error__startswith=HELD)
     for event_id in _stripe_order(held).values_list("pk", flat=True):
