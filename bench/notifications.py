@@ -187,15 +187,19 @@ def measure(
     }
 
 
-def drain(orders: list[dict], receiver: Receiver, started: float, database_url: str, timeout: float = 120) -> dict:
+def drain(
+    orders: list[dict], receiver: Receiver, started: float, database_url: str, redis_url: str, timeout: float = 120
+) -> dict:
     """The worker alone: every event was queued before it started at ``started``; how fast it paid them all (the
-    counters' messages), and how long until every message of theirs was delivered (e-mails included)."""
+    counters' messages), how long until every message of theirs was delivered (e-mails included), and until every
+    task queued was done (the events' own tasks, most finding their payment applied by a batch)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(o["number"] not in receiver.arrived for o in orders):
         time.sleep(0.05)
     arrived = [receiver.arrived[o["number"]] for o in orders if o["number"] in receiver.arrived]
     seconds = max(arrived, default=started) - started
     everything = wait_until_all_sent(database_url, timeout) - started
+    tasks_done = wait_until_queue_empty(redis_url, timeout) - started
     return {
         "orders": len(orders),
         "delivered": len(arrived),
@@ -204,7 +208,25 @@ def drain(orders: list[dict], receiver: Receiver, started: float, database_url: 
         "orders_per_second": round(len(arrived) / seconds, 1) if arrived and seconds > 0 else None,
         "all_messages_seconds": round(everything, 2),
         "orders_per_second_all_messages": round(len(arrived) / everything, 1) if arrived and everything > 0 else None,
+        "all_tasks_seconds": round(tasks_done, 2),
+        "orders_per_second_all_tasks": round(len(arrived) / tasks_done, 1) if arrived and tasks_done > 0 else None,
     }
+
+
+def wait_until_queue_empty(redis_url: str, timeout: float = 120) -> float:
+    """When the broker held no task (queued, in any priority's list, or taken and not acknowledged)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while True:
+        now = time.perf_counter()
+        queues = [key for key in client.scan_iter(match="celery*") if client.type(key) == b"list"]
+        if not sum(client.llen(key) for key in queues) + client.hlen("unacked"):
+            return now
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"tasks still queued after {timeout} s")
+        time.sleep(0.02)
 
 
 def wait_until_all_sent(database_url: str, timeout: float = 120) -> float:
@@ -295,7 +317,7 @@ def run_burst(count: int, database_url: str | None = None, redis_url: str | None
         started = time.perf_counter()  # from the worker's "ready" (its start-up is not its throughput)
         try:
             results["drain"] = {
-                **drain(drain_orders, receiver, started, database_url),
+                **drain(drain_orders, receiver, started, database_url, redis_url),
                 "webhook_failures": len(failures),
             }
         finally:

@@ -85,6 +85,7 @@ def _print_table(results: dict) -> None:
             f"every message sent after {burst['all_messages_seconds']} s; "
             f"draining {drain['orders']} queued payments: {drain['orders_per_second']} paid orders/s to the counters "
             f"(target ≥ 100), {drain['orders_per_second_all_messages']}/s with every e-mail sent, "
+            f"{drain['orders_per_second_all_tasks']}/s to the last task done, "
             f"{drain['lost']} lost, {worker['duplicate_deliveries']} delivered twice"
         )
     _print_mix(results.get("mix"))
