@@ -15,12 +15,18 @@ from orders.aid.services import check_certificates as check_certificates_now
 from orders.institutions.approval import expire_overdue_bulk_orders as expire_bulk_now
 from orders.institutions.placement import place as place_bulk_now
 from orders.institutions.placement import resume_placements
-from orders.payments.batch import apply_payment_batch
+from orders.payments.batch import apply_payment_batch, apply_provider_payment_batch
 from orders.payments.profit_sharing import share_profits as share_profits_now
-from orders.payments.provider_events import process_pending_provider_events
+from orders.payments.provider_events import process_pending_provider_events, provider_event_waiting
 from orders.payments.provider_events import process_provider_event as process_provider_event_now
 from orders.payments.reservation import expire_overdue_orders as expire_now
-from orders.payments.services import EventProcessingError, apply_held_events, process_event, process_pending_events
+from orders.payments.services import (
+    EventProcessingError,
+    apply_held_events,
+    event_waiting,
+    process_event,
+    process_pending_events,
+)
 from orders.payments.services import reconcile_payments as reconcile_now
 from orders.presales.services import refund_pending_presales as refund_pending_presales_now
 from worker.outbox import delivered_here
@@ -45,6 +51,8 @@ def process_stripe_event(event_id: str) -> bool:
 
     The messages of a payment it applies are delivered by this task after the commit (``delivered_here``): the
     counter's and the shopper's text first, then the e-mails, before the next payment is taken."""
+    if not event_waiting(event_id):  # applied meanwhile (in a burst, most often by another task's batch)
+        return False
     with delivered_here():
         applied = apply_payment_batch()  # this event and others of a burst, paid together when they can be
         if applied:
@@ -78,9 +86,13 @@ def sweep_stripe_events() -> int:
 )
 def process_provider_event(event_pk: int) -> bool:
     """Apply a stored notification of WeChat Pay (or another provider but Stripe), once; retried with backoff.
-    The payment's messages are delivered by this task after the commit, as for Stripe's events."""
+    A payment is applied with the others waiting, as a batch, when it can be; its messages are delivered by this
+    task after the commit, as for Stripe's events."""
+    if not provider_event_waiting(event_pk):  # applied meanwhile (in a burst, most often by another's batch)
+        return False
     with delivered_here():
-        return process_provider_event_now(event_pk)
+        applied = apply_provider_payment_batch()  # this payment and others of a burst, paid together when they can be
+        return event_pk in applied or process_provider_event_now(event_pk)
 
 
 def publish_provider_event(event_pk: int) -> bool:

@@ -39,7 +39,7 @@ from core.money import fen_to_yuan, format_fen, yuan_to_fen
 from core.text import site_text
 from orders.models import Order, OrderStatus, Payment, PaymentProvider, Refund
 from orders.payments import alipay
-from orders.payments.attempts import attempt_pattern, payment_for_attempt
+from orders.payments.attempts import PaidAttempt, attempt_pattern, payment_for_attempt
 from orders.payments.errors import ProviderUnavailable
 from orders.payments.services import PaymentError, _complete_refund, _flag, apply_intent_succeeded, check_payable
 from orders.state import lock_order
@@ -187,27 +187,46 @@ def apply_trade(trade: dict[str, Any]) -> Order | None:
     """Apply a paid Alipay trade (a verified notification, or our query's answer): ``TRADE_SUCCESS`` /
     ``TRADE_FINISHED`` pays the order through ``apply_intent_succeeded`` (amount and currency checked there; an
     expired or cancelled order is flagged). Returns the order, or None when nothing was applied."""
-    number = str(trade.get("out_trade_no") or "")
+    paid = trade_paid(trade)
+    if paid is None:
+        return None
+    payment = _payment_for(paid.number)
+    if payment is None:
+        logger.warning("Ignoring Alipay trade %s: not one of our orders", paid.number)
+        return None
+    return apply_intent_succeeded(payment, amount=paid.amount, currency=paid.currency, method_type=paid.method_type)
+
+
+def trade_paid(trade: dict[str, Any]) -> PaidAttempt | None:
+    """What a paid Alipay trade (``TRADE_SUCCESS`` / ``TRADE_FINISHED``) paid, in CNY; None for any other state."""
     if trade.get("trade_status") not in PAID:
         return None
-    payment = _payment_for(number)
-    if payment is None:
-        logger.warning("Ignoring Alipay trade %s: not one of our orders", number)
-        return None
-    return apply_intent_succeeded(
-        payment, amount=_fen(trade.get("total_amount")), currency="CNY", method_type=METHOD_TYPE
+    return PaidAttempt(
+        number=str(trade.get("out_trade_no") or ""),
+        amount=_fen(trade.get("total_amount")),
+        currency="CNY",
+        method_type=METHOD_TYPE,
     )
+
+
+def notification_paid(form: dict[str, Any]) -> PaidAttempt | None:
+    """``trade_paid`` for a stored notification of our app id (and seller id, when set); None for another's."""
+    return trade_paid(form) if _ours(form) else None
 
 
 def apply_notification(form: dict[str, Any]) -> Order | None:
     """Apply a stored notification: only one of our app id (and our seller id, when ``ALIPAY_SELLER_ID`` is set)
     — the notify view refused others already; checked again for notifications stored before a settings change."""
-    if form.get("app_id") != settings.ALIPAY_APP_ID or (
-        settings.ALIPAY_SELLER_ID and form.get("seller_id") != settings.ALIPAY_SELLER_ID
-    ):
+    if not _ours(form):
         logger.warning("Ignoring Alipay notification %s of another app or seller", form.get("notify_id"))
         return None
     return apply_trade(form)
+
+
+def _ours(form: dict[str, Any]) -> bool:
+    return form.get("app_id") == settings.ALIPAY_APP_ID and (
+        not settings.ALIPAY_SELLER_ID or form.get("seller_id") == settings.ALIPAY_SELLER_ID
+    )
 
 
 # --- Reconciliation and closing ---------------------------------------------------------------------

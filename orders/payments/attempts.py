@@ -8,11 +8,23 @@ its attempt, so the payment row is made then; a number that names no order of ou
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
 
 from orders.models import Order, Payment
+
+
+@dataclass(frozen=True)
+class PaidAttempt:
+    """What a provider says was paid: its attempt's number (``Payment.intent_id``), the amount in fen, the currency
+    and the payment method's kind (each provider's notification read by its own module)."""
+
+    number: str
+    amount: int
+    currency: str
+    method_type: str
 
 
 def attempt_pattern(letter: str) -> re.Pattern[str]:

@@ -52,6 +52,11 @@ def record_provider_event(
     )
 
 
+def provider_event_waiting(pk: int) -> bool:
+    """Whether a stored event is still to be applied (one read, no lock: ``process_provider_event`` decides)."""
+    return ProviderEvent.objects.filter(pk=pk, processed_at__isnull=True).exists()
+
+
 def process_provider_event(pk: int) -> bool:
     """Apply a stored event once (False when already processed or unknown)."""
     event = None

@@ -35,6 +35,7 @@ from orders.aid.services import debit_refund, paying_payment
 from orders.events import record_order_event
 from orders.institutions.placement import payable as bulk_payable
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentProvider, Refund, StripeEvent
+from orders.payments.attempts import PaidAttempt
 from orders.payments.client import demo_payments_enabled, stripe_client
 from orders.payments.reservation import mark_paid_locked
 from orders.state import (
@@ -286,18 +287,24 @@ def intent_method_type(intent: Any) -> str:
     return str(kind or (types[0] if len(types) == 1 else ""))
 
 
+def intent_paid(intent: Any) -> PaidAttempt:
+    """What a succeeded intent paid: the amount received (else the amount), its currency and method."""
+    received = _value(intent, "amount_received")
+    return PaidAttempt(
+        number=_id(intent),
+        amount=int(received if received is not None else (_value(intent, "amount", 0) or 0)),
+        currency=str(_value(intent, "currency", "") or ""),
+        method_type=intent_method_type(intent),
+    )
+
+
 def _on_intent_succeeded(intent: Any) -> None:
     payment = _payment_for_intent(intent)
     if payment is None:
         logger.warning("Ignoring succeeded intent %s: not one of our orders", _id(intent))
         return
-    received = _value(intent, "amount_received")
-    apply_intent_succeeded(
-        payment,
-        amount=int(received if received is not None else _value(intent, "amount", 0)),
-        currency=str(_value(intent, "currency", "")),
-        method_type=intent_method_type(intent),
-    )
+    paid = intent_paid(intent)
+    apply_intent_succeeded(payment, amount=paid.amount, currency=paid.currency, method_type=paid.method_type)
 
 
 def _on_intent_ended(intent: Any, status: str) -> None:
@@ -516,6 +523,11 @@ HANDLERS = {
     "refund.updated": _on_refund_event,
     "charge.dispute.created": _on_dispute,
 }
+
+
+def event_waiting(event_id: str) -> bool:
+    """Whether a stored event is still to be applied (one read, no lock: ``process_event`` decides under the lock)."""
+    return StripeEvent.objects.filter(pk=event_id, processed_at__isnull=True).exists()
 
 
 def process_event(event_id: str) -> bool:

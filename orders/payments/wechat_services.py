@@ -38,7 +38,7 @@ from core.money import format_fen
 from core.text import site_text
 from orders.models import Order, OrderStatus, Payment, PaymentProvider, Refund
 from orders.payments import wechatpay
-from orders.payments.attempts import attempt_pattern, payment_for_attempt
+from orders.payments.attempts import PaidAttempt, attempt_pattern, payment_for_attempt
 from orders.payments.errors import ProviderUnavailable
 from orders.payments.profit_sharing import settle_info
 from orders.payments.services import (
@@ -206,19 +206,33 @@ def apply_transaction(resource: dict[str, Any]) -> Order | None:
     currency checked there; an expired or cancelled order is flagged). Returns the order, or None when nothing was
     applied."""
     number = str(resource.get("out_trade_no") or "")
-    appids = {settings.WECHATPAY_APPID, oauth_appid()}
-    if resource.get("mchid") != settings.WECHATPAY_MCHID or resource.get("appid") not in appids:
+    if not _ours(resource):
         logger.warning("Ignoring WeChat Pay transaction %s of another merchant or app", number)
         return None
-    if resource.get("trade_state") != "SUCCESS":
+    paid = transaction_paid(resource)
+    if paid is None:
         return None
     payment = _payment_for(number)
     if payment is None:
         logger.warning("Ignoring WeChat Pay transaction %s: not one of our orders", number)
         return None
+    return apply_intent_succeeded(payment, amount=paid.amount, currency=paid.currency, method_type=paid.method_type)
+
+
+def _ours(resource: dict[str, Any]) -> bool:
+    return resource.get("mchid") == settings.WECHATPAY_MCHID and resource.get("appid") in {
+        settings.WECHATPAY_APPID,
+        oauth_appid(),
+    }
+
+
+def transaction_paid(resource: dict[str, Any]) -> PaidAttempt | None:
+    """What a WeChat Pay transaction paid; None unless it is a ``SUCCESS`` of our merchant id and one of our AppIDs."""
+    if not _ours(resource) or resource.get("trade_state") != "SUCCESS":
+        return None
     amount = resource.get("amount") or {}
-    return apply_intent_succeeded(
-        payment,
+    return PaidAttempt(
+        number=str(resource.get("out_trade_no") or ""),
         amount=int(amount.get("total") or 0),
         currency=str(amount.get("currency") or ""),
         method_type=METHOD_TYPE,

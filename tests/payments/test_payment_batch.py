@@ -1,15 +1,17 @@
 """Payments applied as a batch (``orders.payments.batch``): a burst of succeeded payments paid together, with the
-same results as one by one, the unusual ones left to their own tasks, all or nothing, and safe between workers."""
+same results as one by one, the unusual ones left to their own tasks, all or nothing, and safe between workers;
+Stripe's events, and WeChat Pay's and Alipay's notifications."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Stock, StockMovement
-from orders.models import AidLedgerEntry, Order, OrderEvent, OrderStatus, Payment, StripeEvent
+from core.money import fen_to_yuan
+from orders.models import AidLedgerEntry, Order, OrderEvent, OrderStatus, Payment, ProviderEvent, StripeEvent
 from orders.payments.batch import apply_payment_batch
 from orders.payments.services import EventProcessingError
-from orders.tasks import process_stripe_event
+from orders.tasks import process_provider_event, process_stripe_event
 from tests import factories
 from tests.fixtures.races import errors_in, run_together
 from tests.orders.helpers import cart_with, checkout, stocked_variant
@@ -167,3 +169,114 @@ def test_workers_applying_a_burst_together_pay_each_order_once_and_sell_each_uni
     assert Notification.objects.filter(key__endswith="-paid-sms").count() == 40
     assert not StripeEvent.objects.filter(processed_at__isnull=True).exists()
     assert not Notification.objects.filter(status=Notification.Status.PENDING).exists()
+
+
+# --- WeChat Pay's and Alipay's notifications ------------------------------------------------------------------
+
+
+def provider_burst(settings, kinds: list[str]) -> tuple[list[Order], list[ProviderEvent], object]:
+    """One order per entry of ``kinds`` ("wechat" or "alipay") for the same goods, each with its attempt recorded and
+    its paid notification stored as the notify views store them (verified, decrypted), its task not run yet."""
+    settings.WECHATPAY_MCHID, settings.WECHATPAY_APPID = "1900000109", "wxd678efh567hg6787"
+    settings.ALIPAY_APP_ID, settings.ALIPAY_SELLER_ID = "2021000000000001", ""
+    warehouse = factories.make_location(kind="warehouse")
+    variant = stocked_variant((warehouse, 30), price=1290)
+    orders, events = [], []
+    for n, kind in enumerate(kinds):
+        order = checkout(cart_with((variant, 1)))
+        letter = "W" if kind == "wechat" else "A"
+        number = f"{order.number}-{letter}1"
+        Payment.objects.create(
+            order=order, provider=kind, intent_id=number, attempt=1, amount=order.total, currency=order.currency
+        )
+        if kind == "wechat":
+            payload = {
+                "id": f"wx-{n}",
+                "event_type": "TRANSACTION.SUCCESS",
+                "resource": {
+                    "mchid": settings.WECHATPAY_MCHID,
+                    "appid": settings.WECHATPAY_APPID,
+                    "out_trade_no": number,
+                    "trade_state": "SUCCESS",
+                    "amount": {"total": order.total, "currency": "CNY"},
+                },
+            }
+            events.append(
+                ProviderEvent.objects.create(
+                    provider="wechat", event_id=payload["id"], type="TRANSACTION.SUCCESS", payload=payload
+                )
+            )
+        else:
+            payload = {
+                "notify_id": f"ali-{n}",
+                "app_id": settings.ALIPAY_APP_ID,
+                "out_trade_no": number,
+                "trade_status": "TRADE_SUCCESS",
+                "total_amount": str(fen_to_yuan(order.total)),
+            }
+            events.append(
+                ProviderEvent.objects.create(
+                    provider="alipay", event_id=payload["notify_id"], type="TRADE_SUCCESS", payload=payload
+                )
+            )
+        orders.append(order)
+    return orders, events, Stock.objects.get(variant=variant, location=warehouse)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_task_pays_a_burst_of_wechat_and_alipay_notifications_together(settings):
+    orders, events, stock = provider_burst(settings, ["wechat", "alipay", "wechat", "alipay", "wechat"])
+
+    assert process_provider_event(events[3].pk) is True
+
+    for order in orders:
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PAID
+        payment = order.payments.get()
+        assert payment.status == Payment.Status.SUCCEEDED
+        assert payment.method_type == ("wechat_pay" if payment.provider == "wechat" else "alipay")
+        assert payment.intent_id in order.events.get(to_status=OrderStatus.PAID).note
+        assert AidLedgerEntry.objects.filter(order=order).count() == 1
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.allocated) == (25, 0)
+    assert not ProviderEvent.objects.filter(processed_at__isnull=True).exists()
+    assert not Notification.objects.filter(status=Notification.Status.PENDING).exists()
+    assert process_provider_event(events[0].pk) is False  # its own task finds it applied
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_of_another_merchant_is_not_batched_and_pays_nothing(settings):
+    orders, events, stock = provider_burst(settings, ["wechat", "wechat", "wechat"])
+    foreign = events[1].payload
+    foreign["resource"]["mchid"] = "1900000999"  # stored before a settings change, say
+    ProviderEvent.objects.filter(pk=events[1].pk).update(payload=foreign)
+
+    process_provider_event(events[0].pk)
+    process_provider_event(events[1].pk)
+
+    assert [Order.objects.get(pk=o.pk).status for o in orders] == [
+        OrderStatus.PAID,
+        OrderStatus.PENDING_PAYMENT,
+        OrderStatus.PAID,
+    ]
+    assert Payment.objects.get(order=orders[1]).status != Payment.Status.SUCCEEDED
+    assert not ProviderEvent.objects.filter(processed_at__isnull=True).exists()  # ignored by its own task
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.allocated) == (28, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_applying_a_burst_of_wechat_notifications_together_pay_each_order_once(settings):
+    _orders, events, stock = provider_burst(settings, ["wechat"] * 30)
+
+    results = run_together(*[lambda e=event: process_provider_event(e.pk) for event in events[::5]], timeout=120)
+    assert errors_in(results) == []
+    for event in events:
+        process_provider_event(event.pk)
+
+    assert Order.objects.filter(status=OrderStatus.PAID).count() == 30
+    assert OrderEvent.objects.filter(to_status=OrderStatus.PAID).count() == 30
+    assert StockMovement.objects.filter(kind="sale").count() == 30
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.allocated) == (0, 0)
+    assert not ProviderEvent.objects.filter(processed_at__isnull=True).exists()
