@@ -125,8 +125,7 @@ def apply_stock_changes(
         for stock, change, on_hand, allocated in planned:
             available_before = stock.on_hand - stock.allocated
             stock.on_hand, stock.allocated = on_hand, allocated
-            changed[id(stock)] = stock
-            notifications.stock_decreased(stock, available_before)
+            changed.setdefault(id(stock), (stock, available_before))  # its level before the first change
             if available_before <= 0 < on_hand - allocated:
                 restocked.add(stock.variant_id)  # free units where there were none: alerts may be due
             movements.append(
@@ -143,8 +142,10 @@ def apply_stock_changes(
                     batch=change.batch,
                 )
             )
-        for stock in changed.values():  # each row written once, at its last level (many changes may share it)
+        for stock, _before in changed.values():  # each row written once, at its last level (changes may share it)
             stock.save(update_fields=["on_hand", "allocated", "updated_at"])
+        for stock, available_before in changed.values():  # written first: the merchant is told what is left
+            notifications.stock_decreased(stock, available_before)
         alerts.restocked_after_commit(restocked)
         return StockMovement.objects.bulk_create(movements)
 

@@ -301,6 +301,19 @@ def test_low_stock_tells_the_merchant_once_a_day_not_once_a_sale(db, django_capt
     assert sum(m.subject.startswith("库存不足") for m in mail.outbox) == 1, "one e-mail, in Chinese"
 
 
+def test_low_stock_is_told_by_the_sale_that_crosses_the_threshold_with_the_units_left(
+    db, django_capture_on_commit_callbacks
+):
+    counter = factories.make_location()
+    merchant = factories.make_merchant(contact_email="farm@example.com")
+    variant = stocked_variant((counter, 10), merchant=merchant)
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout(cart_with((variant, 4)), pickup_at(counter), contact=CONTACT)
+        checkout(cart_with((variant, 3)), pickup_at(counter), contact=CONTACT)  # 6 → 3: at the threshold now
+    low = Notification.objects.filter(template="low_stock")
+    assert [(n.recipient, [i["available"] for i in n.payload["items"]]) for n in low] == [("farm@example.com", [3])]
+
+
 def test_the_daily_recheck_sends_each_merchant_one_list_of_its_low_rows(db, django_capture_on_commit_callbacks):
     counter, warehouse = factories.make_location(), factories.make_location(kind="warehouse")
     merchant, other = factories.make_merchant(contact_email="farm@example.com"), factories.make_merchant()
