@@ -15,7 +15,8 @@ Rules:
   another type.
 - The batch is all or nothing: if it fails (the database, broken stock counts), nothing of it is written and
   every event is applied alone by its own task, where a failure is recorded on the event.
-- Locks are taken as everywhere else: events, then orders by primary key, then payments, then stock rows.
+- Locks are taken as everywhere else: events, then orders by primary key, then payments, then stock rows; an
+  event, order or payment locked by someone else is skipped, not waited for.
 """
 
 from __future__ import annotations
@@ -112,10 +113,15 @@ def _apply(
         return set()  # nothing to batch: the event's own task applies it
     numbers = [attempt.number for attempt, _provider in notices.values()]
     order_ids = sorted(set(Payment.objects.filter(intent_id__in=numbers).values_list("order_id", flat=True)))
-    orders = {order.pk: order for order in Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")}
+    # An order or payment someone else holds (a shopper cancelling, a late webhook) is left to its own task: the
+    # batch never waits for one, nor makes the others wait with it.
+    orders = {
+        order.pk: order
+        for order in Order.objects.select_for_update(skip_locked=True).filter(pk__in=order_ids).order_by("pk")
+    }
     payments = {
         payment.intent_id: payment
-        for payment in Payment.objects.select_for_update().filter(intent_id__in=numbers).order_by("pk")
+        for payment in Payment.objects.select_for_update(skip_locked=True).filter(intent_id__in=numbers).order_by("pk")
     }
     paying: dict[int, int] = {}  # order pk → how many of the batch's payments are for it
     for attempt, _provider in notices.values():

@@ -2,8 +2,11 @@
 same results as one by one, the unusual ones left to their own tasks, all or nothing, and safe between workers;
 Stripe's events, and WeChat Pay's and Alipay's notifications."""
 
+import threading
+import time
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Stock, StockMovement
@@ -142,6 +145,38 @@ def test_a_batch_that_fails_writes_nothing_and_each_payment_is_applied_alone():
     assert set(Order.objects.filter(status=OrderStatus.PAID).values_list("pk", flat=True)) == {o.pk for o in orders}
     broken.refresh_from_db()
     assert broken.status == OrderStatus.PENDING_PAYMENT
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.allocated) == (27, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_someone_else_holds_is_left_out_and_the_batch_does_not_wait_for_it():
+    orders, stock = burst(3)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_order() -> None:  # a shopper's cancellation, say, stalled mid-transaction
+        try:
+            with transaction.atomic():
+                list(Order.objects.select_for_update().filter(pk=orders[1].pk))
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_order)
+    holder.start()
+    try:
+        assert held.wait(10)
+        began = time.monotonic()
+        applied = apply_payment_batch()
+        assert time.monotonic() - began < 5  # it did not wait for the held order
+    finally:
+        release.set()
+        holder.join()
+
+    assert applied == {event_id(0), event_id(2)}
+    assert process_stripe_event(event_id(1)) is True  # once free, its own task pays it
+    assert Order.objects.filter(status=OrderStatus.PAID).count() == 3
     stock.refresh_from_db()
     assert (stock.on_hand, stock.allocated) == (27, 0)
 
