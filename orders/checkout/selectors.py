@@ -21,6 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from wagtail.models import Site
@@ -239,6 +240,10 @@ def _pack_lines(cart: Cart | None) -> list[tuple[CartPackLine, list[PackPart] | 
     """The cart's pack lines with their split (``None`` for a pack without items) and whether each is sellable."""
     if not cart or not cart.pk:
         return []
+    with connection.cursor() as cursor:  # most carts hold none: a plain check spares building the query below
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM orders_cartpackline WHERE cart_id = %s)", [cart.pk])
+        if not cursor.fetchone()[0]:
+            return []
     items = PackItem.objects.select_related("variant__product__merchant", "variant__presale")
     lines = list(cart.pack_lines.select_related("pack").prefetch_related(Prefetch("pack__items", queryset=items)))
     result = []
@@ -251,7 +256,7 @@ def _pack_lines(cart: Cart | None) -> list[tuple[CartPackLine, list[PackPart] | 
 
 
 def cart_summary(cart: Cart | None, *, site: Site | None = None) -> CartSummary:
-    """Lines with current prices and availability, totals and the fingerprint (three queries; three more when
+    """Lines with current prices and availability, totals and the fingerprint (three queries; four more when
     the cart holds gift packs)."""
     rule = shipping_rule(site)
     lines = (

@@ -5,7 +5,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.template.defaultfilters import time as time_format
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from orders.models import Order, OrderStatus, Payment
@@ -175,3 +177,37 @@ def test_a_failed_payment_after_the_hold_has_ended_says_so_instead(client):
     html = client.get(f"/en/orders/{order.token}/pay/return/?redirect_status=failed").content.decode()
 
     assert ENDED in html and f'href="{pay_url(order)}"' not in html and "Try again" not in html
+
+
+@pytest.fixture
+def fragments_on(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 3600
+
+
+def test_the_products_to_go_back_to_are_read_once_for_the_same_goods(client, demo, fragments_on):
+    """A flash sale's orders are for the same goods: the second order's page reads no product list."""
+    first = placed_order()
+    variant = first.lines.get().variant
+    second = placed_order()
+    second.lines.update(variant=variant)  # the same goods as the first
+    assert f'href="/en/products/{variant.product.slug}/"' in client.get(status_url(first)).content.decode()
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(status_url(second)).content.decode()
+
+    assert f'href="/en/products/{variant.product.slug}/"' in html
+    assert not [q for q in queries.captured_queries if "catalog_product" in q["sql"]]
+
+
+def test_a_product_taken_off_sale_leaves_the_products_to_go_back_to_at_once(
+    client, demo, fragments_on, django_capture_on_commit_callbacks
+):
+    order = placed_order()
+    product = order.lines.get().variant.product
+    assert f'href="/en/products/{product.slug}/"' in client.get(status_url(order)).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product.is_published = False
+        product.save()
+
+    assert f'href="/en/products/{product.slug}/"' not in client.get(status_url(order)).content.decode()
