@@ -35,6 +35,7 @@ from catalog.models import (
     Stock,
     Variant,
 )
+from catalog.presales import presale_of
 from orders.models import AidSettings, ShopSettings
 from storefront import availability
 from storefront.models import StorefrontSettings
@@ -81,9 +82,14 @@ def presale_changed(sender, instance: PreSale, raw: bool = False, **kwargs) -> N
         changed_on_commit([*(product_tags(product_id) if product_id else []), CATALOGUE])
 
 
-def _is_presale(variant_id: int) -> bool:
-    """A pre-sale's page shows exactly how much of its plan is left, so each of its sales is refreshed."""
-    return PreSale.objects.filter(variant_id=variant_id).exists()
+def _is_presale(stock: Stock) -> bool:
+    """A pre-sale's page shows exactly how much of its plan is left, so each of its sales is refreshed.
+
+    No query when the row's variant came loaded with its pre-sale (a checkout's cart lines are)."""
+    variant = stock.variant if Stock.variant.is_cached(stock) else None
+    if variant is not None and Variant.presale.is_cached(variant):
+        return presale_of(variant) is not None
+    return PreSale.objects.filter(variant_id=stock.variant_id).exists()
 
 
 def stock_changed(sender, instance: Stock, raw: bool = False, created: bool = False, **kwargs) -> None:
@@ -94,7 +100,7 @@ def stock_changed(sender, instance: Stock, raw: bool = False, created: bool = Fa
         level = settings.CATALOG_LOW_STOCK_LEVEL
         if before == instance.available:
             return  # as many free units as before (a reservation paid): nothing shown changed
-        if before > level and instance.available > level and not _is_presale(instance.variant_id):
+        if before > level and instance.available > level and not _is_presale(instance):
             return  # more than "only N left" here before and after: the variant is in stock either way
     refresh_after_commit(instance.variant_id)
 

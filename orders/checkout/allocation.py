@@ -85,19 +85,24 @@ def _choose(
 def plan_allocation(summary: CartSummary, pickup_location: Location | None) -> list[Allocation]:
     """Lock every stock row that could serve the cart (by pk) and choose where each unit comes from."""
     locations = _locations(pickup_location)
-    pairs = Stock.objects.filter(variant_id__in=list(summary.quantities), location_id__in=list(locations))
+    pairs = Stock.objects.filter(variant_id__in=list(summary.quantities), location_id__in=list(locations)).order_by()
     stocks = lock_stocks(pairs.values_list("variant_id", "location_id"))
     return _choose(summary, stocks, locations, pickup_location)
 
 
 def provisional_allocation(summary: CartSummary, pickup_location: Location | None) -> list[Allocation]:
-    """Choose from the stock as last committed, locking nothing (two queries); ``SoldOut`` if short already.
+    """Choose from the stock as last committed, locking nothing (one query: the rows with their warehouses, in no
+    order, as ``_choose`` orders them itself); ``SoldOut`` if short already.
 
     Reserving the plan (``catalog.services.apply_stock_changes``) locks its rows and checks them again.
     """
-    locations = _locations(pickup_location)
-    rows = Stock.objects.filter(variant_id__in=list(summary.quantities), location_id__in=list(locations))
-    return _choose(summary, {(s.variant_id, s.location_id): s for s in rows}, locations, pickup_location)
+    rows = Stock.objects.filter(variant_id__in=list(summary.quantities)).order_by()
+    if pickup_location is not None:
+        stocks = {(s.variant_id, s.location_id): s for s in rows.filter(location=pickup_location)}
+        return _choose(summary, stocks, {pickup_location.pk: pickup_location}, pickup_location)
+    rows = rows.filter(location__kind=Location.Kind.WAREHOUSE, location__is_active=True).select_related("location")
+    stocks = {(s.variant_id, s.location_id): s for s in rows}
+    return _choose(summary, stocks, {s.location_id: s.location for s in stocks.values()}, pickup_location)
 
 
 def still_holds(plan: list[Allocation]) -> bool:
@@ -110,9 +115,13 @@ def still_holds(plan: list[Allocation]) -> bool:
     for item, location, quantity in plan:
         pair = (item.line.variant_id, location.pk)
         wanted[pair] = wanted.get(pair, 0) + quantity
-    rows = Stock.objects.filter(
-        variant_id__in={variant_id for variant_id, _loc in wanted}, location_id__in={loc for _v, loc in wanted}
-    ).values_list("variant_id", "location_id", "on_hand", "allocated")
+    rows = (
+        Stock.objects.filter(
+            variant_id__in={variant_id for variant_id, _loc in wanted}, location_id__in={loc for _v, loc in wanted}
+        )
+        .order_by()  # no joins for the default ordering
+        .values_list("variant_id", "location_id", "on_hand", "allocated")
+    )
     available = {(variant_id, loc): on_hand - allocated for variant_id, loc, on_hand, allocated in rows}
     return all(available.get(pair, 0) >= quantity for pair, quantity in wanted.items())
 
