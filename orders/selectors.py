@@ -3,26 +3,35 @@ an order's history. Who sees which orders in the back office is ``orders.scopes`
 
 import re
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from core.scopes import User
-from orders.models import Fulfilment, Order, OrderEvent, Pickup
+from orders.models import Fulfilment, Order, OrderEvent, OrderStatus, Pickup
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _order_queryset() -> QuerySet[Order]:
-    # A part's merchant is shown (its name beside a tracking number); its location is not.
-    return Order.objects.select_related("pickup_location").prefetch_related(
-        "lines", Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("merchant"))
-    )
+    return Order.objects.select_related("pickup_location").prefetch_related("lines")
 
 
 def get_order_by_token(token: str) -> Order | None:
-    """The order behind a public status-page link, with its lines and fulfilments."""
+    """The order behind a public status-page link, with its lines."""
     if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
         return None
-    return _order_queryset().filter(token=token).first()
+    try:
+        return _order_queryset().get(token=token)
+    except Order.DoesNotExist:
+        return None
+
+
+def sent_parcels(order: Order) -> list[Fulfilment]:
+    """The order's parts sent with a tracking number, with their merchants (a part's merchant is shown beside
+    it, its location is not). Only a paid order's parts are sent: for one awaiting payment, none and no query
+    (every buyer of a flash sale opens its order's page right after checkout)."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        return []
+    return list(order.fulfilments.exclude(tracking_number="").select_related("merchant").order_by("pk"))
 
 
 def customer_orders(user: User) -> QuerySet[Order]:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from orders.models import Order, OrderStatus
 from orders.payments import cancel_order
-from orders.selectors import get_order_by_token
+from orders.selectors import get_order_by_token, sent_parcels
 from orders.state import OrderError, can_cancel
 from storefront.hold import hold_context
 from storefront.timeline import customer_timeline, pickup_cards
@@ -26,6 +26,7 @@ def _render_status(request: HttpRequest, order: Order, *, status: int = 200) -> 
         "order": order,
         "timeline": customer_timeline(order),
         "pickups": pickup_cards(order),
+        "parcels": sent_parcels(order),
         "awaiting_payment": order.status == OrderStatus.PENDING_PAYMENT,
         "can_cancel": can_cancel(order),
         **hold_context(order),  # the hold, counted down while awaiting payment

@@ -49,8 +49,12 @@ def _entry(at: datetime, kind: str, to_status: str, merchant: Merchant | None) -
 
 
 def customer_timeline(order: Order) -> list[TimelineEntry]:
-    """The order's placed, status and parcel events, oldest first (one query, of the columns shown: every buyer
-    opens this page right after checkout); not the parts cancelled with it."""
+    """The order's placed, status and parcel events, oldest first (one query, of the columns shown); not the parts
+    cancelled with it. An order awaiting payment has only been placed (nothing moves back to awaiting payment, and
+    its parts are only ever cancelled with it): its history is its placing, with no query, as every buyer of a
+    flash sale opens this page right after checkout."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        return [_entry(order.created_at, OrderEvent.Kind.PLACED, OrderStatus.PENDING_PAYMENT, None)]
     rows = (
         order_history(order)
         .filter(kind__in=CUSTOMER_KINDS)

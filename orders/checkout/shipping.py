@@ -6,9 +6,12 @@ pays for the goods, not their list price. A cart whose goods are wholly discount
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from wagtail.models import Site
 
-from orders.models import DeliveryMethod, ShopSettings
+from orders.models import DeliveryMethod, ShopSettings, shipping_rule_key
+
+RULE_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,18 @@ class ShippingRule:
 
 
 def shipping_rule(site: Site | None = None) -> ShippingRule:
-    """The operators' shipping fee rule (Settings → Shop settings) of the given or default site."""
+    """The operators' shipping fee rule (Settings → Shop settings) of the given or default site.
+
+    Kept in the cache per site (every cart and checkout prices with it; saving the settings forgets it once
+    committed, ``orders.models.settings``); read from the settings when the cache cannot answer."""
     site = site or Site.objects.filter(is_default_site=True).first()
-    shop = ShopSettings.for_site(site) if site else ShopSettings()
-    return ShippingRule(fee=shop.shipping_fee, free_threshold=shop.free_shipping_threshold)
+    if site is None:
+        shop = ShopSettings()
+        return ShippingRule(fee=shop.shipping_fee, free_threshold=shop.free_shipping_threshold)
+    key = shipping_rule_key(site.pk)
+    kept = cache.get(key)
+    if kept is None:
+        shop = ShopSettings.for_site(site)
+        kept = [shop.shipping_fee, shop.free_shipping_threshold]
+        cache.set(key, kept, RULE_CACHE_SECONDS)
+    return ShippingRule(fee=kept[0], free_threshold=kept[1])

@@ -45,7 +45,7 @@ from orders.models.payment import Payment, PaymentProvider, ProviderEvent, Refun
 from orders.models.pickup import CounterCodeGuard, Pickup
 from orders.models.presale import PreSaleRefund
 from orders.models.profit_share import ProfitShare
-from orders.models.settings import ShopSettings
+from orders.models.settings import ShopSettings, shipping_rule_key
 from orders.models.voucher import Voucher, VoucherBatch
 
 __all__ = [
@@ -94,4 +94,5 @@ __all__ = [
     "TransferReceipt",
     "Voucher",
     "VoucherBatch",
+    "shipping_rule_key",
 ]

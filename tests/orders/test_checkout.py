@@ -3,8 +3,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -90,6 +91,21 @@ def test_shipping_rule_comes_from_the_operators_settings(two_merchants):
         9450,
     )
     assert (order.subtotal, order.shipping_fee, order.total) == (10550, 800, 11350)
+
+
+def test_the_shipping_rule_is_read_once_and_a_saved_change_applies_at_once(two_merchants):
+    tea_oil, _brocade, _honey = two_merchants
+    cart = cart_with((tea_oil, 1))
+    assert cart_summary(cart).shipping_fee == 1200
+
+    with CaptureQueriesContext(connection) as captured:
+        cart_summary(cart)
+    assert not [q for q in captured.captured_queries if "orders_shopsettings" in q["sql"]]
+
+    shop = ShopSettings.for_site(Site.objects.get(is_default_site=True))
+    shop.shipping_fee = 500
+    shop.save()
+    assert cart_summary(cart).shipping_fee == 500
 
 
 def test_lines_are_grouped_into_fulfilments_per_merchant_and_location(two_merchants, merchants, warehouse, warehouse2):

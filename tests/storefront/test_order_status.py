@@ -1,7 +1,9 @@
 """The order status page (by unguessable token only) and cancelling an unpaid order from it."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Stock, StockMovement
 from orders.fulfilment import mark_fulfilment_shipped
@@ -42,6 +44,19 @@ def test_status_page_shows_number_status_lines_totals_counter_and_timeline(clien
     assert [entry.title for entry in response.context["timeline"]] == ["Order placed"]
     assert 'action="/en/orders/' in html and "Cancel this order" in html
     assert '<meta name="robots" content="noindex">' in html
+
+
+def test_the_page_of_an_order_awaiting_payment_reads_neither_its_history_nor_its_parts(client, oil):
+    """Every buyer of a flash sale opens this page right after checkout: it has only been placed."""
+    order = checkout(cart_with((oil, 1)), ADDRESS)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(status_url(order))
+
+    assert [entry.title for entry in response.context["timeline"]] == ["Order placed"]
+    assert "Awaiting payment" in response.content.decode()
+    read = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "orders_orderevent" not in read and "orders_fulfilment" not in read
 
 
 def test_delivery_order_shows_the_address_and_the_parcels_progress(client, oil, operator):

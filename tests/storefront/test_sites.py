@@ -18,9 +18,9 @@ def _site_queries(captured: CaptureQueriesContext) -> list[str]:
 
 def _charge(site: Site, fee: int) -> None:
     """Delivery costs ``fee`` on ``site`` (free only from ¥500)."""
-    ShopSettings.objects.filter(pk=ShopSettings.for_site(site).pk).update(
-        shipping_fee=fee, free_shipping_threshold=50000
-    )
+    shop = ShopSettings.for_site(site)
+    shop.shipping_fee, shop.free_shipping_threshold = fee, 50000
+    shop.save()
 
 
 def _add_site(hostname: str) -> Site:
