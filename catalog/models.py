@@ -31,6 +31,11 @@ def english_wanted() -> bool:
     return (get_language() or "").split("-")[0] == "en"
 
 
+def shown_name(chinese: str, english: str) -> str:
+    """A name as ``EnglishNames.display_name`` shows it, from its two columns (rows read without their model)."""
+    return (english if english_wanted() else "") or chinese
+
+
 class EnglishNames:
     """The name, and the summary where the model has one, in the language of the page being shown.
 
@@ -41,9 +46,7 @@ class EnglishNames:
     """
 
     def _shown(self, field: str) -> str:
-        chinese = getattr(self, field, "")
-        english = getattr(self, f"{field}_en", "") if english_wanted() else ""
-        return english or chinese
+        return shown_name(getattr(self, field, ""), getattr(self, f"{field}_en", ""))
 
     def _untranslated(self, field: str) -> bool:
         return english_wanted() and bool(getattr(self, field, "")) and not getattr(self, f"{field}_en", "")

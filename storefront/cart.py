@@ -29,12 +29,14 @@ def _is_signed_in(request: HttpRequest) -> bool:
     return request.user.is_authenticated
 
 
+def cart_owner(request: HttpRequest) -> dict[str, object]:
+    """Whose cart the visitor's is, as ``orders.cart.get_cart`` asks it: the signed-in user, or the cookie's token."""
+    return {"user": request.user} if _is_signed_in(request) else {"token": guest_token(request)}
+
+
 def request_cart(request: HttpRequest) -> Cart | None:
     """The visitor's cart if there is one (no query for an anonymous visitor without the cookie)."""
-    if _is_signed_in(request):
-        return get_cart(user=request.user)
-    token = guest_token(request)
-    return get_cart(token=token) if token else None
+    return get_cart(**cart_owner(request))
 
 
 def remember_cart(request: HttpRequest, response: HttpResponse, cart: Cart) -> HttpResponse:

@@ -37,7 +37,7 @@ from orders.checkout.soldout import SoldOutLine, sold_out_lines
 from orders.models import Cart, DeliveryMethod
 from orders.payments.hold import can_pay_now
 from orders.vouchers.selectors import usable_vouchers
-from storefront.cart import note_cart_quantity, request_cart
+from storefront.cart import cart_owner, note_cart_quantity, request_cart
 from storefront.coupon_views import coupon_customer
 from storefront.forms import CheckoutForm
 from storefront.phone_sign_in import contact_initial
@@ -151,12 +151,12 @@ def _place(request: HttpRequest, cart: Cart, form: CheckoutForm, site: Site | No
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("checkout", "CHECKOUT_RATE_LIMIT", fail_closed=True)
 def checkout(request: HttpRequest) -> HttpResponse:
-    cart = request_cart(request)
-    if request.method == "POST" and cart is not None:
-        sold_out = sold_out_lines(cart)
+    if request.method == "POST":
+        sold_out = sold_out_lines(**cart_owner(request))
         if sold_out:
             # Too late in a rush: refused from two small reads, before the cart is priced or an order row locked.
             return _render_sold_out(request, sold_out)
+    cart = request_cart(request)
     site = site_for_request(request)
     if request.method != "POST":
         summary = cart_summary(cart, site=site)

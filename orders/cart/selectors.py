@@ -8,19 +8,33 @@ from core.scopes import User
 from orders.models import Cart, CartLine, CartPackLine
 
 
-def get_cart(*, token: str | uuid.UUID | None = None, user: User | None = None) -> Cart | None:
-    """A signed-in user's cart, or the guest cart with this token (never another user's cart)."""
+def _owner(token: str | uuid.UUID | None, user: User | None) -> tuple[str, object] | None:
+    """The condition on ``orders_cart`` choosing a signed-in user's carts, or the guest carts with this token (never
+    another user's), and its parameter; None when there can be none (no user, no valid token)."""
     if user is not None and user.is_authenticated:
-        return _first_cart("user_id = %s", user.pk)
+        return "user_id = %s", user.pk
     if not token:
         return None
     try:
         token = uuid.UUID(str(token))
     except ValueError:
         return None
-    return _first_cart(
-        "token = %s AND user_id IS NULL", Cart._meta.get_field("token").get_db_prep_value(token, connection)
-    )
+    return "token = %s AND user_id IS NULL", Cart._meta.get_field("token").get_db_prep_value(token, connection)
+
+
+def cart_id_query(*, token: str | uuid.UUID | None = None, user: User | None = None) -> tuple[str, list] | None:
+    """SQL for the id of the cart ``get_cart`` gives, with its parameters, to be used as a subquery (None when
+    there is no such cart)."""
+    owner = _owner(token, user)
+    if owner is None:
+        return None
+    return f"SELECT id FROM {Cart._meta.db_table} WHERE {owner[0]} ORDER BY id LIMIT 1", [owner[1]]  # noqa: S608
+
+
+def get_cart(*, token: str | uuid.UUID | None = None, user: User | None = None) -> Cart | None:
+    """A signed-in user's cart, or the guest cart with this token (never another user's cart)."""
+    owner = _owner(token, user)
+    return _first_cart(*owner) if owner is not None else None
 
 
 def _first_cart(where: str, param: object) -> Cart | None:
@@ -33,16 +47,10 @@ def _first_cart(where: str, param: object) -> Cart | None:
 def item_count(*, token: str | uuid.UUID | None = None, user: User | None = None) -> int:
     """How many items the cart of ``get_cart`` holds, a gift pack counting as one: one small query, none without
     a cart. Written as SQL because the header asks it on every page a shopper with a cart opens."""
-    if user is not None and user.is_authenticated:
-        where, param = "c.user_id = %s", user.pk
-    else:
-        try:
-            param = str(uuid.UUID(str(token))) if token else None
-        except ValueError:
-            param = None
-        if param is None:
-            return 0
-        where = "c.token = %s AND c.user_id IS NULL"
+    owner = _owner(token, user)
+    if owner is None:
+        return 0
+    where, param = owner
     items = f"COALESCE((SELECT SUM(quantity) FROM {CartLine._meta.db_table} WHERE cart_id = c.id), 0)"  # noqa: S608
     packs = f"COALESCE((SELECT SUM(quantity) FROM {CartPackLine._meta.db_table} WHERE cart_id = c.id), 0)"  # noqa: S608
     carts = Cart._meta.db_table
