@@ -32,8 +32,8 @@ class ShippingRule:
 def shipping_rule(site: Site | None = None) -> ShippingRule:
     """The operators' shipping fee rule (Settings → Shop settings) of the given or default site.
 
-    Kept in the cache per site (every cart and checkout prices with it; saving the settings forgets it once
-    committed, ``orders.models.settings``); read from the settings when the cache cannot answer."""
+    Kept in the cache per site (every cart and checkout prices with it; saving the settings forgets it, at once
+    and again once committed, ``orders.models.settings``); read from the settings when the cache cannot answer."""
     site = site or Site.objects.filter(is_default_site=True).first()
     if site is None:
         shop = ShopSettings()

@@ -89,27 +89,14 @@ def test_the_stock_row_is_locked_only_for_the_reservation_after_the_order_is_wri
     assert sum(sql.startswith('UPDATE "catalog_stock"') for sql in locked) == 1
     assert sum(sql.startswith('INSERT INTO "catalog_stockmovement"') for sql in locked) == 1
     assert len(locked) <= 12, locked
+    # The plan's stock rows come with their warehouses, and the reserved variant with its (absent) pre-sale.
+    assert not [sql for sql in sqls if 'FROM "catalog_location"' in sql], sqls
+    assert not [sql for sql in sqls if 'FROM "catalog_presale"' in sql], sqls
     stock = stock_of(variant, warehouse)
     assert (stock.on_hand, stock.allocated) == (10, 2)
     movement = StockMovement.objects.get(kind="allocate")
     assert (movement.allocated_change, movement.reference) == (2, order.number)
     assert OrderLine.objects.get().quantity == 2 and not cart.lines.exists()
-
-
-@pytest.mark.django_db
-def test_placing_an_order_reads_no_warehouse_list_nor_pre_sale_of_its_own(warehouse):
-    """The plan's stock rows come with their warehouses, and the reserved variant with its (absent) pre-sale."""
-    variant = stocked_variant((warehouse, 10))
-    cart = cart_with((variant, 2))
-    fingerprint = cart_summary(cart).fingerprint
-
-    with CaptureQueriesContext(connection) as captured:
-        checkout(cart, fingerprint=fingerprint)
-
-    sqls = [q["sql"] for q in captured.captured_queries]
-    assert not [sql for sql in sqls if 'FROM "catalog_location"' in sql], sqls
-    assert not [sql for sql in sqls if 'FROM "catalog_presale"' in sql], sqls
-    assert stock_of(variant, warehouse).allocated == 2
 
 
 @pytest.mark.django_db
