@@ -5,7 +5,10 @@
    autovacuum is off, as on the CI machine), Redis for the cache.
 2. gunicorn with production settings (bench/settings.py: plain HTTP, no rate limits).
 3. wrk, 16 connections from a separate process, against the baseline (a bare Django view rendering a
-   template of similar size) and each page; ratios are page rps / baseline rps from this same run.
+   template of similar size) and each page; ratios are page rps / baseline rps from this same run. The
+   baseline is measured at the start and again before each mix run without buyers, and the ratios are to
+   the median of those measurements: on this shared machine one measurement moved between 698 and 1,146
+   requests a second within one run, and a single one would move every ratio with it.
 4. Realistic traffic (bench/mix.py, bench/mix.lua): a seeded mix of URLs from the whole catalogue in both
    languages, run (a) with the page cache off (a second gunicorn with PAGE_CACHE_SECONDS=0; first with its
    fragments cold (a0), then after every URL was asked once), (b) with the cache on while buyers check
@@ -25,6 +28,7 @@ import itertools
 import json
 import os
 import secrets
+import statistics
 import sys
 import tempfile
 import threading
@@ -54,6 +58,7 @@ wrk.headers["Cookie"] = "csrftoken={token}"
 """
 MIX_SCRIPT = HERE / "mix.lua"
 MIX_WARM_UP_SECONDS = 2  # before each mix run, on URLs of its own
+BASELINE_SECONDS = 5  # the baseline measured again before each mix run
 _MIX_STARTS = itertools.count()
 CSRF_TOKEN = secrets.token_hex(16)  # a CSRF secret is 32 letters or digits
 STRIPE_WEBHOOK_SECRET = "whsec_bench_" + secrets.token_hex(16)
@@ -88,7 +93,7 @@ def _print_table(results: dict) -> None:
             f"{drain['orders_per_second_all_tasks']}/s to the last task done, "
             f"{drain['lost']} lost, {worker['duplicate_deliveries']} delivered twice"
         )
-    _print_mix(results.get("mix"))
+    _print_mix({**results["mix"], "baseline": results.get("baseline")} if results.get("mix") else None)
     flash = results.get("flash_sale")
     if flash:
         print(
@@ -135,6 +140,12 @@ def _print_mix(realistic: dict | None) -> None:
                 f"  {kind:28} {row['median_ms']:7.1f} {row['max_ms']:7.1f} {share:6.1%}  slowest {row['slowest']}{bad}"
             )
     print("hit rate: X-Page-Cache hits / all responses; errors: non-2xx/3xx and socket errors (404s included).")
+    baseline = realistic.get("baseline")
+    if baseline:
+        print(
+            f"ratios are to the baseline's median, {baseline['rps']:g} req/s, of its measurements in this run "
+            f"(at the start, then before each mix run): {', '.join(f'{rps:g}' for rps in baseline['samples'])}"
+        )
 
 
 def _mix_wrk(base: str, urls: Path, seconds: int, cookie: str = "") -> wrk.Result:
@@ -143,35 +154,55 @@ def _mix_wrk(base: str, urls: Path, seconds: int, cookie: str = "") -> wrk.Resul
     return wrk.measure(base + "/", seconds=seconds, script=MIX_SCRIPT, script_args=[str(urls), cookie, str(start)])
 
 
-def _mix_run(base: str, urls: Path, seconds: int, baseline_rps: float, cookie: str = "") -> dict:
+class Baseline:
+    """The bare view's requests a second, measured several times in the run; ratios are to their median."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    def measure(self, base: str, seconds: int = BASELINE_SECONDS) -> wrk.Result:
+        wrk.measure(base + "/bench/baseline/", seconds=1)
+        measured = wrk.measure(base + "/bench/baseline/", seconds=seconds)
+        self.samples.append(round(measured.rps, 1))
+        return measured
+
+    @property
+    def rps(self) -> float:
+        return statistics.median(self.samples)
+
+
+def _mix_run(base: str, urls: Path, seconds: int, baseline: Baseline | None, cookie: str = "") -> dict:
+    """One mix run, with ``baseline`` measured on the same server just before it (the ratio is set at the end)."""
+    if baseline is not None:
+        baseline.measure(base)
     _mix_wrk(base, urls, MIX_WARM_UP_SECONDS, cookie)
     measured = _mix_wrk(base, urls, seconds, cookie)
     counts = measured.counts
     responses = sum(counts.get(k, 0) for k in ("s2xx", "s3xx", "s404", "s4xx", "s5xx"))
     return {
         **measured.as_dict(),
-        "ratio": round(measured.rps / baseline_rps, 3),
         "hit_rate": round(counts.get("hits", 0) / responses, 3) if responses else 0.0,
     }
 
 
-def _mix_cache_on(base: str, prepared: dict, seconds: int, baseline_rps: float, buy_rate: float) -> dict:
+def _mix_cache_on(base: str, prepared: dict, seconds: int, baseline: Baseline, buy_rate: float) -> dict:
     """(b) with a reference run without checkouts first, and (c); on the server with the page cache."""
     urls = Path(prepared["file"])
     runs, realistic = {}, {"primed": mix.prime(base, mix.read(urls))}
-    runs["(b0) cache on, no checkouts (reference)"] = _mix_run(base, urls, seconds, baseline_rps)
+    runs["(b0) cache on, no checkouts (reference)"] = _mix_run(base, urls, seconds, baseline)
     buyers = mix.Checkouts(base, prepared["buy"], buy_rate).start()
     try:
-        runs[f"(b) cache on, {buy_rate:g} checkouts/s"] = _mix_run(base, urls, seconds, baseline_rps)
+        # No baseline now: the buyers would slow it too.
+        runs[f"(b) cache on, {buy_rate:g} checkouts/s"] = _mix_run(base, urls, seconds, None)
     finally:
         realistic["checkouts"] = buyers.stop()
     shopper = prepared["shopper"]
     cookie = mix.login(base, shopper["username"], shopper["password"], variant=prepared["buy"][0][1])
-    runs["(c) signed-in shopper, cache on"] = _mix_run(base, urls, seconds, baseline_rps, cookie)
+    runs["(c) signed-in shopper, cache on"] = _mix_run(base, urls, seconds, baseline, cookie)
     return {"runs": runs, **realistic}
 
 
-def _mix_cache_off(env: dict[str, str], workdir: Path, prepared: dict, seconds: int, baseline_rps: float) -> dict:
+def _mix_cache_off(env: dict[str, str], workdir: Path, prepared: dict, seconds: int, baseline: Baseline) -> dict:
     """(a) on a second gunicorn with PAGE_CACHE_SECONDS=0, then the cost of each kind of URL.
 
     Fragments are kept per host (pages print absolute URLs), and this server's port makes a new host: its
@@ -180,9 +211,9 @@ def _mix_cache_off(env: dict[str, str], workdir: Path, prepared: dict, seconds: 
     urls = Path(prepared["file"])
     gunicorn = server.Gunicorn({**env, "PAGE_CACHE_SECONDS": "0"}, workdir, log="gunicorn-cache-off.log")
     try:
-        cold = _mix_run(gunicorn.base, urls, seconds, baseline_rps)
+        cold = _mix_run(gunicorn.base, urls, seconds, baseline)
         mix.prime(gunicorn.base, mix.read(urls))
-        run = _mix_run(gunicorn.base, urls, seconds, baseline_rps)
+        run = _mix_run(gunicorn.base, urls, seconds, baseline)
         kinds = mix.probe(gunicorn.base, mix.read(urls))
     finally:
         gunicorn.stop()
@@ -234,28 +265,27 @@ def main() -> int:
     server.analyze(database_url)  # statistics, as on a shop that has been open (autovacuum may be off here)
 
     gunicorn = server.Gunicorn(env, workdir)
+    baseline = Baseline()
     results: dict = {"products": products, "seconds_per_url": seconds, "connections": 16, "pages": {}}
     try:
         for path in ["/bench/baseline/", *[p for p, _ in PAGES.values()]]:
             wrk.measure(gunicorn.base + path, seconds=2)
-        baseline = wrk.measure(gunicorn.base + "/bench/baseline/", seconds=seconds)
-        results["pages"]["baseline"] = {**baseline.as_dict(), "ratio": 1.0}
+        results["pages"]["baseline"] = baseline.measure(gunicorn.base, seconds=seconds).as_dict()
         for name, (path, target) in PAGES.items():
             measured = wrk.measure(gunicorn.base + path, seconds=seconds)
             results["pages"][name] = {
                 **measured.as_dict(),
                 "path": path,
-                "ratio": round(measured.rps / baseline.rps, 3),
                 "target": target,
                 "queries": queries[path],
             }
         script = workdir / "add_to_cart.lua"
         script.write_text(ADD_TO_CART_SCRIPT.format(token=CSRF_TOKEN, variant=flash["variant"]))
         measured = wrk.measure(gunicorn.base + "/cart/add/", seconds=seconds, script=script)
-        results["pages"]["add to cart"] = {**measured.as_dict(), "ratio": round(measured.rps / baseline.rps, 3)}
+        results["pages"]["add to cart"] = measured.as_dict()
 
         print("Realistic traffic: cache on, checkouts, signed-in shopper…", flush=True)
-        realistic = _mix_cache_on(gunicorn.base, prepared, seconds, baseline.rps, buy_rate)
+        realistic = _mix_cache_on(gunicorn.base, prepared, seconds, baseline, buy_rate)
 
         print(f"Flash sale: {buyers} buyers for {units} units…", flush=True)
         bought = json.loads(
@@ -276,7 +306,7 @@ def main() -> int:
     finally:
         gunicorn.stop()
     print("Realistic traffic: page cache off…", flush=True)
-    cache_off = _mix_cache_off(env, workdir, prepared, seconds, results["pages"]["baseline"]["rps"])
+    cache_off = _mix_cache_off(env, workdir, prepared, seconds, baseline)
     results["mix"] = {
         "seconds": seconds,
         "warm_up_seconds": MIX_WARM_UP_SECONDS,
@@ -298,6 +328,9 @@ def main() -> int:
     # is emptied, as nothing reads it any more.
     worker = notifications.run_burst(paid, database_url=f"{database_url}_worker", redis_url=redis_url)
     results["worker"] = {key: worker[key] for key in ("burst", "drain", "duplicate_deliveries", "bad_signatures")}
+    results["baseline"] = {"rps": baseline.rps, "samples": baseline.samples}
+    for row in [*results["pages"].values(), *results["mix"]["runs"].values()]:
+        row["ratio"] = round(row["rps"] / baseline.rps, 3)
     results["elapsed_seconds"] = round(time.monotonic() - started)
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _print_table(results)
