@@ -53,6 +53,7 @@ CART_START, CART_END = "<!--dx:cart-->", "<!--/dx:cart-->"
 CART_HOLE = "<!--dx:cart-hole-->"
 ACCOUNT_START, ACCOUNT_END = "<!--dx:account-->", "<!--/dx:account-->"
 ACCOUNT_HOLE = "<!--dx:account-hole-->"
+EDITOR_KEY = "_dx_edits_pages"  # in the session: [user id, whether that user may edit pages]
 PLAIN_HEADERS = 64  # at most this many kept per process (one for each language and view)
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CART_REGION = re.compile(re.escape(CART_START) + ".*?" + re.escape(CART_END), re.S)
@@ -121,11 +122,23 @@ def _servable(request: HttpRequest) -> bool:
     edit pages (Wagtail's user bar is theirs alone)."""
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return True
-    user = request.user
-    if user.is_authenticated and (user.is_staff or user.has_perm("wagtailadmin.access_admin")):
+    if request.user.is_authenticated and _may_edit_pages(request):
         return False
     messages = getattr(request, "_messages", None)
     return not (messages is not None and len(messages))
+
+
+def _may_edit_pages(request: HttpRequest) -> bool:
+    """Staff, or a user with Wagtail's admin access. The permission (two queries through the user's groups) is
+    asked once per session and kept in it with the user's id: one granted meanwhile counts from the next sign-in,
+    until which the editor is served the stored pages, without the user bar."""
+    user = request.user
+    if user.is_staff:
+        return True
+    known = request.session.get(EDITOR_KEY)
+    if not isinstance(known, list) or known[:1] != [user.pk]:
+        known = request.session[EDITOR_KEY] = [user.pk, user.has_perm("wagtailadmin.access_admin")]
+    return bool(known[1])
 
 
 def _key(request: HttpRequest) -> str:

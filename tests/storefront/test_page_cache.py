@@ -294,6 +294,26 @@ def test_staff_who_edit_pages_are_never_served_from_the_cache(product):
     assert "X-Page-Cache" not in detail(editor, product)
 
 
+def test_an_editor_by_group_is_never_served_from_the_cache_on_any_visit(product):
+    detail(Client(), product)
+    editor = Client()
+    editor.force_login(factories.make_user("moderator", group="Editors"))  # Wagtail's admin access, not staff
+    assert "X-Page-Cache" not in detail(editor, product)
+    assert "X-Page-Cache" not in detail(editor, product)  # the answer kept in the session
+
+
+def test_a_signed_in_shoppers_hit_asks_for_no_permission_after_the_first(product):
+    detail(Client(), product)
+    member = Client()
+    member.force_login(factories.make_user("buyer"))
+    assert detail(member, product)["X-Page-Cache"] == "hit"
+    with CaptureQueriesContext(connection) as queries:
+        page = detail(member, product)
+    assert page["X-Page-Cache"] == "hit" and "My orders" in page.content.decode()
+    assert not [query for query in queries if "auth_permission" in query["sql"]]
+    assert len(queries) <= 3  # the session, the user and the header's cart
+
+
 def test_a_product_page_without_the_page_cache_reuses_its_parts_with_each_visitors_token(
     two_products, warehouse, settings, django_capture_on_commit_callbacks
 ):
