@@ -12,6 +12,10 @@ class ViewRestrictionsInOneQueryMixin:
     """
 
     def get_view_restrictions(self) -> QuerySet[PageViewRestriction]:
+        if getattr(self, "_unrestricted_when_routed", False):
+            # Loaded by ``cms.routes`` for a remembered address that had no restriction when it was found; any
+            # restriction since would have stamped the site, and the address been found afresh.
+            return PageViewRestriction.objects.none()
         step = Page.steplen
         paths = [self.path[:end] for end in range(step, len(self.path) + 1, step)]
         pages = Page.objects.filter(path__in=paths)
