@@ -144,7 +144,7 @@ def _print_mix(realistic: dict | None) -> None:
     if baseline:
         print(
             f"ratios are to the baseline's median, {baseline['rps']:g} req/s, of its measurements in this run "
-            f"(at the start, then before each mix run): {', '.join(f'{rps:g}' for rps in baseline['samples'])}"
+            f"(at the start, then before each mix run but (b)): {', '.join(f'{rps:g}' for rps in baseline['samples'])}"
         )
 
 
