@@ -9,11 +9,13 @@ Rules every panel follows:
   (``add_panels``), so a panel module imports only its own app and the layers below.
 """
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.forms.widgets import MediaDefiningClass
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -45,8 +47,14 @@ class Summary:
     items: Sequence[Item] = field(default_factory=tuple)
 
 
-class DashboardPanel(Component):
-    """A to-do panel: a heading, a count in a sentence, the first items, a link to the rest, an empty state."""
+class _PanelMeta(MediaDefiningClass, ABCMeta):
+    """Wagtail's component metaclass (its ``Media``) with abstract methods: a panel lacking one cannot be made."""
+
+
+class DashboardPanel(Component, metaclass=_PanelMeta):
+    """A to-do panel: a heading, a count in a sentence, the first items, a link to the rest, an empty state.
+
+    A panel defines ``is_shown`` and ``summary``."""
 
     template_name = "core/dashboard/panel.html"
     name = ""  # unique on the page: the panel's id
@@ -65,12 +73,13 @@ class DashboardPanel(Component):
         self.user = request.user
 
     @classmethod
+    @abstractmethod
     def is_shown(cls, user: Any) -> bool:
         """Whether this panel belongs on the user's dashboard (the role it serves)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def summary(self) -> Summary:
-        raise NotImplementedError
+        """How much work there is, and its first ``limit`` items."""
 
     @property
     def empty_message(self) -> str:
